@@ -1,0 +1,103 @@
+#include "protocol/reply_builder.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace typeahead::protocol {
+
+void ReplyBuilder::Header(char type, uint64_t n) {
+  char buf[24];
+  buf[0] = type;
+  auto r = std::to_chars(buf + 1, buf + sizeof(buf), n);
+  out_->append(buf, r.ptr);
+  out_->append("\r\n", 2);
+}
+
+void ReplyBuilder::Signed(char type, int64_t n) {
+  char buf[24];
+  buf[0] = type;
+  auto r = std::to_chars(buf + 1, buf + sizeof(buf), n);
+  out_->append(buf, r.ptr);
+  out_->append("\r\n", 2);
+}
+
+void ReplyBuilder::Simple(std::string_view s) {
+  out_->push_back('+');
+  out_->append(s);
+  out_->append("\r\n", 2);
+}
+
+void ReplyBuilder::Error(std::string_view text) {
+  out_->push_back('-');
+  size_t start = out_->size();
+  out_->append(text);
+  for (size_t i = start; i < out_->size(); ++i) {
+    if ((*out_)[i] == '\r' || (*out_)[i] == '\n') (*out_)[i] = ' ';
+  }
+  out_->append("\r\n", 2);
+}
+
+void ReplyBuilder::Integer(int64_t v) { Signed(':', v); }
+
+void ReplyBuilder::Bulk(std::string_view s) {
+  Header('$', s.size());
+  out_->append(s);
+  out_->append("\r\n", 2);
+}
+
+void ReplyBuilder::Null() {
+  if (resp3_) {
+    out_->append("_\r\n", 3);
+  } else {
+    out_->append("$-1\r\n", 5);
+  }
+}
+
+void ReplyBuilder::NullArray() {
+  if (resp3_) {
+    out_->append("_\r\n", 3);
+  } else {
+    out_->append("*-1\r\n", 5);
+  }
+}
+
+void ReplyBuilder::Array(size_t n) { Header('*', n); }
+void ReplyBuilder::Map(size_t pairs) { resp3_ ? Header('%', pairs) : Header('*', pairs * 2); }
+void ReplyBuilder::Set(size_t n) { Header(resp3_ ? '~' : '*', n); }
+void ReplyBuilder::Push(size_t n) { Header(resp3_ ? '>' : '*', n); }
+
+void ReplyBuilder::Double(double v) {
+  char buf[64];
+  int len;
+  if (std::isinf(v)) {
+    len = std::snprintf(buf, sizeof(buf), "%s", v > 0 ? "inf" : "-inf");
+  } else {
+    len = std::snprintf(buf, sizeof(buf), "%.17g", v);
+  }
+  if (resp3_) {
+    out_->push_back(',');
+    out_->append(buf, len);
+    out_->append("\r\n", 2);
+  } else {
+    Bulk(std::string_view(buf, len));
+  }
+}
+
+void ReplyBuilder::Bool(bool v) {
+  if (resp3_) {
+    out_->append(v ? "#t\r\n" : "#f\r\n", 4);
+  } else {
+    Integer(v ? 1 : 0);
+  }
+}
+
+void ReplyBuilder::Verbatim(std::string_view s) {
+  if (!resp3_) return Bulk(s);
+  Header('=', s.size() + 4);
+  out_->append("txt:", 4);
+  out_->append(s);
+  out_->append("\r\n", 2);
+}
+
+}  // namespace typeahead::protocol

@@ -1,0 +1,157 @@
+#include "server/command_table.h"
+
+#include <strings.h>
+
+namespace typeahead::server {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+const std::pair<CommandFlag, std::string_view> kFlagNames[] = {
+    {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
+    {kAdmin, "admin"},     {kPubsub, "pubsub"},     {kNoScript, "noscript"},
+    {kLoading, "loading"}, {kStale, "stale"},       {kSkipMonitor, "skip_monitor"},
+    {kFast, "fast"},       {kNoAuth, "no_auth"},    {kAllowBusy, "allow_busy"},
+};
+
+void ReplyArgDoc(protocol::ReplyBuilder& r, const ArgDoc& a) {
+  size_t fields = 2 + (a.token.empty() ? 0 : 1) + (a.optional || a.multiple ? 1 : 0) +
+                  (a.children.empty() ? 0 : 1);
+  r.Map(fields);
+  r.Bulk("name");
+  r.Bulk(a.name);
+  r.Bulk("type");
+  r.Bulk(a.type);
+  if (!a.token.empty()) {
+    r.Bulk("token");
+    r.Bulk(a.token);
+  }
+  if (a.optional || a.multiple) {
+    r.Bulk("flags");
+    r.Set((a.optional ? 1 : 0) + (a.multiple ? 1 : 0));
+    if (a.optional) r.Simple("optional");
+    if (a.multiple) r.Simple("multiple");
+  }
+  if (!a.children.empty()) {
+    r.Bulk("arguments");
+    r.Array(a.children.size());
+    for (const auto& c : a.children) ReplyArgDoc(r, c);
+  }
+}
+
+void AssignStats(CommandSpec& spec, std::vector<const CommandSpec*>& all) {
+  spec.stat_index = all.size();
+  all.push_back(&spec);
+  for (auto& sub : spec.subcommands) AssignStats(sub, all);
+}
+
+}  // namespace
+
+const CommandTable& CommandTable::Get() {
+  static const CommandTable table;
+  return table;
+}
+
+CommandTable::CommandTable() {
+  for (auto group : {ConnectionCommands, ServerCommands, KeyspaceCommands, AutocompleteCommands}) {
+    for (auto& spec : group()) commands_.push_back(std::move(spec));
+  }
+  for (auto& spec : commands_) AssignStats(spec, all_);
+  for (size_t i = 0; i < commands_.size(); ++i) index_[std::string(commands_[i].name)] = i;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  if (name.size() > 64) return nullptr;
+  auto it = index_.find(Lower(name));
+  return it == index_.end() ? nullptr : &commands_[it->second];
+}
+
+const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view sub) {
+  std::string full = std::string(parent.name) + "|" + Lower(sub);
+  for (const auto& s : parent.subcommands) {
+    if (s.name == full) return &s;
+  }
+  return nullptr;
+}
+
+void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
+  r.Array(10);
+  r.Bulk(spec.name);
+  r.Integer(spec.arity);
+  size_t nflags = 0;
+  for (auto [flag, name] : kFlagNames) nflags += (spec.flags & flag) ? 1 : 0;
+  r.Set(nflags);
+  for (auto [flag, name] : kFlagNames) {
+    if (spec.flags & flag) r.Simple(name);
+  }
+  r.Integer(spec.first_key);
+  r.Integer(spec.last_key);
+  r.Integer(spec.step);
+  r.Set(spec.acl_categories.size());
+  for (auto c : spec.acl_categories) r.Simple("@" + std::string(c));
+  r.Set(0);  // tips
+  if (spec.first_key > 0) {
+    r.Array(1);
+    r.Map(3);
+    r.Bulk("flags");
+    bool write = spec.flags & kWrite;
+    r.Set(2);
+    r.Simple(write ? "RW" : "RO");
+    r.Simple(write ? "UPDATE" : "ACCESS");
+    r.Bulk("begin_search");
+    r.Map(2);
+    r.Bulk("type");
+    r.Bulk("index");
+    r.Bulk("spec");
+    r.Map(1);
+    r.Bulk("index");
+    r.Integer(spec.first_key);
+    r.Bulk("find_keys");
+    r.Map(2);
+    r.Bulk("type");
+    r.Bulk("range");
+    r.Bulk("spec");
+    r.Map(3);
+    r.Bulk("lastkey");
+    r.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
+    r.Bulk("keystep");
+    r.Integer(spec.step);
+    r.Bulk("limit");
+    r.Integer(0);
+  } else {
+    r.Array(0);
+  }
+  r.Array(spec.subcommands.size());
+  for (const auto& sub : spec.subcommands) ReplyCommandInfo(r, sub);
+}
+
+void ReplyCommandDocs(protocol::ReplyBuilder& r, const CommandSpec& spec) {
+  r.Map(4 + (spec.args.empty() ? 0 : 1) + (spec.subcommands.empty() ? 0 : 1));
+  r.Bulk("summary");
+  r.Bulk(spec.summary);
+  r.Bulk("since");
+  r.Bulk(spec.since);
+  r.Bulk("group");
+  r.Bulk(spec.group);
+  r.Bulk("complexity");
+  r.Bulk(spec.complexity);
+  if (!spec.args.empty()) {
+    r.Bulk("arguments");
+    r.Array(spec.args.size());
+    for (const auto& a : spec.args) ReplyArgDoc(r, a);
+  }
+  if (!spec.subcommands.empty()) {
+    r.Bulk("subcommands");
+    r.Map(spec.subcommands.size());
+    for (const auto& sub : spec.subcommands) {
+      r.Bulk(sub.name);
+      ReplyCommandDocs(r, sub);
+    }
+  }
+}
+
+}  // namespace typeahead::server

@@ -1,0 +1,347 @@
+#include "server/config.h"
+
+#include <fmt/format.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "protocol/number.h"
+#include "protocol/resp_parser.h"
+
+namespace typeahead::server {
+namespace {
+
+using Args = std::span<const std::string>;
+using Setter = std::function<std::optional<std::string>(Config&, Args)>;
+using Getter = std::function<std::string(const Config&)>;
+
+struct Directive {
+  std::string_view name;
+  bool mutable_at_runtime;
+  Setter set;
+  Getter get;
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::optional<std::string> OneArg(Args args) {
+  if (args.size() != 1) return "wrong number of arguments";
+  return std::nullopt;
+}
+
+Directive Int(std::string_view name, int64_t Config::*field, int64_t lo, int64_t hi,
+              bool mut = true) {
+  return {name, mut,
+          [=](Config& c, Args a) -> std::optional<std::string> {
+            if (auto e = OneArg(a)) return e;
+            int64_t v;
+            if (!protocol::ParseInt64(a[0], &v))
+              return "argument couldn't be parsed into an integer";
+            if (v < lo || v > hi) {
+              return fmt::format("argument must be between {} and {} inclusive", lo, hi);
+            }
+            c.*field = v;
+            return std::nullopt;
+          },
+          [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+Directive Memory(std::string_view name, int64_t Config::*field, int64_t lo, int64_t hi) {
+  return {name, true,
+          [=](Config& c, Args a) -> std::optional<std::string> {
+            if (auto e = OneArg(a)) return e;
+            int64_t v;
+            if (!ParseMemory(a[0], &v)) return "argument must be a memory value";
+            if (v < lo || v > hi) {
+              return fmt::format("argument must be between {} and {} inclusive", lo, hi);
+            }
+            c.*field = v;
+            return std::nullopt;
+          },
+          [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+Directive Bool(std::string_view name, bool Config::*field, bool mut = true) {
+  return {name, mut,
+          [=](Config& c, Args a) -> std::optional<std::string> {
+            if (auto e = OneArg(a)) return e;
+            std::string v = Lower(a[0]);
+            if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
+            c.*field = v == "yes";
+            return std::nullopt;
+          },
+          [=](const Config& c) { return std::string(c.*field ? "yes" : "no"); }};
+}
+
+Directive Str(std::string_view name, std::string Config::*field, bool mut = true) {
+  return {name, mut,
+          [=](Config& c, Args a) -> std::optional<std::string> {
+            if (auto e = OneArg(a)) return e;
+            c.*field = a[0];
+            return std::nullopt;
+          },
+          [=](const Config& c) { return c.*field; }};
+}
+
+Directive Enum(std::string_view name, std::string Config::*field,
+               std::vector<std::string_view> values) {
+  return {name, true,
+          [=](Config& c, Args a) -> std::optional<std::string> {
+            if (auto e = OneArg(a)) return e;
+            std::string v = Lower(a[0]);
+            if (std::find(values.begin(), values.end(), v) == values.end()) {
+              std::string list;
+              for (auto x : values) list += (list.empty() ? "" : ", ") + std::string(x);
+              return "argument(s) must be one of the following: " + list;
+            }
+            c.*field = v;
+            return std::nullopt;
+          },
+          [=](const Config& c) { return c.*field; }};
+}
+
+std::optional<std::string> SetOutputLimits(Config& c, Args a) {
+  if (a.empty() || a.size() % 4 != 0) return "wrong number of arguments";
+  Config next = c;
+  for (size_t i = 0; i < a.size(); i += 4) {
+    std::string cls = Lower(a[i]);
+    OutputLimit* limit = nullptr;
+    if (cls == "normal")
+      limit = &next.output_normal;
+    else if (cls == "replica" || cls == "slave")
+      limit = &next.output_replica;
+    else if (cls == "pubsub")
+      limit = &next.output_pubsub;
+    else
+      return "Invalid client class specified in buffer limit configuration.";
+    OutputLimit l;
+    if (!ParseMemory(a[i + 1], &l.hard) || !ParseMemory(a[i + 2], &l.soft) ||
+        !protocol::ParseInt64(a[i + 3], &l.soft_seconds) || l.hard < 0 || l.soft < 0 ||
+        l.soft_seconds < 0) {
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    }
+    *limit = l;
+  }
+  c = next;
+  return std::nullopt;
+}
+
+std::string GetOutputLimits(const Config& c) {
+  auto one = [](const OutputLimit& l) {
+    return fmt::format("{} {} {}", l.hard, l.soft, l.soft_seconds);
+  };
+  return fmt::format("normal {} slave {} pubsub {}", one(c.output_normal), one(c.output_replica),
+                     one(c.output_pubsub));
+}
+
+std::optional<std::string> SetSave(Config& c, Args a) {
+  // `save ""` disables snapshots; otherwise pairs of <seconds> <changes>.
+  if (a.size() == 1 && a[0].empty()) {
+    c.save.clear();
+    return std::nullopt;
+  }
+  std::vector<std::string> words;
+  for (const auto& arg : a) {
+    std::istringstream in(arg);
+    for (std::string w; in >> w;) words.push_back(w);
+  }
+  if (words.empty() || words.size() % 2 != 0) return "Invalid save parameters";
+  for (const auto& w : words) {
+    int64_t v;
+    if (!protocol::ParseInt64(w, &v) || v < 0) return "Invalid save parameters";
+  }
+  std::string joined;
+  for (const auto& w : words) joined += (joined.empty() ? "" : " ") + w;
+  c.save = joined;
+  return std::nullopt;
+}
+
+const std::vector<Directive>& Table() {
+  static const std::vector<Directive> table = {
+      Int("port", &Config::port, 0, 65535, false),
+      {"bind", false,
+       [](Config& c, Args a) -> std::optional<std::string> {
+         if (a.empty()) return "wrong number of arguments";
+         std::vector<std::string> addrs;
+         for (const auto& arg : a) {
+           std::istringstream in(arg);
+           for (std::string w; in >> w;) addrs.push_back(w);
+         }
+         if (addrs.empty()) return "wrong number of arguments";
+         c.bind = addrs;
+         return std::nullopt;
+       },
+       [](const Config& c) {
+         std::string s;
+         for (const auto& b : c.bind) s += (s.empty() ? "" : " ") + b;
+         return s;
+       }},
+      Str("dir", &Config::dir, false),
+      Str("requirepass", &Config::requirepass),
+      Int("maxclients", &Config::maxclients, 1, INT_MAX),
+      Int("timeout", &Config::timeout, 0, INT_MAX),
+      Bool("appendonly", &Config::appendonly, false),
+      Enum("appendfsync", &Config::appendfsync, {"always", "everysec", "no"}),
+      {"save", true, SetSave, [](const Config& c) { return c.save; }},
+      Str("replicaof", &Config::replicaof, false),
+      Enum("loglevel", &Config::loglevel, {"debug", "verbose", "notice", "warning"}),
+      Str("logfile", &Config::logfile, false),
+      Memory("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, LLONG_MAX),
+      Memory("client-query-buffer-limit", &Config::client_query_buffer_limit, 1024 * 1024,
+             LLONG_MAX),
+      {"client-output-buffer-limit", true, SetOutputLimits, GetOutputLimits},
+      Int("threads", &Config::threads, 1, 1024, false),
+      Int("max-term-length", &Config::max_term_length, 1, 64 * 1024),
+      Int("max-topk", &Config::max_topk, 1, 1000000),
+  };
+  return table;
+}
+
+const Directive* Find(std::string_view name) {
+  std::string lower = Lower(name);
+  if (lower == "slaveof") lower = "replicaof";
+  for (const auto& d : Table()) {
+    if (d.name == lower) return &d;
+  }
+  return nullptr;
+}
+
+std::string Quote(const std::vector<std::string>& words) {
+  std::string s;
+  for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
+  return s;
+}
+
+}  // namespace
+
+bool ParseMemory(std::string_view s, int64_t* out) {
+  size_t i = 0;
+  while (i < s.size() && (isdigit(static_cast<unsigned char>(s[i])) || (i == 0 && s[i] == '-'))) {
+    ++i;
+  }
+  std::string_view digits = s.substr(0, i);
+  std::string unit = Lower(s.substr(i));
+  int64_t mul;
+  if (unit.empty() || unit == "b")
+    mul = 1;
+  else if (unit == "k")
+    mul = 1000;
+  else if (unit == "kb")
+    mul = 1024;
+  else if (unit == "m")
+    mul = 1000 * 1000;
+  else if (unit == "mb")
+    mul = 1024 * 1024;
+  else if (unit == "g")
+    mul = 1000ll * 1000 * 1000;
+  else if (unit == "gb")
+    mul = 1024ll * 1024 * 1024;
+  else
+    return false;
+  int64_t v;
+  if (!protocol::ParseInt64(digits, &v)) return false;
+  if (__builtin_mul_overflow(v, mul, out)) return false;
+  return true;
+}
+
+std::optional<std::string> SetDirective(Config* config, std::string_view name,
+                                        std::span<const std::string> args, bool runtime) {
+  const Directive* d = Find(name);
+  if (d == nullptr) return "Bad directive or wrong number of arguments";
+  if (runtime && !d->mutable_at_runtime) return "can't set immutable config";
+  return d->set(*config, args);
+}
+
+std::optional<std::string> GetDirective(const Config& config, std::string_view name) {
+  const Directive* d = Find(name);
+  if (d == nullptr) return std::nullopt;
+  return d->get(config);
+}
+
+std::vector<std::string_view> DirectiveNames() {
+  std::vector<std::string_view> names;
+  for (const auto& d : Table()) names.push_back(d.name);
+  return names;
+}
+
+bool IsDirective(std::string_view name) { return Find(name) != nullptr; }
+
+std::optional<std::string> LoadConfig(int argc, char** argv, Config* config) {
+  struct Line {
+    std::string source;  // "file:line" or "command line"
+    std::string text;
+  };
+  std::vector<Line> lines;
+  int i = 1;
+  if (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") {
+    std::string path = argv[i++];
+    std::ifstream in(path);
+    if (!in) {
+      return fmt::format("Fatal error, can't open config file '{}': {}", path, strerror(errno));
+    }
+    char* abs = realpath(path.c_str(), nullptr);
+    config->config_file = abs != nullptr ? abs : path;
+    free(abs);
+    std::string text;
+    for (int n = 1; std::getline(in, text); ++n) {
+      lines.push_back({fmt::format("'{}', at line {}", path, n), text});
+    }
+  }
+  // `--port 7000 --save 60 1000`: each option takes every argument up to the next `--`.
+  for (; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a.substr(0, 2) != "--" || a.size() == 2) {
+      return fmt::format(
+          "*** FATAL CONFIG FILE ERROR ***\nReading the command line, at argument {}\n>>> '{}'\n"
+          "Expected --directive value",
+          i, a);
+    }
+    Line l{fmt::format("the command line, at argument {}", i), std::string(a.substr(2))};
+    while (i + 1 < argc && std::string_view(argv[i + 1]).substr(0, 2) != "--") {
+      std::string v = argv[++i];
+      // Quote so that values with spaces or empty values survive the split below.
+      std::string q = "\"";
+      for (char c : v) {
+        if (c == '"' || c == '\\') q.push_back('\\');
+        q.push_back(c);
+      }
+      l.text += " " + q + "\"";
+    }
+    lines.push_back(std::move(l));
+  }
+  for (const auto& line : lines) {
+    std::vector<std::string> words;
+    std::string_view t = line.text;
+    size_t start = t.find_first_not_of(" \t\r");
+    if (start == std::string_view::npos || t[start] == '#') continue;
+    std::string error;
+    if (!protocol::RespParser::SplitArgs(t, &words)) {
+      error = "Unbalanced quotes in configuration line";
+    } else if (!words.empty()) {
+      std::vector<std::string> args(words.begin() + 1, words.end());
+      if (auto e = SetDirective(config, words[0], args, false)) error = *e;
+    }
+    if (!error.empty()) {
+      return fmt::format("*** FATAL CONFIG FILE ERROR ***\nReading {}\n>>> '{}'\n{}", line.source,
+                         Quote(words.empty() ? std::vector<std::string>{std::string(t)} : words),
+                         error);
+    }
+  }
+  if (config->threads == 0) {
+    config->threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+  return std::nullopt;
+}
+
+}  // namespace typeahead::server

@@ -1,0 +1,65 @@
+// Config holds every directive of the command contract, with Redis's names and defaults, and
+// reads them from a redis.conf-style file plus `--directive value ...` arguments.
+// A Config is a plain value: each shard thread keeps its own copy, and CONFIG SET validates
+// on one copy and then replaces every thread's copy, so reads on the request path take no lock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace typeahead::server {
+
+struct OutputLimit {
+  int64_t hard = 0;  // bytes; 0 = no limit
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
+struct Config {
+  int64_t port = 6379;
+  std::vector<std::string> bind = {"127.0.0.1"};
+  std::string dir = "./data";
+  std::string requirepass;
+  int64_t maxclients = 10000;
+  int64_t timeout = 0;
+  bool appendonly = true;
+  std::string appendfsync = "everysec";
+  std::string save = "3600 1 300 100 60 10000";
+  std::string replicaof;
+  std::string loglevel = "notice";
+  std::string logfile;
+  int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024ll * 1024 * 1024;
+  OutputLimit output_normal;
+  OutputLimit output_replica{256ll << 20, 64ll << 20, 60};
+  OutputLimit output_pubsub{32ll << 20, 8ll << 20, 60};
+  int64_t threads = 0;  // 0 until resolved: hardware cores
+  int64_t max_term_length = 512;
+  int64_t max_topk = 1000;
+
+  std::string config_file;  // absolute path of the file we started from, empty if none
+};
+
+// Sets one directive. name is matched case-insensitively. Returns an error message (without
+// "ERR") or nullopt. When runtime is true, directives that cannot change while serving are
+// refused with Redis's "can't set immutable config".
+std::optional<std::string> SetDirective(Config* config, std::string_view name,
+                                        std::span<const std::string> args, bool runtime);
+// The value CONFIG GET shows, or nullopt for an unknown directive.
+std::optional<std::string> GetDirective(const Config& config, std::string_view name);
+// Every directive name, in table order.
+std::vector<std::string_view> DirectiveNames();
+bool IsDirective(std::string_view name);
+
+// Parses `typeahead-server [file] [--directive value ...]`. On failure returns the full
+// message to print (naming the file, line and directive); the caller exits with code 1.
+std::optional<std::string> LoadConfig(int argc, char** argv, Config* config);
+
+// Redis's memtoll: "1gb", "64mb", "100k" (k=1000, kb=1024, ...). False if malformed.
+bool ParseMemory(std::string_view s, int64_t* out);
+
+}  // namespace typeahead::server

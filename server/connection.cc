@@ -1,0 +1,222 @@
+#include "server/connection.h"
+
+#include <fmt/format.h>
+#include <strings.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "server/command_table.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace typeahead::server {
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
+  auto a = ep.address();
+  if (a.is_v6()) return fmt::format("[{}]:{}", a.to_string(), ep.port());
+  return fmt::format("{}:{}", a.to_string(), ep.port());
+}
+
+std::string UnknownCommandError(Args args) {
+  std::string rest;
+  for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
+    size_t room = 128 - rest.size();
+    rest += "'" + std::string(args[i].substr(0, room)) + "' ";
+  }
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     args[0].substr(0, 128), rest);
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id)
+    : server_(server), shard_(shard), socket_(std::move(socket)), id_(id) {
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) addr_ = Endpoint(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) laddr_ = Endpoint(local);
+  fd_ = socket_.native_handle();
+  created_ = last_interaction_ = Clock::now();
+  authenticated = shard_.config().requirepass.empty();
+  parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
+  shard_.clients()[id_] = this;
+  server_.ClientConnected();
+}
+
+Connection::~Connection() {
+  shard_.clients().erase(id_);
+  server_.ClientDisconnected();
+}
+
+awaitable<void> Connection::Serve(std::unique_ptr<Connection> self) { co_await self->Loop(); }
+
+void Connection::Kill() {
+  killed_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Connection::Reset() {
+  resp = 2;
+  reply_.set_resp3(false);
+  name.clear();
+  authenticated = shard_.config().requirepass.empty();
+}
+
+std::string Connection::Describe() const {
+  auto now = Clock::now();
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(now - created_).count();
+  auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - last_interaction_).count();
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem={} "
+      "tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+      id_, addr_, laddr_, fd_, name, age, idle, in_end_ - in_start_,
+      in_.size() - (in_end_ - in_start_), in_.size(), out_.size(), in_.size() + out_.size(),
+      last_command_, resp, lib_name, lib_ver);
+}
+
+void Connection::PrepareRead() {
+  // Keep the unconsumed input at the front and at least kReadChunk (or what the parser says
+  // the current bulk still needs) free after it.
+  size_t pending = in_end_ - in_start_;
+  size_t want = std::max(kReadChunk, parser_.bytes_hint());
+  if (in_.size() - in_end_ >= want) return;
+  if (in_start_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_start_, pending);
+    in_start_ = 0;
+    in_end_ = pending;
+  }
+  if (in_.size() - in_end_ < want) in_.resize(std::max(in_.size() * 2, in_end_ + want));
+}
+
+awaitable<void> Connection::Loop() {
+  in_.resize(kReadChunk);
+  while (!killed_) {
+    PrepareRead();
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_), kNoThrow);
+    if (ec || killed_) break;
+    in_end_ += n;
+    shard_.stats().net_input_bytes += n;
+    last_interaction_ = Clock::now();
+    bool keep = co_await ProcessInput();
+    if (!co_await Flush() || !keep || close_after_reply_) break;
+    if (static_cast<int64_t>(in_end_ - in_start_) > shard_.config().client_query_buffer_limit) {
+      Log(LogLevel::kWarning, "Closing client that reached max query buffer length: {}",
+          Describe());
+      break;
+    }
+    if (in_start_ == in_end_) {
+      in_start_ = in_end_ = 0;
+      // A burst may have grown the buffer; an idle client keeps only one chunk.
+      if (in_.size() > 4 * kReadChunk) {
+        in_.resize(kReadChunk);
+        in_.shrink_to_fit();
+      }
+    }
+  }
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+awaitable<bool> Connection::ProcessInput() {
+  while (in_start_ < in_end_ && !close_after_reply_ && !killed_) {
+    std::string_view data(in_.data() + in_start_, in_end_ - in_start_);
+    auto status = parser_.Parse(data);
+    if (status == protocol::RespParser::Status::kNeedMore) break;
+    if (status == protocol::RespParser::Status::kError) {
+      reply_.Error(parser_.error());
+      Log(LogLevel::kVerbose, "Protocol error ({}) from client: {}", parser_.error(), Describe());
+      co_return false;
+    }
+    Args args = parser_.args();
+    if (const CommandSpec* spec = args.empty() ? nullptr : Resolve(args)) {
+      // Sync handlers run inline: no coroutine frame per command on the common path.
+      CommandContext cx{server_, shard_, *this, reply_};
+      auto start = Clock::now();
+      if (spec->sync != nullptr) {
+        spec->sync(cx, args);
+      } else {
+        co_await spec->async(cx, args);
+      }
+      Account(*spec, start, cx.failed);
+    }
+    in_start_ += parser_.consumed();
+    const OutputLimit& limit = shard_.config().output_normal;
+    if (limit.hard > 0 && static_cast<int64_t>(out_.size()) > limit.hard) {
+      Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.",
+          Describe());
+      co_return false;
+    }
+    if (out_.size() >= kFlushBytes && !co_await Flush()) co_return false;
+  }
+  co_return true;
+}
+
+awaitable<bool> Connection::Flush() {
+  if (out_.empty() || killed_) co_return !killed_;
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
+  shard_.stats().net_output_bytes += n;
+  out_.clear();
+  if (out_.capacity() > 4 * kFlushBytes) out_.shrink_to_fit();
+  co_return !ec;
+}
+
+const CommandSpec* Connection::Resolve(Args args) {
+  const CommandSpec* spec = CommandTable::Get().Find(args[0]);
+  if (spec == nullptr) {
+    reply_.Error(UnknownCommandError(args));
+    return nullptr;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
+    if (sub == nullptr) {
+      reply_.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
+                               Upper(spec->name)));
+      return nullptr;
+    }
+    spec = sub;
+  }
+  CommandStat& stat = shard_.stats().commands[spec->stat_index];
+  if ((spec->arity > 0 && static_cast<int>(args.size()) != spec->arity) ||
+      static_cast<int>(args.size()) < -spec->arity) {
+    ++stat.rejected_calls;
+    reply_.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    return nullptr;
+  }
+  if (!authenticated && !(spec->flags & kNoAuth)) {
+    ++stat.rejected_calls;
+    reply_.Error("NOAUTH Authentication required.");
+    return nullptr;
+  }
+  last_command_ = spec->name;
+  return spec;
+}
+
+void Connection::Account(const CommandSpec& spec, Clock::time_point start, bool failed) {
+  ShardStats& stats = shard_.stats();
+  CommandStat& stat = stats.commands[spec.stat_index];
+  ++stats.commands_processed;
+  ++stat.calls;
+  stat.usec += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+  if (failed) ++stat.failed_calls;
+}
+
+}  // namespace typeahead::server

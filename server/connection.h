@@ -1,0 +1,96 @@
+// Connection serves one client socket on the shard thread that accepted it, from a single
+// coroutine: read, parse every complete command in the buffer, execute them in order, write
+// all replies with one write, repeat. While a write is pending nothing more is read from the
+// client, so a client that stops reading is back-pressured instead of growing our memory;
+// replies are flushed every kFlushBytes within a batch for the same reason.
+//
+// Invariant: every member is touched only from the owning shard's thread. Other shards reach a
+// connection only by posting to that thread (CLIENT KILL, CLIENT LIST).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "protocol/reply_builder.h"
+#include "protocol/resp_parser.h"
+#include "server/command.h"
+
+namespace typeahead::server {
+
+class Server;
+class Shard;
+
+class Connection {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Connection(Server& server, Shard& shard, boost::asio::ip::tcp::socket socket, uint64_t id);
+  ~Connection();
+
+  // Serves the client until it disconnects, is killed or the server stops.
+  static boost::asio::awaitable<void> Serve(std::unique_ptr<Connection> self);
+
+  uint64_t id() const { return id_; }
+  const std::string& addr() const { return addr_; }
+  const std::string& laddr() const { return laddr_; }
+
+  // Client state that commands read and change.
+  int resp = 2;  // change with SetProtocol()
+  bool authenticated = false;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+
+  void SetProtocol(int version) {
+    resp = version;
+    reply_.set_resp3(version == 3);
+  }
+  // Closes the socket; the serving coroutine ends at its next await. Own thread only.
+  void Kill();
+  // Ends the connection once the replies produced so far are written (QUIT, CLIENT KILL of
+  // oneself).
+  void CloseAfterReply() { close_after_reply_ = true; }
+  // The CLIENT LIST / CLIENT INFO line, without the trailing newline.
+  std::string Describe() const;
+  // Resets the state RESET clears: protocol, name, authentication (when a password is set).
+  void Reset();
+
+ private:
+  boost::asio::awaitable<void> Loop();
+  // Parses and executes every complete command in the input buffer.
+  // Returns false when the connection must close.
+  boost::asio::awaitable<bool> ProcessInput();
+  // Finds the command to run and checks arity and authentication. Replies the error and
+  // returns nullptr when it must not run.
+  const CommandSpec* Resolve(Args args);
+  void Account(const CommandSpec& spec, Clock::time_point start, bool failed);
+  boost::asio::awaitable<bool> Flush();
+  void PrepareRead();
+
+  static constexpr size_t kReadChunk = 16 * 1024;
+  static constexpr size_t kFlushBytes = 64 * 1024;
+
+  Server& server_;
+  Shard& shard_;
+  boost::asio::ip::tcp::socket socket_;
+  uint64_t id_;
+  std::string addr_, laddr_;
+  int fd_;
+  Clock::time_point created_, last_interaction_;
+  std::string_view last_command_ = "NULL";
+
+  protocol::RespParser parser_;
+  std::string in_;  // read buffer: [in_start_, in_end_) is unconsumed input
+  size_t in_start_ = 0, in_end_ = 0;
+  std::string out_;
+  protocol::ReplyBuilder reply_{&out_};
+  std::vector<std::string_view> args_;  // reused per command
+  bool close_after_reply_ = false;
+  bool killed_ = false;
+};
+
+}  // namespace typeahead::server

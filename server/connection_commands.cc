@@ -1,0 +1,609 @@
+// Connection commands: PING, ECHO, HELLO, AUTH, QUIT, RESET, SELECT and CLIENT.
+#include <fmt/format.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <boost/asio/awaitable.hpp>
+
+#include "protocol/number.h"
+#include "server/command_table.h"
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace typeahead::server {
+namespace {
+using boost::asio::awaitable;
+
+bool Eq(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Compares without an early exit, so timing does not reveal how much of a password matched.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= x ^ y;
+  }
+  return diff == 0;
+}
+
+// Redis's client-name rule: printable ASCII without spaces.
+bool ValidName(std::string_view s) {
+  for (char c : s) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+// Checks credentials against requirepass. Replies the error and returns false on failure.
+bool Authenticate(CommandContext& cx, std::string_view user, std::string_view pass) {
+  const std::string& required = cx.shard.config().requirepass;
+  bool ok = Eq(user, "default") && (required.empty() || ConstantTimeEquals(pass, required));
+  if (!ok) {
+    cx.Error("WRONGPASS invalid username-password pair or user is disabled.");
+    return false;
+  }
+  cx.conn.authenticated = true;
+  return true;
+}
+
+void Ping(CommandContext& cx, Args args) {
+  if (args.size() > 2) return cx.Error("ERR wrong number of arguments for 'ping' command");
+  if (args.size() == 2) return cx.reply.Bulk(args[1]);
+  cx.reply.Simple("PONG");
+}
+
+void Echo(CommandContext& cx, Args args) { cx.reply.Bulk(args[1]); }
+
+void Auth(CommandContext& cx, Args args) {
+  if (args.size() > 3) return cx.Error("ERR syntax error");
+  if (args.size() == 2) {
+    if (cx.shard.config().requirepass.empty()) {
+      return cx.Error(
+          "ERR AUTH <password> called without any password configured for the default user. "
+          "Are you sure your configuration is correct?");
+    }
+    if (Authenticate(cx, "default", args[1])) cx.reply.Ok();
+    return;
+  }
+  if (Authenticate(cx, args[1], args[2])) cx.reply.Ok();
+}
+
+void Hello(CommandContext& cx, Args args) {
+  int64_t version = 0;
+  if (args.size() >= 2) {
+    if (!protocol::ParseInt64(args[1], &version)) {
+      return cx.Error("ERR Protocol version is not an integer or out of range");
+    }
+    if (version < 2 || version > 3) return cx.Error("NOPROTO unsupported protocol version");
+  }
+  std::string_view user, pass, name;
+  bool has_auth = false, has_name = false;
+  for (size_t j = 2; j < args.size(); ++j) {
+    size_t more = args.size() - 1 - j;
+    if (Eq(args[j], "AUTH") && more >= 2) {
+      user = args[j + 1];
+      pass = args[j + 2];
+      has_auth = true;
+      j += 2;
+    } else if (Eq(args[j], "SETNAME") && more >= 1) {
+      name = args[j + 1];
+      has_name = true;
+      j += 1;
+    } else {
+      return cx.Error(fmt::format("ERR Syntax error in HELLO option '{}'", args[j]));
+    }
+  }
+  if (has_auth && !Authenticate(cx, user, pass)) return;
+  if (!cx.conn.authenticated) {
+    return cx.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+  }
+  if (has_name) {
+    if (!ValidName(name)) {
+      return cx.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    cx.conn.name = name;
+  }
+  if (version != 0) cx.conn.SetProtocol(static_cast<int>(version));
+  auto& r = cx.reply;
+  r.Map(7);
+  r.Bulk("server");
+  r.Bulk("redis");
+  r.Bulk("version");
+  r.Bulk(kRedisVersion);
+  r.Bulk("proto");
+  r.Integer(cx.conn.resp);
+  r.Bulk("id");
+  r.Integer(static_cast<int64_t>(cx.conn.id()));
+  r.Bulk("mode");
+  r.Bulk("standalone");
+  r.Bulk("role");
+  r.Bulk("master");
+  r.Bulk("modules");
+  r.Array(0);
+}
+
+void Quit(CommandContext& cx, Args) {
+  cx.reply.Ok();
+  cx.conn.CloseAfterReply();
+}
+
+void Reset(CommandContext& cx, Args) {
+  cx.conn.Reset();
+  cx.reply.Simple("RESET");
+}
+
+void Select(CommandContext& cx, Args args) {
+  int64_t db;
+  if (!protocol::ParseInt64(args[1], &db)) {
+    return cx.Error("ERR value is not an integer or out of range");
+  }
+  if (db != 0) return cx.Error("ERR DB index is out of range");
+  cx.reply.Ok();
+}
+
+void ClientId(CommandContext& cx, Args) { cx.reply.Integer(static_cast<int64_t>(cx.conn.id())); }
+
+void ClientSetName(CommandContext& cx, Args args) {
+  if (!ValidName(args[2])) {
+    return cx.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+  }
+  cx.conn.name = args[2];
+  cx.reply.Ok();
+}
+
+void ClientGetName(CommandContext& cx, Args) {
+  if (cx.conn.name.empty()) return cx.reply.Null();
+  cx.reply.Bulk(cx.conn.name);
+}
+
+void ClientSetInfo(CommandContext& cx, Args args) {
+  std::string* field;
+  std::string_view label;
+  if (Eq(args[2], "LIB-NAME")) {
+    field = &cx.conn.lib_name;
+    label = "LIB-NAME";
+  } else if (Eq(args[2], "LIB-VER")) {
+    field = &cx.conn.lib_ver;
+    label = "LIB-VER";
+  } else {
+    return cx.Error(fmt::format("ERR Unrecognized option '{}'", args[2]));
+  }
+  if (!ValidName(args[3])) {
+    return cx.Error(
+        fmt::format("ERR {} cannot contain spaces, newlines or special characters.", label));
+  }
+  *field = args[3];
+  cx.reply.Ok();
+}
+
+void ClientInfo(CommandContext& cx, Args) { cx.reply.Verbatim(cx.conn.Describe() + "\n"); }
+
+awaitable<void> ClientList(CommandContext& cx, Args args) {
+  std::vector<uint64_t> ids;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (Eq(args[i], "TYPE") && i + 1 < args.size()) {
+      std::string_view t = args[++i];
+      if (Eq(t, "normal")) continue;
+      if (Eq(t, "master") || Eq(t, "replica") || Eq(t, "slave") || Eq(t, "pubsub")) {
+        cx.reply.Verbatim("");  // none of these kinds of client exist yet
+        co_return;
+      }
+      co_return cx.Error(fmt::format("ERR Unknown client type '{}'", t));
+    } else if (Eq(args[i], "ID") && i + 1 < args.size()) {
+      for (++i; i < args.size(); ++i) {
+        int64_t id;
+        if (!protocol::ParseInt64(args[i], &id) || id <= 0) {
+          co_return cx.Error("ERR Invalid client ID");
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      co_return cx.Error("ERR syntax error");
+    }
+  }
+  auto lines = co_await cx.server.shards().RunAll([&](Shard& shard) {
+    std::vector<std::pair<uint64_t, std::string>> out;
+    for (auto& [id, conn] : shard.clients()) {
+      if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+      out.emplace_back(id, conn->Describe());
+    }
+    return out;
+  });
+  std::vector<std::pair<uint64_t, std::string>> all;
+  for (auto& v : lines) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  std::string text;
+  for (auto& [id, line] : all) text += line + "\n";
+  cx.reply.Verbatim(text);
+}
+
+struct KillFilter {
+  int64_t id = 0;
+  std::string addr, laddr;
+  bool skip_me = true;
+  uint64_t caller = 0;
+  bool Matches(const Connection& c) const {
+    if (id != 0 && static_cast<int64_t>(c.id()) != id) return false;
+    if (!addr.empty() && c.addr() != addr) return false;
+    if (!laddr.empty() && c.laddr() != laddr) return false;
+    if (skip_me && c.id() == caller) return false;
+    return true;
+  }
+};
+
+awaitable<void> ClientKill(CommandContext& cx, Args args) {
+  KillFilter filter;
+  filter.caller = cx.conn.id();
+  bool old_form = args.size() == 3;
+  if (old_form) {
+    filter.addr = args[2];
+    filter.skip_me = false;
+  } else {
+    if (args.size() % 2 != 0) co_return cx.Error("ERR syntax error");
+    for (size_t i = 2; i < args.size(); i += 2) {
+      std::string_view opt = args[i], val = args[i + 1];
+      if (Eq(opt, "ID")) {
+        if (!protocol::ParseInt64(val, &filter.id) || filter.id <= 0) {
+          co_return cx.Error("ERR client-id should be greater than 0");
+        }
+      } else if (Eq(opt, "ADDR")) {
+        filter.addr = val;
+      } else if (Eq(opt, "LADDR")) {
+        filter.laddr = val;
+      } else if (Eq(opt, "TYPE")) {
+        if (Eq(val, "master") || Eq(val, "replica") || Eq(val, "slave") || Eq(val, "pubsub")) {
+          co_return cx.reply.Integer(0);  // none of these kinds of client exist yet
+        }
+        if (!Eq(val, "normal"))
+          co_return cx.Error(fmt::format("ERR Unknown client type '{}'", val));
+      } else if (Eq(opt, "USER")) {
+        if (!Eq(val, "default")) co_return cx.Error(fmt::format("ERR No such user '{}'", val));
+      } else if (Eq(opt, "SKIPME")) {
+        if (Eq(val, "yes"))
+          filter.skip_me = true;
+        else if (Eq(val, "no"))
+          filter.skip_me = false;
+        else
+          co_return cx.Error("ERR syntax error");
+      } else {
+        co_return cx.Error("ERR syntax error");
+      }
+    }
+  }
+  uint64_t caller = cx.conn.id();
+  auto killed = co_await cx.server.shards().RunAll([&](Shard& shard) {
+    std::vector<Connection*> victims;
+    for (auto& [id, conn] : shard.clients()) {
+      if (filter.Matches(*conn)) victims.push_back(conn);
+    }
+    int64_t n = 0;
+    for (Connection* c : victims) {
+      // The caller is mid-command: it closes once this reply is written.
+      if (c->id() == caller)
+        c->CloseAfterReply();
+      else
+        c->Kill();
+      ++n;
+    }
+    return n;
+  });
+  int64_t total = 0;
+  for (int64_t n : killed) total += n;
+  if (old_form) {
+    if (total == 0) co_return cx.Error("ERR No such client");
+    co_return cx.reply.Ok();
+  }
+  cx.reply.Integer(total);
+}
+
+void ClientNoop(CommandContext& cx, Args args) {
+  if (!Eq(args[2], "on") && !Eq(args[2], "off")) return cx.Error("ERR syntax error");
+  cx.reply.Ok();
+}
+
+void ClientHelp(CommandContext& cx, Args) {
+  static const char* kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are: ID, ADDR, LADDR, TYPE normal, USER default, "
+      "SKIPME yes|no.",
+      "LIST [TYPE normal] [ID <id> [<id> ...]]",
+      "    Return information about client connections.",
+      "NO-EVICT (ON|OFF)",
+      "    Accepted for compatibility.",
+      "NO-TOUCH (ON|OFF)",
+      "    Accepted for compatibility.",
+      "SETINFO <LIB-NAME|LIB-VER> <value>",
+      "    Set client library name or version.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "HELP",
+      "    Print this help.",
+  };
+  cx.reply.Array(std::size(kLines));
+  for (const char* l : kLines) cx.reply.Simple(l);
+}
+
+}  // namespace
+
+std::vector<CommandSpec> ConnectionCommands() {
+  constexpr uint32_t kConn = kNoScript | kLoading | kStale;
+  std::vector<CommandSpec> client_subs = {
+      {"client|id",
+       2,
+       kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "5.0.0",
+       "Returns the unique client ID of the connection.",
+       "O(1)",
+       {"slow", "connection"},
+       {},
+       ClientId},
+      {"client|setname",
+       3,
+       kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "2.6.9",
+       "Sets the connection name.",
+       "O(1)",
+       {"slow", "connection"},
+       {{"connection-name", "string"}},
+       ClientSetName},
+      {"client|getname",
+       2,
+       kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "2.6.9",
+       "Returns the name of the connection.",
+       "O(1)",
+       {"slow", "connection"},
+       {},
+       ClientGetName},
+      {"client|setinfo",
+       4,
+       kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "7.2.0",
+       "Sets information specific to the client or connection.",
+       "O(1)",
+       {"slow", "connection"},
+       {{"attr",
+         "oneof",
+         {},
+         false,
+         false,
+         {{"libname", "string", "LIB-NAME"}, {"libver", "string", "LIB-VER"}}}},
+       ClientSetInfo},
+      {"client|info",
+       2,
+       kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "6.2.0",
+       "Returns information about the connection.",
+       "O(1)",
+       {"slow", "connection"},
+       {},
+       ClientInfo},
+      {"client|list",
+       -2,
+       kAdmin | kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "2.4.0",
+       "Lists open connections.",
+       "O(N) where N is the number of client connections",
+       {"admin", "slow", "dangerous", "connection"},
+       {{"client-type", "string", "TYPE", true}, {"client-id", "integer", "ID", true, true}},
+       nullptr,
+       ClientList},
+      {"client|kill",
+       -3,
+       kAdmin | kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "2.4.0",
+       "Terminates open connections.",
+       "O(N) where N is the number of client connections",
+       {"admin", "slow", "dangerous", "connection"},
+       {{"filter", "string", {}, false, true}},
+       nullptr,
+       ClientKill},
+      {"client|no-evict",
+       3,
+       kAdmin | kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "7.0.0",
+       "Sets the client eviction mode of the connection.",
+       "O(1)",
+       {"admin", "slow", "dangerous", "connection"},
+       {{"enabled", "string"}},
+       ClientNoop},
+      {"client|no-touch",
+       3,
+       kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "7.2.0",
+       "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+       "O(1)",
+       {"slow", "connection"},
+       {{"enabled", "string"}},
+       ClientNoop},
+      {"client|help",
+       2,
+       kConn,
+       0,
+       0,
+       0,
+       "connection",
+       "5.0.0",
+       "Returns helpful text about the "
+       "different subcommands.",
+       "O(1)",
+       {"slow", "connection"},
+       {},
+       ClientHelp},
+  };
+  return {
+      {"ping",
+       -1,
+       kFast,
+       0,
+       0,
+       0,
+       "connection",
+       "1.0.0",
+       "Returns the server's liveliness response.",
+       "O(1)",
+       {"fast", "connection"},
+       {{"message", "string", {}, true}},
+       Ping},
+      {"echo",
+       2,
+       kFast,
+       0,
+       0,
+       0,
+       "connection",
+       "1.0.0",
+       "Returns the given string.",
+       "O(1)",
+       {"fast", "connection"},
+       {{"message", "string"}},
+       Echo},
+      {"hello",
+       -1,
+       kNoScript | kLoading | kStale | kFast | kNoAuth,
+       0,
+       0,
+       0,
+       "connection",
+       "6.0.0",
+       "Handshakes with the Redis server.",
+       "O(1)",
+       {"fast", "connection"},
+       {{"arguments",
+         "block",
+         {},
+         true,
+         false,
+         {{"protover", "integer"},
+          {"username-password",
+           "block",
+           "AUTH",
+           true,
+           false,
+           {{"username", "string"}, {"password", "string"}}},
+          {"clientname", "string", "SETNAME", true}}}},
+       Hello},
+      {"auth",
+       -2,
+       kNoScript | kLoading | kStale | kFast | kNoAuth,
+       0,
+       0,
+       0,
+       "connection",
+       "1.0.0",
+       "Authenticates the connection.",
+       "O(N) where N is the number of passwords defined for the user",
+       {"fast", "connection"},
+       {{"username", "string", {}, true}, {"password", "string"}},
+       Auth},
+      {"quit",
+       -1,
+       kNoScript | kLoading | kStale | kFast | kNoAuth,
+       0,
+       0,
+       0,
+       "connection",
+       "1.0.0",
+       "Closes the connection.",
+       "O(1)",
+       {"fast", "connection"},
+       {},
+       Quit},
+      {"reset",
+       1,
+       kNoScript | kLoading | kStale | kFast | kNoAuth,
+       0,
+       0,
+       0,
+       "connection",
+       "6.2.0",
+       "Resets the connection.",
+       "O(1)",
+       {"fast", "connection"},
+       {},
+       Reset},
+      {"select",
+       2,
+       kLoading | kStale | kFast,
+       0,
+       0,
+       0,
+       "connection",
+       "1.0.0",
+       "Changes the selected database (only 0 exists).",
+       "O(1)",
+       {"fast", "connection"},
+       {{"index", "integer"}},
+       Select},
+      {"client",
+       -2,
+       0,
+       0,
+       0,
+       0,
+       "connection",
+       "2.4.0",
+       "A container for client connection commands.",
+       "Depends on subcommand.",
+       {"slow"},
+       {},
+       nullptr,
+       nullptr,
+       std::move(client_subs)},
+  };
+}
+
+}  // namespace typeahead::server

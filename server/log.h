@@ -1,0 +1,26 @@
+// Redis-style log lines (`pid:M 28 Nov 2026 02:37:48.123 * message`) to stdout or to the
+// `logfile`. Levels as Redis: debug '.', verbose '-', notice '*', warning '#'.
+// Thread-safe: lines from several threads never interleave. Not for the request path.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+
+namespace typeahead::server {
+
+enum class LogLevel { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3 };
+
+// Opens path for appending (empty: stdout). Returns false when the file cannot be opened.
+bool LogOpen(const std::string& path);
+void LogSetLevel(LogLevel level);
+bool LogLevelFromName(std::string_view name, LogLevel* out);
+void LogWrite(LogLevel level, std::string_view message);
+
+template <typename... Args>
+void Log(LogLevel level, fmt::format_string<Args...> f, Args&&... args) {
+  LogWrite(level, fmt::format(f, std::forward<Args>(args)...));
+}
+
+}  // namespace typeahead::server

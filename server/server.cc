@@ -1,0 +1,133 @@
+#include "server/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <random>
+
+#include "server/command_table.h"
+#include "server/connection.h"
+#include "server/log.h"
+
+namespace typeahead::server {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::string RandomHex40() {
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  std::string s(40, '0');
+  for (char& c : s) c = kHex[rd() % 16];
+  return s;
+}
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      shards_(static_cast<size_t>(config_.threads), config_),
+      run_id_(RandomHex40()),
+      replid_(RandomHex40()),
+      started_(std::chrono::system_clock::now()) {
+  size_t slots = CommandTable::Get().all().size();
+  for (size_t i = 0; i < shards_.size(); ++i) shards_[i].stats().commands.resize(slots);
+}
+
+Server::~Server() = default;
+
+void Server::Listen() {
+  asio::io_context& io = shards_[0].io();
+  for (const std::string& spec : config_.bind) {
+    std::string host = spec;
+    if (!host.empty() && host[0] == '-') host = host.substr(1);  // "-::1": optional address
+    if (host == "*") host = "0.0.0.0";
+    if (host == "::*") host = "::";
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) throw std::runtime_error("Invalid bind address '" + spec + "'");
+    tcp::endpoint ep(address, static_cast<uint16_t>(config_.port));
+    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    acceptor->open(ep.protocol());
+    acceptor->set_option(tcp::acceptor::reuse_address(true));
+    if (address.is_v6()) acceptor->set_option(asio::ip::v6_only(true));
+    acceptor->bind(ep, ec);
+    if (ec) {
+      if (spec[0] == '-') continue;
+      throw std::runtime_error(
+          fmt::format("Warning: Could not create server TCP listening "
+                      "socket {}:{}: {}",
+                      host, config_.port, ec.message()));
+    }
+    acceptor->listen(511);
+    port_ = acceptor->local_endpoint().port();
+    acceptors_.push_back(std::move(acceptor));
+  }
+  if (acceptors_.empty()) throw std::runtime_error("Failed listening on any bind address");
+}
+
+asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
+  for (;;) {
+    Shard& target = shards_[next_shard_++ % shards_.size()];
+    auto [ec, socket] =
+        co_await acceptor.async_accept(target.io(), asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || stopping_) co_return;
+    if (ec) {
+      Log(LogLevel::kWarning, "Accepting client connection: {}", ec.message());
+      // Out of descriptors and the like: back off instead of spinning.
+      asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(10));
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    ++shards_[0].stats().connections_received;
+    if (connected_clients() >= shards_[0].config().maxclients) {
+      ++shards_[0].stats().rejected_connections;
+      static const char kErr[] = "-ERR max number of clients reached\r\n";
+      boost::system::error_code wec;
+      asio::write(socket, asio::buffer(kErr, sizeof(kErr) - 1), wec);
+      socket.close(wec);
+      continue;
+    }
+    auto conn = std::make_unique<Connection>(*this, target, std::move(socket), NextClientId());
+    asio::co_spawn(target.io(), Connection::Serve(std::move(conn)), asio::detached);
+  }
+}
+
+int Server::Run() {
+  Listen();
+  asio::io_context& io0 = shards_[0].io();
+  for (auto& acceptor : acceptors_) {
+    asio::co_spawn(io0, Accept(*acceptor), asio::detached);
+  }
+  auto signals = std::make_shared<asio::signal_set>(io0, SIGINT, SIGTERM);
+  signals->async_wait([this, signals](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    RequestShutdown(sig == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                  : "Received SIGTERM scheduling shutdown...");
+  });
+  Log(LogLevel::kNotice, "typeahead {} (Redis protocol {}) with {} threads, pid {}",
+      kTypeaheadVersion, kRedisVersion, shards_.size(), getpid());
+  Log(LogLevel::kNotice, "Ready to accept connections tcp on port {}", port_);
+  shards_.Start(true);
+  shards_.Join();
+  Log(LogLevel::kNotice, "typeahead is now ready to exit, bye bye...");
+  return 0;
+}
+
+void Server::RequestShutdown(std::string_view reason) {
+  if (stopping_.exchange(true)) return;
+  Log(LogLevel::kWarning, "{}", reason);
+  // Acceptors belong to shard 0: close them there, then stop every loop.
+  asio::post(shards_[0].io(), [this] {
+    for (auto& a : acceptors_) {
+      boost::system::error_code ec;
+      a->close(ec);
+    }
+    shards_.Stop();
+  });
+}
+
+}  // namespace typeahead::server

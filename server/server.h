@@ -1,0 +1,69 @@
+// Server owns the shards, the listening sockets and the process-wide facts (run id, start
+// time, client counts). It accepts on shard 0 and hands each connection round-robin to a shard,
+// which then serves it entirely on its own thread.
+// Thread-safe where marked; everything else is called from main() before Run().
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/config.h"
+#include "server/shard.h"
+
+namespace typeahead::server {
+
+inline constexpr std::string_view kRedisVersion = "7.0.15";  // what clients gate features on
+inline constexpr std::string_view kTypeaheadVersion = "0.1.0";
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  // Binds, starts the shard threads and blocks until shutdown. Returns the exit code.
+  int Run();
+  // Stops accepting and ends every shard's loop. Thread-safe; idempotent.
+  void RequestShutdown(std::string_view reason);
+
+  ShardSet& shards() { return shards_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& replid() const { return replid_; }
+  std::chrono::system_clock::time_point started() const { return started_; }
+  uint16_t port() const { return port_; }
+  const std::string& executable() const { return executable_; }
+  void set_executable(std::string path) { executable_ = std::move(path); }
+
+  // Thread-safe counters, touched on connect and disconnect only.
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
+  void ClientConnected() { connected_.fetch_add(1, std::memory_order_relaxed); }
+  void ClientDisconnected() { connected_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t connected_clients() const { return connected_.load(std::memory_order_relaxed); }
+
+ private:
+  boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor);
+  void Listen();
+
+  // Counters first: connections destroyed with the shards still update them.
+  std::atomic<uint64_t> next_client_id_{1};
+  std::atomic<int64_t> connected_{0};
+  std::atomic<bool> stopping_{false};
+  Config config_;
+  ShardSet shards_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::string run_id_;
+  std::string replid_;
+  std::string executable_;
+  std::chrono::system_clock::time_point started_;
+  uint16_t port_ = 0;
+  size_t next_shard_ = 0;
+};
+
+// 40 random hex characters, as Redis's run_id and replid.
+std::string RandomHex40();
+
+}  // namespace typeahead::server

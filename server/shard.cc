@@ -1,0 +1,81 @@
+#include "server/shard.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+
+#include "server/log.h"
+
+namespace typeahead::server {
+namespace {
+thread_local Shard* t_current = nullptr;
+}
+
+Shard::Shard(size_t id, Config config)
+    : id_(id),
+      io_(std::make_unique<asio::io_context>(1)),
+      work_(asio::make_work_guard(*io_)),
+      config_(std::move(config)) {}
+
+Shard::~Shard() {
+  work_.reset();
+  io_.reset();
+}
+
+Shard* Shard::Current() { return t_current; }
+
+void Shard::Start(int cpu) {
+  thread_ = std::thread([this, cpu] {
+    t_current = this;
+    if (cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0) {
+        Log(LogLevel::kWarning, "Could not pin shard {} to CPU {}", id_, cpu);
+      }
+    }
+    char name[16];
+    snprintf(name, sizeof(name), "shard-%zu", id_);
+    pthread_setname_np(pthread_self(), name);
+    SampleOps();
+    io_->run();
+  });
+}
+
+void Shard::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::SampleOps() {
+  // Every 100 ms, as Redis's trackInstantaneousMetric: INFO averages the last 16 samples.
+  auto timer = std::make_shared<asio::steady_timer>(*io_, std::chrono::milliseconds(100));
+  timer->async_wait([this, timer](const boost::system::error_code& ec) {
+    if (ec) return;
+    stats_.samples[stats_.sample_index] = stats_.commands_processed - stats_.last_sample_commands;
+    stats_.sample_index = (stats_.sample_index + 1) % ShardStats::kSamples;
+    stats_.last_sample_commands = stats_.commands_processed;
+    SampleOps();
+  });
+}
+
+ShardSet::ShardSet(size_t n, const Config& config) {
+  for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i, config));
+}
+
+void ShardSet::Start(bool pin) {
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  for (auto& s : shards_) s->Start(pin ? static_cast<int>(s->id() % cores) : -1);
+}
+
+void ShardSet::Stop() {
+  for (auto& s : shards_) s->Stop();
+}
+
+void ShardSet::Join() {
+  for (auto& s : shards_) s->Join();
+}
+
+}  // namespace typeahead::server

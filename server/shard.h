@@ -1,0 +1,141 @@
+// A Shard is one thread with its own io_context, pinned to one core, owning one storage
+// partition, the connections accepted onto it and its own counters. ShardSet::Run() moves a
+// piece of work to the shard that owns the data and resumes the caller on its own thread, so
+// shards share no locks on the request path: the io_context queues are the only handoff.
+//
+// Invariant: a shard's partition, clients and stats are touched only from its own thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "server/config.h"
+#include "storage/partition.h"
+
+namespace typeahead::server {
+
+namespace asio = boost::asio;
+
+class Connection;
+
+struct CommandStat {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t failed_calls = 0;
+  uint64_t rejected_calls = 0;
+};
+
+struct ShardStats {
+  uint64_t commands_processed = 0;
+  uint64_t connections_received = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  std::vector<CommandStat> commands;  // indexed by CommandSpec::stat_index
+  // instantaneous_ops_per_sec: commands counted in each of the last 16 100-ms samples.
+  static constexpr size_t kSamples = 16;
+  uint64_t samples[kSamples] = {};
+  size_t sample_index = 0;
+  uint64_t last_sample_commands = 0;
+};
+
+class Shard {
+ public:
+  Shard(size_t id, Config config);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  size_t id() const { return id_; }
+  asio::io_context& io() { return *io_; }
+  storage::Partition& partition() { return partition_; }
+  const Config& config() const { return config_; }
+  void set_config(const Config& c) { config_ = c; }
+  ShardStats& stats() { return stats_; }
+  std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
+
+  // The shard whose thread is running, or nullptr off the shard threads.
+  static Shard* Current();
+
+  // Starts the thread, pinned to cpu (-1: not pinned).
+  void Start(int cpu);
+  void Stop() { io_->stop(); }
+  void Join();
+
+ private:
+  void SampleOps();
+
+  size_t id_;
+  // Destroyed first (see ~Shard): pending coroutines own connections that unregister from
+  // clients_ when destroyed.
+  std::unique_ptr<asio::io_context> io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  storage::Partition partition_;
+  Config config_;
+  ShardStats stats_;
+  std::unordered_map<uint64_t, Connection*> clients_;
+};
+
+class ShardSet {
+ public:
+  ShardSet(size_t n, const Config& config);
+
+  size_t size() const { return shards_.size(); }
+  Shard& operator[](size_t i) { return *shards_[i]; }
+
+  void Start(bool pin);
+  void Stop();
+  void Join();
+
+  // Runs f(Shard&) on shard i and resumes the caller on its own executor with the result.
+  // Runs inline when the caller is already on shard i. The caller must keep everything f
+  // refers to alive until the returned awaitable completes.
+  template <typename F>
+  asio::awaitable<std::invoke_result_t<F&, Shard&>> Run(size_t i, F f) {
+    using R = std::invoke_result_t<F&, Shard&>;
+    Shard& target = *shards_[i];
+    if (&target == Shard::Current()) co_return f(target);
+    co_return co_await asio::co_spawn(
+        target.io(), [&target, &f]() -> asio::awaitable<R> { co_return f(target); },
+        asio::use_awaitable);
+  }
+
+  // Runs f on every shard, the caller's own first, and returns the results by shard id.
+  template <typename F>
+  asio::awaitable<std::vector<std::invoke_result_t<F&, Shard&>>> RunAll(F f) {
+    std::vector<std::invoke_result_t<F&, Shard&>> out(shards_.size());
+    Shard* self = Shard::Current();
+    if (self != nullptr) out[self->id()] = f(*self);
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      if (shards_[i].get() == self) continue;
+      out[i] = co_await Run(i, std::ref(f));
+    }
+    co_return out;
+  }
+
+  // RunAll for work that returns nothing.
+  template <typename F>
+  asio::awaitable<void> ForEach(F f) {
+    Shard* self = Shard::Current();
+    if (self != nullptr) f(*self);
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      if (shards_[i].get() != self) co_await Run(i, std::ref(f));
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace typeahead::server

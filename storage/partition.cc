@@ -1,0 +1,55 @@
+#include "storage/partition.h"
+
+namespace typeahead::storage {
+
+Dictionary* Partition::Find(std::string_view key) {
+  auto it = keys_.find(key);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+const Dictionary* Partition::Find(std::string_view key) const {
+  auto it = keys_.find(key);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+Dictionary& Partition::FindOrCreate(std::string_view key) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) it = keys_.emplace(std::string(key), Dictionary()).first;
+  return it->second;
+}
+
+void Partition::EraseIfEmpty(std::string_view key) {
+  auto it = keys_.find(key);
+  if (it != keys_.end() && it->second.empty()) keys_.erase(it);
+}
+
+bool Partition::Erase(std::string_view key) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return false;
+  keys_.erase(it);
+  return true;
+}
+
+bool Partition::Rename(std::string_view key, std::string_view new_key) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return false;
+  if (key == new_key) return true;
+  Dictionary moved = std::move(it->second);
+  keys_.erase(it);
+  keys_.insert_or_assign(std::string(new_key), std::move(moved));
+  return true;
+}
+
+size_t Partition::term_count() const {
+  size_t n = 0;
+  for (const auto& [key, dict] : keys_) n += dict.size();
+  return n;
+}
+
+size_t Partition::MemoryUsage() const {
+  size_t n = 0;
+  for (const auto& [key, dict] : keys_) n += key.size() + 64 + dict.MemoryUsage();
+  return n;
+}
+
+}  // namespace typeahead::storage

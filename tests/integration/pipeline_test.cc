@@ -1,0 +1,123 @@
+// Pipelining and many concurrent connections: exact replies, in order.
+#include <doctest/doctest.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "tests/integration/server_process.h"
+
+using namespace typeahead::test;
+
+TEST_CASE("200 connections each pipelining 1000 commands get exact replies in order") {
+  ServerProcess server;
+  constexpr int kConns = 200, kCommands = 1000;
+  std::vector<std::unique_ptr<RawConn>> conns;
+  std::vector<std::string> want(kConns), got(kConns), send(kConns);
+  std::vector<size_t> sent(kConns, 0);
+  for (int c = 0; c < kConns; ++c) {
+    conns.push_back(std::make_unique<RawConn>(server.port()));
+    for (int i = 0; i < kCommands; ++i) {
+      if (i % 2 == 0) {
+        send[c] += "PING\r\n";
+        want[c] += "+PONG\r\n";
+      } else {
+        std::string v = std::to_string(c) + ":" + std::to_string(i);
+        send[c] += "*2\r\n$4\r\nECHO\r\n$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
+        want[c] += "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
+      }
+    }
+  }
+  // Write and read all sockets concurrently with poll, bounded in time.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int done = 0;
+  while (done < kConns && std::chrono::steady_clock::now() < deadline) {
+    std::vector<pollfd> fds;
+    for (int c = 0; c < kConns; ++c) {
+      short ev = 0;
+      if (got[c].size() < want[c].size()) ev |= POLLIN;
+      if (sent[c] < send[c].size()) ev |= POLLOUT;
+      fds.push_back({conns[c]->fd(), ev, 0});
+    }
+    if (poll(fds.data(), fds.size(), 1000) <= 0) continue;
+    for (int c = 0; c < kConns; ++c) {
+      if (fds[c].revents & POLLOUT) {
+        ssize_t n =
+            ::send(fds[c].fd, send[c].data() + sent[c],
+                   std::min<size_t>(send[c].size() - sent[c], 7000), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) sent[c] += static_cast<size_t>(n);
+      }
+      if (fds[c].revents & POLLIN) {
+        char buf[65536];
+        ssize_t n = recv(fds[c].fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0) {
+          got[c].append(buf, static_cast<size_t>(n));
+          if (got[c].size() >= want[c].size()) ++done;
+        }
+      }
+    }
+  }
+  CHECK(done == kConns);
+  int exact = 0;
+  for (int c = 0; c < kConns; ++c) exact += got[c] == want[c] ? 1 : 0;
+  CHECK(exact == kConns);
+}
+
+TEST_CASE("Replies of a pipeline split at every byte are exact") {
+  ServerProcess server;
+  RawConn raw(server.port());
+  std::string cmds =
+      "*3\r\n$8\r\nACRECORD\r\n$1\r\nk\r\n$5\r\nhello\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$3\r\nabc\r\n"
+      "*4\r\n$6\r\nACTOPK\r\n$1\r\nk\r\n$1\r\nh\r\n$1\r\n5\r\n";
+  std::string want = ":1\r\n+PONG\r\n$3\r\nabc\r\n*1\r\n$5\r\nhello\r\n";
+  for (char ch : cmds) {
+    raw.Send(std::string(1, ch));
+  }
+  CHECK(raw.ReadN(want.size()) == want);
+}
+
+TEST_CASE("A large bulk argument arrives in pieces") {
+  ServerProcess server;
+  RawConn raw(server.port());
+  std::string big(5 * 1024 * 1024, 'x');
+  std::string cmd = "*2\r\n$4\r\nECHO\r\n$" + std::to_string(big.size()) + "\r\n" + big + "\r\n";
+  raw.Send(cmd);
+  std::string want = "$" + std::to_string(big.size()) + "\r\n" + big + "\r\n";
+  CHECK(raw.ReadN(want.size(), 20000) == want);
+}
+
+TEST_CASE("A client that stops reading is back-pressured, not buffered without bound") {
+  ServerProcess server;
+  {
+    auto c = Connect(server.port());
+    for (int i = 0; i < 200; ++i) Run(c.get(), {"ACRECORD", "k", "term" + std::to_string(i)});
+  }
+  RawConn flood(server.port());
+  int rcv = 4096;
+  setsockopt(flood.fd(), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+  std::string cmd = "ACTOPK k term 200\r\n";
+  std::string batch;
+  for (int i = 0; i < 100; ++i) batch += cmd;
+  // Send for a bounded time without reading; the server stops reading from us when its
+  // writes block, so our sends eventually block too.
+  size_t sent = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = ::send(flood.fd(), batch.data(), batch.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0)
+      sent += static_cast<size_t>(n);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // Each reply is ~3 KB for ~19 request bytes: unbounded buffering would hold gigabytes.
+  auto c = Connect(server.port());
+  auto info = Command(c.get(), {"INFO", "memory"});
+  std::string text(info->str, info->len);
+  auto pos = text.find("used_memory_rss:");
+  long long rss = std::stoll(text.substr(pos + 16));
+  CHECK(rss < 200ll * 1024 * 1024);
+  CHECK(Run(c.get(), {"PING"}) == "+PONG");
+  MESSAGE("sent " << sent << " bytes of requests without reading; server RSS " << rss);
+}

@@ -1,0 +1,225 @@
+#include "tests/integration/server_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace typeahead::test {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) throw std::runtime_error("bind");
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extra) {
+  char tmpl[] = "/tmp/typeahead-test-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  log_ = dir_ + "/server.log";
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = FreePort();
+    std::vector<std::string> args = {TYPEAHEAD_SERVER_BIN, "--port", std::to_string(port_), "--dir",
+                                     dir_ + "/data"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = fork();
+    if (pid_ == 0) {
+      int out = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(out, 1);
+      dup2(out, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    // Ready when it accepts a connection and answers PING.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;  // exited: port taken between FreePort and bind? try another
+      }
+      timeval tv{1, 0};
+      redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+      if (c != nullptr && c->err == 0) {
+        redisFree(c);
+        return;
+      }
+      if (c != nullptr) redisFree(c);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      break;
+    }
+  }
+  throw std::runtime_error("typeahead-server did not start; log: " + ReadLog());
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop();
+  std::string cmd = "rm -rf '" + dir_ + "'";
+  [[maybe_unused]] int rc = system(cmd.c_str());
+}
+
+std::string ServerProcess::ReadLog() const {
+  std::ifstream in(log_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int ServerProcess::WaitExit(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
+}
+
+int ServerProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int code = WaitExit(10000);
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  return code;
+}
+
+RedisPtr Connect(int port) {
+  timeval tv{5, 0};
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+  if (c == nullptr || c->err) throw std::runtime_error("connect failed");
+  redisSetTimeout(c, tv);
+  return RedisPtr(c, redisFree);
+}
+
+ReplyPtr Command(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  void* r = redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data());
+  return ReplyPtr(static_cast<redisReply*>(r), freeReplyObject);
+}
+
+std::string Render(const redisReply* r) {
+  if (r == nullptr) return "<no reply>";
+  switch (r->type) {
+    case REDIS_REPLY_STATUS:
+      return "+" + std::string(r->str, r->len);
+    case REDIS_REPLY_ERROR:
+      return "-" + std::string(r->str, r->len);
+    case REDIS_REPLY_INTEGER:
+      return ":" + std::to_string(r->integer);
+    case REDIS_REPLY_STRING:
+      return "\"" + std::string(r->str, r->len) + "\"";
+    case REDIS_REPLY_NIL:
+      return "nil";
+    case REDIS_REPLY_ARRAY: {
+      std::string s = "[";
+      for (size_t i = 0; i < r->elements; ++i) {
+        if (i) s += ", ";
+        s += Render(r->element[i]);
+      }
+      return s + "]";
+    }
+  }
+  return "?";
+}
+
+std::string Run(redisContext* c, const std::vector<std::string>& args) {
+  auto r = Command(c, args);
+  return Render(r.get());
+}
+
+RawConn::RawConn(int port) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    throw std::runtime_error("raw connect failed");
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+RawConn::~RawConn() { close(fd_); }
+
+void RawConn::Send(const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+std::string RawConn::ReadN(size_t n, int timeout_ms) {
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[65536];
+  while (out.size() < n && !closed_) {
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    deadline - std::chrono::steady_clock::now())
+                                    .count());
+    if (left <= 0) break;
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, left) <= 0) break;
+    ssize_t got = recv(fd_, buf, std::min(sizeof(buf), n - out.size()), 0);
+    if (got <= 0) {
+      closed_ = true;
+      break;
+    }
+    out.append(buf, static_cast<size_t>(got));
+  }
+  return out;
+}
+
+std::string RawConn::ReadUntilClose(int timeout_ms) {
+  std::string out = ReadN(SIZE_MAX, timeout_ms);
+  return out;
+}
+
+std::string RawConn::Roundtrip(const std::string& data, const std::string& want) {
+  Send(data);
+  return ReadN(want.size());
+}
+
+}  // namespace typeahead::test

@@ -1,0 +1,71 @@
+// Test support: starts the real typeahead-server binary on a free loopback port and stops it by
+// pid; opens hiredis and raw-socket connections to it.
+#pragma once
+
+#include <hiredis/hiredis.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace typeahead::test {
+
+class ServerProcess {
+ public:
+  // Starts the server with --port <free> --dir <fresh temp dir> plus extra arguments and waits
+  // until it accepts connections.
+  explicit ServerProcess(std::vector<std::string> extra = {});
+  ~ServerProcess();  // SIGTERM, then SIGKILL if it has not exited within 10 s
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_; }
+  std::string ReadLog() const;
+
+  // Sends SIGTERM and waits; returns the exit status (as from waitpid's WEXITSTATUS), or -1.
+  int Stop(int signal = 15);
+  // Waits up to timeout_ms for the process to exit; returns its exit code or -1.
+  int WaitExit(int timeout_ms);
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string dir_, log_;
+};
+
+// Picks a free TCP port on 127.0.0.1.
+int FreePort();
+
+using RedisPtr = std::unique_ptr<redisContext, void (*)(redisContext*)>;
+RedisPtr Connect(int port);
+
+using ReplyPtr = std::unique_ptr<redisReply, void (*)(void*)>;
+// Runs a command given as separate arguments (binary safe).
+ReplyPtr Command(redisContext* c, const std::vector<std::string>& args);
+// The reply rendered as a compact string for assertions: +OK, -ERR..., :1, "bulk", nil,
+// [a, b].
+std::string Render(const redisReply* r);
+std::string Run(redisContext* c, const std::vector<std::string>& args);
+
+// A plain socket for byte-exact protocol checks (RESP3, protocol errors, pipelines).
+class RawConn {
+ public:
+  explicit RawConn(int port);
+  ~RawConn();
+  void Send(const std::string& data);
+  // Reads until exactly n bytes arrived or timeout; returns what arrived.
+  std::string ReadN(size_t n, int timeout_ms = 5000);
+  // Reads until the peer closes or timeout; returns what arrived.
+  std::string ReadUntilClose(int timeout_ms = 5000);
+  // Sends data, then reads exactly want.size() bytes.
+  std::string Roundtrip(const std::string& data, const std::string& want);
+  bool closed() const { return closed_; }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+  bool closed_ = false;
+};
+
+}  // namespace typeahead::test

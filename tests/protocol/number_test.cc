@@ -1,0 +1,24 @@
+#include "protocol/number.h"
+
+#include <doctest/doctest.h>
+
+using typeahead::protocol::ParseInt64;
+
+TEST_CASE("ParseInt64 accepts what Redis's string2ll accepts") {
+  int64_t v;
+  CHECK((ParseInt64("0", &v) && v == 0));
+  CHECK((ParseInt64("-1", &v) && v == -1));
+  CHECK((ParseInt64("9223372036854775807", &v) && v == INT64_MAX));
+  CHECK((ParseInt64("-9223372036854775808", &v) && v == INT64_MIN));
+  CHECK_FALSE(ParseInt64("9223372036854775808", &v));
+  CHECK_FALSE(ParseInt64("-9223372036854775809", &v));
+  CHECK_FALSE(ParseInt64("", &v));
+  CHECK_FALSE(ParseInt64("-", &v));
+  CHECK_FALSE(ParseInt64("+1", &v));
+  CHECK_FALSE(ParseInt64("01", &v));
+  CHECK_FALSE(ParseInt64("-0", &v));
+  CHECK_FALSE(ParseInt64(" 1", &v));
+  CHECK_FALSE(ParseInt64("1 ", &v));
+  CHECK_FALSE(ParseInt64("1.0", &v));
+  CHECK_FALSE(ParseInt64("99999999999999999999", &v));
+}

@@ -1,0 +1,114 @@
+#include "server/config.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "server/glob.h"
+
+using namespace typeahead::server;
+
+namespace {
+std::optional<std::string> Load(std::vector<std::string> args, Config* c) {
+  std::vector<char*> argv;
+  static char name[] = "typeahead-server";
+  argv.push_back(name);
+  for (auto& a : args) argv.push_back(a.data());
+  return LoadConfig(static_cast<int>(argv.size()), argv.data(), c);
+}
+}  // namespace
+
+TEST_CASE("Config: defaults are the contract's") {
+  Config c;
+  REQUIRE_FALSE(Load({}, &c).has_value());
+  CHECK(c.port == 6379);
+  CHECK(c.bind == std::vector<std::string>{"127.0.0.1"});
+  CHECK(c.dir == "./data");
+  CHECK(c.appendonly);
+  CHECK(c.appendfsync == "everysec");
+  CHECK(c.max_term_length == 512);
+  CHECK(c.max_topk == 1000);
+  CHECK(c.threads >= 1);
+  CHECK(*GetDirective(c, "proto-max-bulk-len") == "536870912");
+}
+
+TEST_CASE("Config: file then command line, later wins") {
+  std::string path = "/tmp/typeahead-config-test.conf";
+  {
+    std::ofstream f(path);
+    f << "# comment\n\nport 7000\nsave 60 100\nbind 127.0.0.1 ::1\nmaxclients 50\n"
+         "client-output-buffer-limit normal 1mb 512kb 10\n";
+  }
+  Config c;
+  REQUIRE_FALSE(Load({path, "--port", "7001", "--threads", "3"}, &c).has_value());
+  CHECK(c.port == 7001);
+  CHECK(c.threads == 3);
+  CHECK(c.save == "60 100");
+  CHECK(c.bind.size() == 2);
+  CHECK(c.maxclients == 50);
+  CHECK(c.output_normal.hard == 1024 * 1024);
+  CHECK(c.output_normal.soft == 512 * 1024);
+  CHECK(c.config_file.find("typeahead-config-test.conf") != std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("Config: errors name the file, line and directive") {
+  std::string path = "/tmp/typeahead-config-bad.conf";
+  {
+    std::ofstream f(path);
+    f << "port 7000\nnosuchthing 1\n";
+  }
+  Config c;
+  auto e = Load({path}, &c);
+  REQUIRE(e.has_value());
+  CHECK(e->find("typeahead-config-bad.conf', at line 2") != std::string::npos);
+  CHECK(e->find("nosuchthing") != std::string::npos);
+  {
+    std::ofstream f(path);
+    f << "port abc\n";
+  }
+  e = Load({path}, &c);
+  REQUIRE(e.has_value());
+  CHECK(e->find("argument couldn't be parsed into an integer") != std::string::npos);
+  std::remove(path.c_str());
+  CHECK(Load({"--port", "99999"}, &c)->find("between 0 and 65535") != std::string::npos);
+  CHECK(Load({"--appendfsync", "sometimes"}, &c).has_value());
+  CHECK(Load({"/nonexistent/file.conf"}, &c)->find("can't open config file") != std::string::npos);
+}
+
+TEST_CASE("Config: runtime changes refuse immutable directives") {
+  Config c;
+  std::string v = "4";
+  CHECK(*SetDirective(&c, "threads", std::span<const std::string>(&v, 1), true) ==
+        "can't set immutable config");
+  v = "100";
+  CHECK_FALSE(SetDirective(&c, "MAX-TOPK", std::span<const std::string>(&v, 1), true));
+  CHECK(c.max_topk == 100);
+}
+
+TEST_CASE("ParseMemory uses Redis's units") {
+  int64_t v;
+  CHECK((ParseMemory("1gb", &v) && v == 1024ll * 1024 * 1024));
+  CHECK((ParseMemory("1g", &v) && v == 1000ll * 1000 * 1000));
+  CHECK((ParseMemory("64MB", &v) && v == 64ll * 1024 * 1024));
+  CHECK((ParseMemory("100", &v) && v == 100));
+  CHECK_FALSE(ParseMemory("1xb", &v));
+  CHECK_FALSE(ParseMemory("", &v));
+}
+
+TEST_CASE("GlobMatch follows Redis's stringmatch") {
+  CHECK(GlobMatch("*", "anything"));
+  CHECK(GlobMatch("h?llo", "hello"));
+  CHECK(GlobMatch("h[ae]llo", "hallo"));
+  CHECK_FALSE(GlobMatch("h[ae]llo", "hillo"));
+  CHECK(GlobMatch("h[^e]llo", "hallo"));
+  CHECK_FALSE(GlobMatch("h[^e]llo", "hello"));
+  CHECK(GlobMatch("h[a-c]llo", "hbllo"));
+  CHECK(GlobMatch("a\\*b", "a*b"));
+  CHECK_FALSE(GlobMatch("a\\*b", "axb"));
+  CHECK(GlobMatch("MAX*", "max-topk", true));
+  CHECK_FALSE(GlobMatch("MAX*", "max-topk", false));
+  CHECK(GlobMatch("a*b*c", "aXXbYYc"));
+  CHECK_FALSE(GlobMatch("a*b*c", "aXXbYY"));
+}
