@@ -61,12 +61,18 @@ CommandTable::CommandTable() {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
   for (auto& spec : commands_) AssignStats(spec, all_);
-  for (size_t i = 0; i < commands_.size(); ++i) index_[std::string(commands_[i].name)] = i;
+  for (size_t i = 0; i < commands_.size(); ++i) index_[commands_[i].name] = i;
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  if (name.size() > 64) return nullptr;
-  auto it = index_.find(Lower(name));
+  // Lower-case into a stack buffer: this runs for every command, so no allocation.
+  char buf[kMaxNameLength];
+  if (name.size() > sizeof(buf)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
+  auto it = index_.find(std::string_view(buf, name.size()));
   return it == index_.end() ? nullptr : &commands_[it->second];
 }
 

@@ -24,10 +24,12 @@ class CommandTable {
   const std::vector<const CommandSpec*>& all() const { return all_; }
 
  private:
+  static constexpr size_t kMaxNameLength = 32;
+
   CommandTable();
   std::vector<CommandSpec> commands_;
   std::vector<const CommandSpec*> all_;
-  std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<std::string_view, size_t> index_;  // views of the specs' own names
 };
 
 // Handler groups, one per file.

@@ -202,6 +202,7 @@ const std::vector<Directive>& Table() {
              LLONG_MAX),
       {"client-output-buffer-limit", true, SetOutputLimits, GetOutputLimits},
       Int("threads", &Config::threads, 1, 1024, false),
+      Bool("pin-threads", &Config::pin_threads, false),
       Int("max-term-length", &Config::max_term_length, 1, 64 * 1024),
       Int("max-topk", &Config::max_topk, 1, 1000000),
   };

@@ -38,6 +38,9 @@ struct Config {
   OutputLimit output_replica{256ll << 20, 64ll << 20, 60};
   OutputLimit output_pubsub{32ll << 20, 8ll << 20, 60};
   int64_t threads = 0;  // 0 until resolved: hardware cores
+  // Pin shard i to core i % cores. Off helps when the machine is shared with a busy process
+  // (a load generator on a 2-core box); on keeps each shard's data in one core's caches.
+  bool pin_threads = true;
   int64_t max_term_length = 512;
   int64_t max_topk = 1000;
 

@@ -67,7 +67,7 @@ class Connection {
   // Finds the command to run and checks arity and authentication. Replies the error and
   // returns nullptr when it must not run.
   const CommandSpec* Resolve(Args args);
-  void Account(const CommandSpec& spec, Clock::time_point start, bool failed);
+  void Account(const CommandSpec& spec, bool failed);
   boost::asio::awaitable<bool> Flush();
   void PrepareRead();
 
@@ -81,6 +81,7 @@ class Connection {
   std::string addr_, laddr_;
   int fd_;
   Clock::time_point created_, last_interaction_;
+  Clock::time_point clock_mark_;  // end of the previous command, for command statistics
   std::string_view last_command_ = "NULL";
 
   protocol::RespParser parser_;

@@ -111,7 +111,7 @@ int Server::Run() {
   Log(LogLevel::kNotice, "typeahead {} (Redis protocol {}) with {} threads, pid {}",
       kTypeaheadVersion, kRedisVersion, shards_.size(), getpid());
   Log(LogLevel::kNotice, "Ready to accept connections tcp on port {}", port_);
-  shards_.Start(true);
+  shards_.Start(config_.pin_threads);
   shards_.Join();
   Log(LogLevel::kNotice, "typeahead is now ready to exit, bye bye...");
   return 0;

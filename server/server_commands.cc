@@ -228,7 +228,7 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     total.net_output_bytes += s.stats.net_output_bytes;
     for (size_t i = 0; i < total.commands.size(); ++i) {
       total.commands[i].calls += s.stats.commands[i].calls;
-      total.commands[i].usec += s.stats.commands[i].usec;
+      total.commands[i].nsec += s.stats.commands[i].nsec;
       total.commands[i].failed_calls += s.stats.commands[i].failed_calls;
       total.commands[i].rejected_calls += s.stats.commands[i].rejected_calls;
     }
@@ -370,7 +370,8 @@ awaitable<void> Info(CommandContext& cx, Args args) {
       if (s.calls == 0 && s.rejected_calls == 0 && s.failed_calls == 0) continue;
       field(fmt::format("cmdstat_{}", specs[i]->name),
             fmt::format("calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}",
-                        s.calls, s.usec, s.calls ? static_cast<double>(s.usec) / s.calls : 0.0,
+                        s.calls, s.nsec / 1000,
+                        s.calls ? static_cast<double>(s.nsec) / 1000.0 / s.calls : 0.0,
                         s.rejected_calls, s.failed_calls));
     }
   }

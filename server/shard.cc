@@ -66,8 +66,17 @@ ShardSet::ShardSet(size_t n, const Config& config) {
 }
 
 void ShardSet::Start(bool pin) {
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  for (auto& s : shards_) s->Start(pin ? static_cast<int>(s->id() % cores) : -1);
+  // The cores this process may use (a cpuset or taskset may allow fewer than exist).
+  std::vector<int> cores;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &allowed)) cores.push_back(c);
+    }
+  }
+  for (auto& s : shards_) {
+    s->Start(pin && !cores.empty() ? cores[s->id() % cores.size()] : -1);
+  }
 }
 
 void ShardSet::Stop() {

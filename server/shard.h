@@ -30,7 +30,7 @@ class Connection;
 
 struct CommandStat {
   uint64_t calls = 0;
-  uint64_t usec = 0;
+  uint64_t nsec = 0;  // INFO shows microseconds; fast commands take well under one
   uint64_t failed_calls = 0;
   uint64_t rejected_calls = 0;
 };

@@ -1,11 +1,14 @@
 // Connection, server and keyspace commands against the real binary.
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -433,4 +436,44 @@ TEST_CASE("redis-compat.md lists exactly the commands the server accepts") {
     if (name.find('|') == std::string::npos) served.insert(name);
   }
   CHECK(documented == served);
+}
+
+namespace {
+// Cpus_allowed_list of each thread of pid named shard-N, by N.
+std::map<int, std::string> ShardAffinity(pid_t pid) {
+  std::map<int, std::string> out;
+  std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(task_dir)) {
+    std::ifstream status(entry.path() / "status");
+    std::string line, name, cpus;
+    while (std::getline(status, line)) {
+      if (line.rfind("Name:\t", 0) == 0) name = line.substr(6);
+      if (line.rfind("Cpus_allowed_list:\t", 0) == 0) cpus = line.substr(19);
+    }
+    if (name.rfind("shard-", 0) == 0) out[std::stoi(name.substr(6))] = cpus;
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("Shard threads are pinned one per core unless pin-threads is no") {
+  std::vector<int> cores;
+  cpu_set_t allowed;
+  REQUIRE(sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed)) cores.push_back(c);
+  }
+  {
+    ServerProcess server({"--threads", "2"});
+    auto affinity = ShardAffinity(server.pid());
+    REQUIRE(affinity.size() == 2);
+    CHECK(affinity[0] == std::to_string(cores[0]));
+    CHECK(affinity[1] == std::to_string(cores[1 % cores.size()]));
+  }
+  {
+    ServerProcess server({"--threads", "2", "--pin-threads", "no"});
+    auto affinity = ShardAffinity(server.pid());
+    REQUIRE(affinity.size() == 2);
+    if (cores.size() > 1) CHECK(affinity[0].find_first_of(",-") != std::string::npos);
+  }
 }
