@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
+#include <iterator>
 
 #include "protocol/number.h"
 #include "server/command_table.h"
@@ -83,7 +84,7 @@ awaitable<void> AcScore(CommandContext& cx, Args args) {
   ShardSet& shards = cx.server.shards();
   std::string_view key = args[1], term = args[2];
   auto score = co_await shards.Run(storage::PartitionOfTerm(term, shards.size()), [&](Shard& s) {
-    const storage::Dictionary* dict = s.partition().Find(key);
+    const storage::Trie* dict = s.partition().Find(key);
     return dict ? dict->Score(term) : std::nullopt;
   });
   if (!score) co_return cx.reply.Null();
@@ -99,7 +100,7 @@ awaitable<void> AcDel(CommandContext& cx, Args args) {
   std::string_view key = args[1];
   Args terms = args.subspan(2);
   auto removed = co_await shards.RunAll([&](Shard& s) {
-    storage::Dictionary* dict = s.partition().Find(key);
+    storage::Trie* dict = s.partition().Find(key);
     int64_t n = 0;
     if (dict == nullptr) return n;
     for (auto term : terms) {
@@ -116,7 +117,7 @@ awaitable<void> AcDel(CommandContext& cx, Args args) {
 awaitable<void> AcCard(CommandContext& cx, Args args) {
   std::string_view key = args[1];
   auto sizes = co_await cx.server.shards().RunAll([&](Shard& s) {
-    const storage::Dictionary* dict = s.partition().Find(key);
+    const storage::Trie* dict = s.partition().Find(key);
     return static_cast<int64_t>(dict ? dict->size() : 0);
   });
   int64_t total = 0;
@@ -124,7 +125,7 @@ awaitable<void> AcCard(CommandContext& cx, Args args) {
   cx.reply.Integer(total);
 }
 
-void ReplyTopK(protocol::ReplyBuilder& r, const std::vector<storage::Scored>& items,
+void ReplyTopK(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
                bool with_scores) {
   if (!with_scores) {
     r.Array(items.size());
@@ -166,31 +167,24 @@ awaitable<void> AcTopK(CommandContext& cx, Args args) {
     // One partition holds every match: it renders the reply straight into our output buffer
     // (this connection is suspended until it finishes), so no term is copied.
     co_await shards.Run(static_cast<size_t>(owner), [&](Shard& s) {
-      std::vector<storage::Scored> items;
-      if (const storage::Dictionary* dict = s.partition().Find(key)) {
-        dict->TopK(prefix, limit, &items);
-      }
+      std::vector<storage::ScoredTerm>& items = s.topk_scratch();
+      items.clear();
+      if (const storage::Trie* dict = s.partition().Find(key)) dict->TopK(prefix, limit, &items);
       ReplyTopK(reply, items, with_scores);
     });
     co_return;
   }
   // The empty prefix: every partition's own top-k, merged here.
   auto parts = co_await shards.RunAll([&](Shard& s) {
-    std::vector<std::pair<std::string, int64_t>> out;
-    std::vector<storage::Scored> items;
-    if (const storage::Dictionary* dict = s.partition().Find(key)) {
-      dict->TopK(prefix, limit, &items);
-    }
-    out.reserve(items.size());
-    for (const auto& it : items) out.emplace_back(std::string(it.term), it.freq);
-    return out;
+    std::vector<storage::ScoredTerm> items;
+    if (const storage::Trie* dict = s.partition().Find(key)) dict->TopK(prefix, limit, &items);
+    return items;
   });
-  std::vector<storage::Scored> merged;
-  for (const auto& p : parts) {
-    for (const auto& [term, freq] : p) merged.push_back({term, freq});
-  }
+  std::vector<storage::ScoredTerm> merged;
+  for (auto& p : parts) std::move(p.begin(), p.end(), std::back_inserter(merged));
   size_t n = std::min(limit, merged.size());
-  std::partial_sort(merged.begin(), merged.begin() + n, merged.end(), storage::RanksBefore);
+  std::partial_sort(merged.begin(), merged.begin() + n, merged.end(),
+                    [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
   merged.resize(n);
   ReplyTopK(reply, merged, with_scores);
 }

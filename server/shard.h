@@ -63,6 +63,8 @@ class Shard {
   void set_config(const Config& c) { config_ = c; }
   ShardStats& stats() { return stats_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
+  // Reused by top-k queries on this shard so a query allocates no result vector.
+  std::vector<storage::ScoredTerm>& topk_scratch() { return topk_scratch_; }
 
   // The shard whose thread is running, or nullptr off the shard threads.
   static Shard* Current();
@@ -85,6 +87,7 @@ class Shard {
   Config config_;
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
+  std::vector<storage::ScoredTerm> topk_scratch_;
 };
 
 class ShardSet {

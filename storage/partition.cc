@@ -2,19 +2,19 @@
 
 namespace typeahead::storage {
 
-Dictionary* Partition::Find(std::string_view key) {
+Trie* Partition::Find(std::string_view key) {
   auto it = keys_.find(key);
   return it == keys_.end() ? nullptr : &it->second;
 }
 
-const Dictionary* Partition::Find(std::string_view key) const {
+const Trie* Partition::Find(std::string_view key) const {
   auto it = keys_.find(key);
   return it == keys_.end() ? nullptr : &it->second;
 }
 
-Dictionary& Partition::FindOrCreate(std::string_view key) {
+Trie& Partition::FindOrCreate(std::string_view key) {
   auto it = keys_.find(key);
-  if (it == keys_.end()) it = keys_.emplace(std::string(key), Dictionary()).first;
+  if (it == keys_.end()) it = keys_.emplace(std::string(key), Trie()).first;
   return it->second;
 }
 
@@ -34,7 +34,7 @@ bool Partition::Rename(std::string_view key, std::string_view new_key) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return false;
   if (key == new_key) return true;
-  Dictionary moved = std::move(it->second);
+  Trie moved = std::move(it->second);
   keys_.erase(it);
   keys_.insert_or_assign(std::string(new_key), std::move(moved));
   return true;

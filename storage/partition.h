@@ -9,7 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "storage/dictionary.h"
+#include "storage/trie.h"
 
 namespace typeahead::storage {
 
@@ -20,11 +20,11 @@ struct StringHash {
 
 class Partition {
  public:
-  using KeyMap = std::unordered_map<std::string, Dictionary, StringHash, std::equal_to<>>;
+  using KeyMap = std::unordered_map<std::string, Trie, StringHash, std::equal_to<>>;
 
-  Dictionary* Find(std::string_view key);
-  const Dictionary* Find(std::string_view key) const;
-  Dictionary& FindOrCreate(std::string_view key);
+  Trie* Find(std::string_view key);
+  const Trie* Find(std::string_view key) const;
+  Trie& FindOrCreate(std::string_view key);
   // Drops the key when its dictionary became empty. Call after every removal of terms.
   void EraseIfEmpty(std::string_view key);
   bool Erase(std::string_view key);

@@ -1,0 +1,161 @@
+// Trie holds one autocomplete key's terms within one partition and answers prefix top-k
+// exactly: frequency descending, then term ascending (unsigned bytes).
+//
+// Layout: a radix trie in one node array addressed by 32-bit ids (no pointers), children kept
+// as a sibling list sorted by first byte, edge labels in one byte arena (a split shares the
+// bytes, so inserting costs only the new suffix). A node that ends a term carries its
+// frequency; terms are not stored separately but rebuilt from the path when replied.
+//
+// Caches: a node whose subtree holds more than kCacheSize terms keeps the sorted top
+// kCacheSize of its subtree as term-node ids. Smaller subtrees are walked instead, which is
+// cheaper than caching them. Invariants, checked by CheckInvariants():
+//  - count(n) = terms in n's subtree; n has a cache iff count(n) > kCacheSize, and the cache
+//    is exactly the first kCacheSize terms of the subtree in ranking order;
+//  - every node but the root ends a term or has at least two children.
+// An increment only promotes a term within each ancestor's cache; a decrement or deletion that
+// may let an unseen term in repairs the cache by merging the children's lists bottom-up along
+// the term's path, never by scanning a subtree. k above kCacheSize runs a best-first search
+// over subtrees ordered by their best term.
+//
+// Not thread-safe: only the owning partition's thread touches it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/op_result.h"
+
+namespace typeahead::storage {
+
+struct ScoredTerm {
+  std::string term;
+  int64_t freq;
+  bool operator==(const ScoredTerm&) const = default;
+};
+
+// True when a ranks before b: frequency descending, then term ascending bytewise.
+inline bool RanksBefore(int64_t fa, std::string_view a, int64_t fb, std::string_view b) {
+  if (fa != fb) return fa > fb;
+  return a < b;  // char_traits<char> compares as unsigned char
+}
+inline bool RanksBefore(const ScoredTerm& a, const ScoredTerm& b) {
+  return RanksBefore(a.freq, a.term, b.freq, b.term);
+}
+
+class Trie {
+ public:
+  static constexpr size_t kCacheSize = 16;
+  static constexpr size_t kMaxTermLength = 65535;
+
+  Trie();
+
+  // Adds delta to term's frequency, inserting it at delta when absent; removes the term when
+  // the result is <= 0. Returns the new frequency, 0 when removed or not inserted.
+  // On kOverflow nothing changes. REQUIRES: 1 <= term.size() <= kMaxTermLength.
+  OpResult<int64_t> IncrBy(std::string_view term, int64_t delta);
+  std::optional<int64_t> Score(std::string_view term) const;
+  bool Erase(std::string_view term);
+  size_t size() const { return nodes_[kRoot].count; }
+  bool empty() const { return size() == 0; }
+
+  // Appends up to k best terms starting with prefix to *out, in ranking order.
+  void TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const;
+
+  // Calls fn(term, freq) for every term in bytewise order.
+  void ForEach(const std::function<void(std::string_view, int64_t)>& fn) const;
+
+  // Bytes held by the trie's arrays (capacity, not size: what the allocator gave).
+  size_t MemoryUsage() const;
+  size_t node_count() const { return nodes_.size() - free_nodes_.size(); }
+
+  // Verifies every invariant above by brute force; returns a description of the first
+  // violation or an empty string. For tests.
+  std::string CheckInvariants() const;
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint32_t kRoot = 0;
+
+  struct Node {
+    uint32_t parent = kNone;
+    uint32_t first_child = kNone;
+    uint32_t next_sibling = kNone;
+    uint32_t label_off = 0;
+    uint32_t count = 0;      // terms in this subtree
+    uint32_t cache = kNone;  // slot in caches_, present iff count > kCacheSize
+    uint16_t label_len = 0;
+    uint8_t first_byte = 0;  // label's first byte, kept here so sibling scans stay in the node
+    uint8_t is_term = 0;
+    // int64 split in two so the node packs to 36 bytes with 4-byte alignment.
+    uint32_t freq_lo = 0;
+    int32_t freq_hi = 0;
+
+    int64_t freq() const {
+      return static_cast<int64_t>((static_cast<uint64_t>(static_cast<uint32_t>(freq_hi)) << 32) |
+                                  freq_lo);
+    }
+    void set_freq(int64_t f) {
+      freq_lo = static_cast<uint32_t>(static_cast<uint64_t>(f));
+      freq_hi = static_cast<int32_t>(static_cast<uint64_t>(f) >> 32);
+    }
+  };
+
+  std::string_view Label(uint32_t n) const {
+    return std::string_view(labels_.data() + nodes_[n].label_off, nodes_[n].label_len);
+  }
+  uint32_t FindChild(uint32_t n, uint8_t byte) const;
+  uint32_t FindNode(std::string_view term) const;  // node whose path is term, or kNone
+  uint32_t Locus(std::string_view prefix) const;   // top node of prefix's subtree, or kNone
+  uint32_t NewNode();
+  void FreeNode(uint32_t n);
+  void AttachChild(uint32_t parent, uint32_t child);  // keeps siblings sorted by first byte
+  void ReplaceChild(uint32_t parent, uint32_t old_child, uint32_t new_child);
+  void DetachChild(uint32_t parent, uint32_t child);
+  uint32_t AppendLabel(std::string_view bytes);
+  void SetLabel(uint32_t n, uint32_t off, uint32_t len);
+  uint32_t Insert(std::string_view term, int64_t freq);
+  void Remove(uint32_t n);
+  void MergeWithOnlyChild(uint32_t n);
+  void MaybeCompactLabels();
+
+  // Term of node n (its full path) into *out.
+  void PathOf(uint32_t n, std::string* out) const;
+  bool TermRanksBefore(uint32_t a, uint32_t b) const;
+  // Appends the terms of n's subtree in bytewise order.
+  void Enumerate(uint32_t n, std::vector<uint32_t>* out) const;
+  // The subtree's terms in ranking order, at most limit of them: the cache when there is one,
+  // else a walk of the (small) subtree.
+  void Ranked(uint32_t n, size_t limit, std::vector<uint32_t>* out) const;
+
+  // Cache slots: caches_[slot * kSlotWidth] holds the length, then kCacheSize ids.
+  static constexpr size_t kSlotWidth = kCacheSize + 1;
+  uint32_t* Slot(uint32_t slot) { return &caches_[static_cast<size_t>(slot) * kSlotWidth]; }
+  const uint32_t* Slot(uint32_t slot) const {
+    return &caches_[static_cast<size_t>(slot) * kSlotWidth];
+  }
+  uint32_t NewSlot();
+  void FreeSlot(uint32_t slot);
+  // Rebuilds n's cache from its own term and its children's lists.
+  void Repair(uint32_t n);
+  // After term t rose (or appeared) in n's subtree: put it in n's cache if it belongs there.
+  void Promote(uint32_t n, uint32_t t);
+  // After term t fell in n's subtree: reorder n's cache, repairing it when an unseen term may
+  // now belong. REQUIRES: t still a term.
+  void Demote(uint32_t n, uint32_t t);
+  // Brings n's cache in line with its count: creates (by repair) or drops it.
+  // Returns true when the cache was (re)built.
+  bool SyncCacheWithCount(uint32_t n);
+
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> free_nodes_;
+  std::string labels_;
+  size_t live_label_bytes_ = 0;
+  std::vector<uint32_t> caches_;
+  std::vector<uint32_t> free_slots_;
+};
+
+}  // namespace typeahead::storage

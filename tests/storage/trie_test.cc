@@ -1,0 +1,243 @@
+#include "storage/trie.h"
+
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "storage/partition.h"
+#include "storage/routing.h"
+#include "tests/storage/oracle.h"
+
+using typeahead::storage::OpStatus;
+using typeahead::storage::Partition;
+using typeahead::storage::ScoredTerm;
+using typeahead::storage::Trie;
+using typeahead::test::Oracle;
+using V = std::vector<ScoredTerm>;
+
+namespace {
+V Top(const Trie& t, std::string_view prefix, size_t k) {
+  V out;
+  t.TopK(prefix, k, &out);
+  return out;
+}
+constexpr size_t K = Trie::kCacheSize;
+}  // namespace
+
+TEST_CASE("Trie: the contract's example") {
+  Trie d;
+  CHECK(*d.IncrBy("apple", 1) == 1);
+  CHECK(*d.IncrBy("apple", 1) == 2);
+  d.IncrBy("app", 1);
+  d.IncrBy("application", 1);
+  d.IncrBy("appetite", 1);
+  CHECK(Top(d, "app", 2) == V{{"apple", 2}, {"app", 1}});
+  CHECK(Top(d, "app", 3) == V{{"apple", 2}, {"app", 1}, {"appetite", 1}});
+  CHECK(Top(d, "", 10).size() == 4);
+  CHECK(Top(d, "ap", 10).size() == 4);
+  CHECK(Top(d, "appl", 10) == V{{"apple", 2}, {"application", 1}});
+  CHECK(Top(d, "b", 10).empty());
+  CHECK(Top(d, "applez", 10).empty());
+  CHECK(Top(d, "app", 0).empty());
+  CHECK(d.CheckInvariants() == "");
+}
+
+TEST_CASE("Trie: node layout splits edges and merges them back") {
+  Trie d;
+  d.IncrBy("romane", 1);
+  CHECK(d.node_count() == 2);  // root + one leaf holding the whole term
+  d.IncrBy("romanus", 1);
+  CHECK(d.node_count() == 4);  // "roman" splits off, two leaves below it
+  d.IncrBy("roman", 1);
+  CHECK(d.node_count() == 4);  // the split node becomes a term
+  d.IncrBy("rubens", 1);
+  CHECK(d.node_count() == 6);  // "r" above "oman" and "ubens"
+  CHECK(d.CheckInvariants() == "");
+  CHECK(d.Erase("roman"));
+  CHECK(d.node_count() == 6);  // still a branch
+  CHECK(d.Erase("romanus"));
+  CHECK(d.node_count() == 4);  // "oman" + "e" merged into "omane"
+  CHECK(d.Erase("rubens"));
+  CHECK(d.node_count() == 2);  // back to one leaf
+  CHECK(*d.Score("romane") == 1);
+  CHECK(d.CheckInvariants() == "");
+  CHECK(d.Erase("romane"));
+  CHECK(d.node_count() == 1);
+  CHECK(d.empty());
+}
+
+TEST_CASE("Trie: frequencies at or below zero remove the term") {
+  Trie d;
+  CHECK(*d.IncrBy("x", -5) == 0);
+  CHECK(d.empty());
+  CHECK(*d.IncrBy("x", 3) == 3);
+  CHECK(*d.IncrBy("x", 0) == 3);
+  CHECK(*d.IncrBy("x", -3) == 0);
+  CHECK_FALSE(d.Score("x").has_value());
+  CHECK(d.empty());
+}
+
+TEST_CASE("Trie: overflow is refused and changes nothing") {
+  Trie d;
+  d.IncrBy("x", INT64_MAX);
+  CHECK(d.IncrBy("x", 1).status() == OpStatus::kOverflow);
+  CHECK(*d.Score("x") == INT64_MAX);
+  CHECK(Top(d, "", 1) == V{{"x", INT64_MAX}});
+  CHECK(*d.IncrBy("x", INT64_MIN) == 0);  // INT64_MAX + INT64_MIN = -1: removed
+  d.IncrBy("y", 1);
+  CHECK(d.IncrBy("y", INT64_MIN).ok());
+  CHECK(d.empty());
+}
+
+TEST_CASE("Trie: bytes order as unsigned, NUL included") {
+  Trie d;
+  d.IncrBy("a\xff", 1);
+  d.IncrBy("a\x01", 1);
+  d.IncrBy(std::string_view("a\0", 2), 1);
+  d.IncrBy("a", 1);
+  auto top = Top(d, "a", 4);
+  REQUIRE(top.size() == 4);
+  CHECK(top[0].term == "a");
+  CHECK(top[1].term == std::string("a\0", 2));
+  CHECK(top[2].term == "a\x01");
+  CHECK(top[3].term == "a\xff");
+}
+
+TEST_CASE("Trie: caches appear above kCacheSize terms and are repaired on decrements") {
+  Trie d;
+  // K+1 terms under "p": the node gets a cache.
+  for (size_t i = 0; i <= K; ++i) d.IncrBy("p" + std::to_string(100 + i), 100 + i);
+  CHECK(d.CheckInvariants() == "");
+  // The best term falls to the bottom: the cache must learn of the K+1-th term it never held.
+  d.IncrBy("p" + std::to_string(100 + K), -(100 + static_cast<int64_t>(K)) + 1);
+  CHECK(d.CheckInvariants() == "");
+  CHECK(Top(d, "p", K).back().term == "p100");
+  CHECK(Top(d, "p", K + 1).back().term == "p" + std::to_string(100 + K));
+  // Deleting a cached term pulls the next one in.
+  d.Erase("p" + std::to_string(99 + K));
+  CHECK(d.CheckInvariants() == "");
+  // Dropping to K terms drops the cache.
+  d.Erase("p" + std::to_string(98 + K));
+  CHECK(d.CheckInvariants() == "");
+}
+
+TEST_CASE("Trie: ties break bytewise inside caches and across children") {
+  Trie d;
+  std::vector<std::string> terms;
+  for (char a = 'a'; a <= 'e'; ++a) {
+    for (char b = 'a'; b <= 'e'; ++b) terms.push_back(std::string("t") + a + b);
+  }
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) d.IncrBy(*it, 7);
+  auto top = Top(d, "t", 5);
+  CHECK(top == V{{"taa", 7}, {"tab", 7}, {"tac", 7}, {"tad", 7}, {"tae", 7}});
+  d.IncrBy("tee", 1);
+  CHECK(Top(d, "t", 2) == V{{"tee", 8}, {"taa", 7}});
+  d.IncrBy("tee", -2);
+  CHECK(Top(d, "te", 5).back() == ScoredTerm{"tee", 6});
+  CHECK(d.CheckInvariants() == "");
+}
+
+TEST_CASE("Trie: ForEach walks every term in bytewise order") {
+  Trie d;
+  for (const char* t : {"b", "abc", "ab", "a", "bcd", "c"}) d.IncrBy(t, 2);
+  std::vector<std::string> seen;
+  d.ForEach([&](std::string_view t, int64_t f) {
+    CHECK(f == 2);
+    seen.emplace_back(t);
+  });
+  CHECK(seen == std::vector<std::string>{"a", "ab", "abc", "b", "bcd", "c"});
+}
+
+TEST_CASE("Trie: 200k random operations match a brute-force oracle") {
+  std::mt19937_64 rng(20261128);
+  Trie d;
+  Oracle oracle;
+  // A small alphabet and short terms make deep sharing, splits, merges and many ties.
+  auto random_term = [&](size_t max_len) {
+    std::string s;
+    size_t len = 1 + rng() % max_len;
+    for (size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('a' + rng() % 4));
+    return s;
+  };
+  const size_t kMaxTopK = 1000;
+  for (int op = 0; op < 200000; ++op) {
+    std::string t = random_term(6);
+    uint64_t kind = rng() % 100;
+    if (kind < 55) {
+      CHECK(*d.IncrBy(t, 1) == oracle.IncrBy(t, 1));
+    } else if (kind < 75) {
+      int64_t delta = -static_cast<int64_t>(rng() % 3) - 1;
+      CHECK(*d.IncrBy(t, delta) == oracle.IncrBy(t, delta));
+    } else if (kind < 85) {
+      int64_t delta = static_cast<int64_t>(rng() % 5) + 1;
+      CHECK(*d.IncrBy(t, delta) == oracle.IncrBy(t, delta));
+    } else {
+      CHECK(d.Erase(t) == oracle.Erase(t));
+    }
+    // Prefixes: empty, matching, non-matching; k from 0 to past the cache and past max-topk.
+    std::string prefix;
+    switch (rng() % 4) {
+      case 0:
+        prefix = "";
+        break;
+      case 1:
+        prefix = t.substr(0, rng() % (t.size() + 1));
+        break;
+      case 2:
+        prefix = random_term(4);
+        break;
+      default:
+        prefix = random_term(2) + "z";
+        break;
+    }
+    size_t k;
+    switch (rng() % 4) {
+      case 0:
+        k = rng() % (K + 1);
+        break;
+      case 1:
+        k = K + 1 + rng() % 40;
+        break;
+      case 2:
+        k = kMaxTopK + 1;
+        break;
+      default:
+        k = rng() % 3;
+        break;
+    }
+    auto got = Top(d, prefix, std::min(k, kMaxTopK));
+    auto want = oracle.TopK(prefix, std::min(k, kMaxTopK));
+    if (got != want) {
+      FAIL("op " << op << ": top " << k << " for '" << prefix << "' differs");
+    }
+    if (op % 20000 == 0) REQUIRE(d.CheckInvariants() == "");
+  }
+  CHECK(d.size() == oracle.size());
+  CHECK(d.CheckInvariants() == "");
+  MESSAGE("terms at the end: " << d.size() << ", nodes: " << d.node_count());
+}
+
+TEST_CASE("Partition: keys exist while they have terms; rename replaces the target") {
+  Partition p;
+  p.FindOrCreate("a").IncrBy("x", 1);
+  p.FindOrCreate("b").IncrBy("y", 1);
+  CHECK(p.Rename("a", "b"));
+  CHECK(p.Find("a") == nullptr);
+  CHECK(p.Find("b")->Score("x") == 1);
+  CHECK_FALSE(p.Find("b")->Score("y").has_value());
+  p.Find("b")->Erase("x");
+  p.EraseIfEmpty("b");
+  CHECK(p.keys().empty());
+}
+
+TEST_CASE("Routing: a non-empty prefix names the partition of all its terms") {
+  for (size_t n : {1, 2, 3, 8}) {
+    for (int c = 0; c < 256; ++c) {
+      std::string term(1, static_cast<char>(c));
+      CHECK(typeahead::storage::PartitionOfTerm(term + "xyz", n) ==
+            static_cast<size_t>(typeahead::storage::PartitionOfPrefix(term, n)));
+      CHECK(typeahead::storage::PartitionOfTerm(term, n) < n);
+    }
+    CHECK(typeahead::storage::PartitionOfPrefix("", n) == -1);
+  }
+}
