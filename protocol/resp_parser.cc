@@ -125,7 +125,8 @@ RespParser::Status RespParser::Fail(std::string_view what) {
 RespParser::Status RespParser::Parse(std::string_view data) {
   args_.clear();
   if (data.empty()) return Status::kNeedMore;
-  if (data[0] == '*') return ParseMultibulk(data);
+  inline_ = data[0] != '*';
+  if (!inline_) return ParseMultibulk(data);
   return ParseInline(data);
 }
 

@@ -43,6 +43,9 @@ class RespParser {
   // Valid after kCommand until the next Parse(); views point into the data passed to Parse()
   // (multibulk) or into the parser (inline arguments, which are unescaped).
   const std::vector<std::string_view>& args() const { return args_; }
+  // True when the last command was inline: its args() live in the parser and are overwritten
+  // by the next Parse(), unlike multibulk args, which point into the caller's bytes.
+  bool inline_command() const { return inline_; }
   // Bytes the last complete frame occupied. Valid after kCommand.
   size_t consumed() const { return consumed_; }
   // The error reply text (without the leading '-'), valid after kError.
@@ -73,6 +76,7 @@ class RespParser {
   std::vector<std::string_view> args_;
   std::vector<std::string> inline_args_;
   size_t consumed_ = 0;
+  bool inline_ = false;
   std::string error_;
 };
 

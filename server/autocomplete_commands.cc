@@ -1,6 +1,8 @@
 // The autocomplete commands of the contract: ACRECORD, ACINCRBY, ACTOPK, ACSCORE, ACDEL,
-// ACCARD. Arguments are validated on the connection's thread, so a bad request never reaches
-// a partition; the work then runs on the partition that owns the term (storage/routing.h).
+// ACCARD. Commands that touch one term (or one non-empty prefix) name their shard with a
+// router and run entirely there, replying into a buffer the connection splices in order, so a
+// pipeline of them costs one hop per shard (see Connection). ACDEL, ACCARD and the empty
+// prefix ask every shard.
 #include <fmt/format.h>
 #include <strings.h>
 
@@ -25,70 +27,87 @@ bool Eq(std::string_view a, std::string_view b) {
 }
 
 // Replies the contract's error for a bad term and returns false.
-bool ValidTerm(CommandContext& cx, std::string_view term) {
+bool ValidTerm(const Config& config, std::string_view term, protocol::ReplyBuilder& r) {
   if (term.empty()) {
-    cx.Error("ERR empty term");
+    r.Error("ERR empty term");
     return false;
   }
-  int64_t max = cx.shard.config().max_term_length;
-  if (static_cast<int64_t>(term.size()) > max) {
-    cx.Error(fmt::format("ERR term is longer than max-term-length ({} bytes)", max));
+  if (static_cast<int64_t>(term.size()) > config.max_term_length) {
+    r.Error(
+        fmt::format("ERR term is longer than max-term-length ({} bytes)", config.max_term_length));
     return false;
   }
   return true;
 }
 
-void ReplyStatus(CommandContext& cx, OpStatus status) {
+bool ValidTerm(CommandContext& cx, std::string_view term) {
+  if (ValidTerm(cx.shard.config(), term, cx.reply)) return true;
+  cx.failed = true;
+  return false;
+}
+
+bool ReplyStatus(protocol::ReplyBuilder& r, OpStatus status) {
   switch (status) {
     case OpStatus::kOverflow:
-      return cx.Error("ERR increment or decrement would overflow");
+      r.Error("ERR increment or decrement would overflow");
+      return false;
     case OpStatus::kWrongType:
-      return cx.Error("WRONGTYPE Operation against a key holding the wrong kind of value");
+      r.Error("WRONGTYPE Operation against a key holding the wrong kind of value");
+      return false;
     case OpStatus::kOutOfMemory:
-      return cx.Error("OOM command not allowed when used memory > 'maxmemory'.");
+      r.Error("OOM command not allowed when used memory > 'maxmemory'.");
+      return false;
     case OpStatus::kOk:
-      return;
+      return true;
   }
+  return true;
 }
 
-awaitable<void> IncrBy(CommandContext& cx, std::string_view key, std::string_view term,
-                       int64_t delta) {
-  ShardSet& shards = cx.server.shards();
-  size_t owner = storage::PartitionOfTerm(term, shards.size());
-  auto result = co_await shards.Run(owner, [&](Shard& s) {
-    auto& dict = s.partition().FindOrCreate(key);
-    auto r = dict.IncrBy(term, delta);
-    s.partition().EraseIfEmpty(key);
-    return r;
-  });
-  if (!result) co_return ReplyStatus(cx, result.status());
-  cx.reply.Integer(*result);
+// Routers: the one shard a command touches. A bad (empty) term goes anywhere: the handler
+// there replies the error.
+ptrdiff_t RouteByTerm(Args args, size_t shards) {
+  if (args[2].empty()) return 0;
+  return static_cast<ptrdiff_t>(storage::PartitionOfTerm(args[2], shards));
 }
 
-awaitable<void> AcRecord(CommandContext& cx, Args args) {
-  if (!ValidTerm(cx, args[2])) co_return;
-  co_await IncrBy(cx, args[1], args[2], 1);
+ptrdiff_t RouteByPrefix(Args args, size_t shards) {
+  return storage::PartitionOfPrefix(args[2], shards);  // -1 for "": fan out (AcTopK)
 }
 
-awaitable<void> AcIncrBy(CommandContext& cx, Args args) {
-  if (!ValidTerm(cx, args[2])) co_return;
+bool IncrByOnShard(Shard& s, std::string_view key, std::string_view term, int64_t delta,
+                   protocol::ReplyBuilder& r) {
+  auto result = s.partition().FindOrCreate(key).IncrBy(term, delta);
+  s.partition().EraseIfEmpty(key);
+  if (!result) return ReplyStatus(r, result.status());
+  r.Integer(*result);
+  return true;
+}
+
+bool AcRecordOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  if (!ValidTerm(s.config(), args[2], r)) return false;
+  return IncrByOnShard(s, args[1], args[2], 1, r);
+}
+
+bool AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  if (!ValidTerm(s.config(), args[2], r)) return false;
   int64_t delta;
   if (!protocol::ParseInt64(args[3], &delta)) {
-    co_return cx.Error("ERR value is not an integer or out of range");
+    r.Error("ERR value is not an integer or out of range");
+    return false;
   }
-  co_await IncrBy(cx, args[1], args[2], delta);
+  return IncrByOnShard(s, args[1], args[2], delta, r);
 }
 
-awaitable<void> AcScore(CommandContext& cx, Args args) {
-  if (!ValidTerm(cx, args[2])) co_return;
-  ShardSet& shards = cx.server.shards();
-  std::string_view key = args[1], term = args[2];
-  auto score = co_await shards.Run(storage::PartitionOfTerm(term, shards.size()), [&](Shard& s) {
-    const storage::Trie* dict = s.partition().Find(key);
-    return dict ? dict->Score(term) : std::nullopt;
-  });
-  if (!score) co_return cx.reply.Null();
-  cx.reply.Integer(*score);
+bool AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  if (!ValidTerm(s.config(), args[2], r)) return false;
+  const storage::Trie* dict = s.partition().Find(args[1]);
+  auto score = dict ? dict->Score(args[2]) : std::nullopt;
+  if (score) {
+    r.Integer(*score);
+  } else {
+    r.Null();
+  }
+  return true;
 }
 
 awaitable<void> AcDel(CommandContext& cx, Args args) {
@@ -147,35 +166,55 @@ void ReplyTopK(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>
   }
 }
 
-awaitable<void> AcTopK(CommandContext& cx, Args args) {
-  std::string_view key = args[1], prefix = args[2];
+struct TopKRequest {
+  size_t limit;  // k capped at max-topk
+  bool with_scores = false;
+};
+
+// Parses k and the options. Replies the error and returns nullopt when they are bad.
+std::optional<TopKRequest> ParseTopK(const Config& config, Args args, protocol::ReplyBuilder& r) {
   int64_t k;
   if (!protocol::ParseInt64(args[3], &k)) {
-    co_return cx.Error("ERR value is not an integer or out of range");
+    r.Error("ERR value is not an integer or out of range");
+    return std::nullopt;
   }
-  if (k < 0) co_return cx.Error("ERR value is out of range, must be positive");
-  bool with_scores = false;
+  if (k < 0) {
+    r.Error("ERR value is out of range, must be positive");
+    return std::nullopt;
+  }
+  TopKRequest req{static_cast<size_t>(std::min(k, config.max_topk))};
   for (size_t i = 4; i < args.size(); ++i) {
-    if (!Eq(args[i], "WITHSCORES")) co_return cx.Error("ERR syntax error");
-    with_scores = true;
+    if (!Eq(args[i], "WITHSCORES")) {
+      r.Error("ERR syntax error");
+      return std::nullopt;
+    }
+    req.with_scores = true;
   }
-  size_t limit = static_cast<size_t>(std::min(k, cx.shard.config().max_topk));
-  ShardSet& shards = cx.server.shards();
-  ptrdiff_t owner = storage::PartitionOfPrefix(prefix, shards.size());
-  protocol::ReplyBuilder& reply = cx.reply;
-  if (owner >= 0) {
-    // One partition holds every match: it renders the reply straight into our output buffer
-    // (this connection is suspended until it finishes), so no term is copied.
-    co_await shards.Run(static_cast<size_t>(owner), [&](Shard& s) {
-      std::vector<storage::ScoredTerm>& items = s.topk_scratch();
-      items.clear();
-      if (const storage::Trie* dict = s.partition().Find(key)) dict->TopK(prefix, limit, &items);
-      ReplyTopK(reply, items, with_scores);
-    });
+  return req;
+}
+
+bool AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  auto req = ParseTopK(s.config(), args, r);
+  if (!req) return false;
+  std::vector<storage::ScoredTerm>& items = s.topk_scratch();
+  items.clear();
+  if (const storage::Trie* dict = s.partition().Find(args[1])) {
+    dict->TopK(args[2], req->limit, &items);
+  }
+  ReplyTopK(r, items, req->with_scores);
+  return true;
+}
+
+// ACTOPK with the empty prefix: every partition's own top-k, merged here.
+awaitable<void> AcTopKAll(CommandContext& cx, Args args) {
+  auto req = ParseTopK(cx.shard.config(), args, cx.reply);
+  if (!req) {
+    cx.failed = true;
     co_return;
   }
-  // The empty prefix: every partition's own top-k, merged here.
-  auto parts = co_await shards.RunAll([&](Shard& s) {
+  std::string_view key = args[1], prefix = args[2];
+  size_t limit = req->limit;
+  auto parts = co_await cx.server.shards().RunAll([&](Shard& s) {
     std::vector<storage::ScoredTerm> items;
     if (const storage::Trie* dict = s.partition().Find(key)) dict->TopK(prefix, limit, &items);
     return items;
@@ -186,7 +225,7 @@ awaitable<void> AcTopK(CommandContext& cx, Args args) {
   std::partial_sort(merged.begin(), merged.begin() + n, merged.end(),
                     [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
   merged.resize(n);
-  ReplyTopK(reply, merged, with_scores);
+  ReplyTopK(cx.reply, merged, req->with_scores);
 }
 
 }  // namespace
@@ -208,7 +247,10 @@ std::vector<CommandSpec> AutocompleteCommands() {
        {"write", "fast"},
        {key, term},
        nullptr,
-       AcRecord},
+       nullptr,
+       {},
+       RouteByTerm,
+       AcRecordOnShard},
       {"acincrby",
        4,
        kWrite | kDenyOom | kFast,
@@ -222,7 +264,10 @@ std::vector<CommandSpec> AutocompleteCommands() {
        {"write", "fast"},
        {key, term, {"increment", "integer"}},
        nullptr,
-       AcIncrBy},
+       nullptr,
+       {},
+       RouteByTerm,
+       AcIncrByOnShard},
       {"actopk",
        -4,
        kReadonly,
@@ -239,7 +284,10 @@ std::vector<CommandSpec> AutocompleteCommands() {
         {"k", "integer"},
         {"withscores", "pure-token", "WITHSCORES", true}},
        nullptr,
-       AcTopK},
+       AcTopKAll,
+       {},
+       RouteByPrefix,
+       AcTopKOnShard},
       {"acscore",
        3,
        kReadonly | kFast,
@@ -253,7 +301,10 @@ std::vector<CommandSpec> AutocompleteCommands() {
        {"read", "fast"},
        {key, term},
        nullptr,
-       AcScore},
+       nullptr,
+       {},
+       RouteByTerm,
+       AcScoreOnShard},
       {"acdel",
        -3,
        kWrite | kFast,

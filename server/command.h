@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -37,6 +38,11 @@ struct CommandContext {
 };
 
 using SyncHandler = void (*)(CommandContext&, Args);
+// The shard that owns everything a command touches, or -1 when it needs several (then the
+// sync/async handler runs instead). Must not fail: bad arguments route anywhere.
+using Router = ptrdiff_t (*)(Args, size_t shards);
+// Runs on the owning shard's thread and replies there. Returns false when it replied an error.
+using ShardHandler = bool (*)(Shard&, Args, protocol::ReplyBuilder&);
 using AsyncHandler = boost::asio::awaitable<void> (*)(CommandContext&, Args);
 
 enum CommandFlag : uint32_t {
@@ -79,6 +85,8 @@ struct CommandSpec {
   SyncHandler sync = nullptr;
   AsyncHandler async = nullptr;
   std::vector<CommandSpec> subcommands = {};
+  Router route = nullptr;
+  ShardHandler on_shard = nullptr;
 
   size_t stat_index = 0;  // assigned by the table
 };

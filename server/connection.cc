@@ -4,6 +4,8 @@
 #include <strings.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -142,20 +144,38 @@ awaitable<bool> Connection::ProcessInput() {
     auto status = parser_.Parse(data);
     if (status == protocol::RespParser::Status::kNeedMore) break;
     if (status == protocol::RespParser::Status::kError) {
+      if (!pending_.empty()) co_await RunPending();  // what came before still runs, in order
       reply_.Error(parser_.error());
       Log(LogLevel::kVerbose, "Protocol error ({}) from client: {}", parser_.error(), Describe());
       co_return false;
     }
     Args args = parser_.args();
-    if (const CommandSpec* spec = args.empty() ? nullptr : Resolve(args)) {
-      // Sync handlers run inline: no coroutine frame per command on the common path.
-      CommandContext cx{server_, shard_, *this, reply_};
-      if (spec->sync != nullptr) {
-        spec->sync(cx, args);
+    if (!args.empty()) {
+      const CommandSpec* spec = Resolve(args);
+      ptrdiff_t target = spec != nullptr && spec->route != nullptr
+                             ? spec->route(args, server_.shards().size())
+                             : -1;
+      if (target >= 0) {
+        // Batched with its neighbours: one hop per shard for the whole run (RunPending).
+        pending_.push_back({spec, static_cast<size_t>(target), pending_args_.size(), args.size()});
+        pending_args_.insert(pending_args_.end(), args.begin(), args.end());
+        if (parser_.inline_command() || pending_.size() >= kMaxPending) co_await RunPending();
       } else {
-        co_await spec->async(cx, args);
+        // Anything else runs after everything before it: replies stay in order.
+        if (!pending_.empty()) co_await RunPending();
+        if (spec == nullptr) {
+          reply_.Error(error_text_);
+        } else {
+          // Sync handlers run inline: no coroutine frame per command on the common path.
+          CommandContext cx{server_, shard_, *this, reply_};
+          if (spec->sync != nullptr) {
+            spec->sync(cx, args);
+          } else {
+            co_await spec->async(cx, args);
+          }
+          Account(*spec, cx.failed);
+        }
       }
-      Account(*spec, cx.failed);
     }
     in_start_ += parser_.consumed();
     const OutputLimit& limit = shard_.config().output_normal;
@@ -165,11 +185,74 @@ awaitable<bool> Connection::ProcessInput() {
       co_return false;
     }
     if (out_.size() >= kFlushBytes) {
+      if (!pending_.empty()) co_await RunPending();
       if (!co_await Flush()) co_return false;
       clock_mark_ = Clock::now();  // waiting for the client to read is not command time
     }
   }
+  if (!pending_.empty()) co_await RunPending();
   co_return true;
+}
+
+awaitable<void> Connection::RunPending() {
+  ShardSet& shards = server_.shards();
+  shard_out_.resize(shards.size());
+  std::vector<bool>& involved = involved_;
+  involved.assign(shards.size(), false);
+  for (const Pending& p : pending_) involved[p.shard] = true;
+  bool resp3 = resp == 3;
+  // Runs this shard's commands in their order. The other shards only touch pending_ and
+  // shard_out_ while this coroutine waits for them.
+  auto run_on = [this, resp3](Shard& s) {
+    std::string& buf = shard_out_[s.id()];
+    buf.clear();
+    protocol::ReplyBuilder r(&buf);
+    r.set_resp3(resp3);
+    for (Pending& p : pending_) {
+      if (p.shard != s.id()) continue;
+      p.reply_begin = buf.size();
+      p.ok = p.spec->on_shard(s, Args(&pending_args_[p.arg_begin], p.arg_count), r);
+      p.reply_end = buf.size();
+    }
+  };
+  // Remote shards start first and run in parallel with the local batch; each posts its
+  // completion back here, and the last one wakes this coroutine through the timer.
+  size_t remote_left = 0;
+  asio::steady_timer wake(socket_.get_executor(), asio::steady_timer::time_point::max());
+  auto here = socket_.get_executor();
+  for (size_t i = 0; i < shards.size(); ++i) {
+    if (!involved[i] || i == shard_.id()) continue;
+    ++remote_left;
+    asio::post(shards[i].io(), [&, i, here] {
+      run_on(shards[i]);
+      asio::post(here, [&] {
+        if (--remote_left == 0) wake.cancel();
+      });
+    });
+  }
+  if (involved[shard_.id()]) run_on(shard_);
+  if (remote_left > 0) co_await wake.async_wait(kNoThrow);
+  for (const Pending& p : pending_) {
+    out_.append(shard_out_[p.shard], p.reply_begin, p.reply_end - p.reply_begin);
+  }
+  // The batch's time is shared evenly among its commands.
+  auto now = Clock::now();
+  uint64_t nsec = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - clock_mark_).count());
+  clock_mark_ = now;
+  ShardStats& stats = shard_.stats();
+  for (const Pending& p : pending_) {
+    CommandStat& stat = stats.commands[p.spec->stat_index];
+    ++stats.commands_processed;
+    ++stat.calls;
+    stat.nsec += nsec / pending_.size();
+    if (!p.ok) ++stat.failed_calls;
+  }
+  pending_.clear();
+  pending_args_.clear();
+  for (std::string& b : shard_out_) {
+    if (b.capacity() > 4 * kFlushBytes) std::string().swap(b);
+  }
 }
 
 awaitable<bool> Connection::Flush() {
@@ -184,14 +267,14 @@ awaitable<bool> Connection::Flush() {
 const CommandSpec* Connection::Resolve(Args args) {
   const CommandSpec* spec = CommandTable::Get().Find(args[0]);
   if (spec == nullptr) {
-    reply_.Error(UnknownCommandError(args));
+    error_text_ = UnknownCommandError(args);
     return nullptr;
   }
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
     if (sub == nullptr) {
-      reply_.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
-                               Upper(spec->name)));
+      error_text_ = fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
+                                Upper(spec->name));
       return nullptr;
     }
     spec = sub;
@@ -200,12 +283,12 @@ const CommandSpec* Connection::Resolve(Args args) {
   if ((spec->arity > 0 && static_cast<int>(args.size()) != spec->arity) ||
       static_cast<int>(args.size()) < -spec->arity) {
     ++stat.rejected_calls;
-    reply_.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    error_text_ = fmt::format("ERR wrong number of arguments for '{}' command", spec->name);
     return nullptr;
   }
   if (!authenticated && !(spec->flags & kNoAuth)) {
     ++stat.rejected_calls;
-    reply_.Error("NOAUTH Authentication required.");
+    error_text_ = "NOAUTH Authentication required.";
     return nullptr;
   }
   last_command_ = spec->name;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
@@ -64,15 +65,19 @@ class Connection {
   // Parses and executes every complete command in the input buffer.
   // Returns false when the connection must close.
   boost::asio::awaitable<bool> ProcessInput();
-  // Finds the command to run and checks arity and authentication. Replies the error and
-  // returns nullptr when it must not run.
+  // Finds the command to run and checks arity and authentication. Returns nullptr when it
+  // must not run, with the error reply in error_text_.
   const CommandSpec* Resolve(Args args);
+  // Runs the batched single-shard commands, one hop per shard, and splices their replies into
+  // out_ in arrival order.
+  boost::asio::awaitable<void> RunPending();
   void Account(const CommandSpec& spec, bool failed);
   boost::asio::awaitable<bool> Flush();
   void PrepareRead();
 
   static constexpr size_t kReadChunk = 16 * 1024;
   static constexpr size_t kFlushBytes = 64 * 1024;
+  static constexpr size_t kMaxPending = 512;
 
   Server& server_;
   Shard& shard_;
@@ -90,6 +95,20 @@ class Connection {
   std::string out_;
   protocol::ReplyBuilder reply_{&out_};
   std::vector<std::string_view> args_;  // reused per command
+  // Single-shard commands waiting to run (see RunPending). Their args point into in_, which
+  // does not move until they ran.
+  struct Pending {
+    const CommandSpec* spec;
+    size_t shard;
+    size_t arg_begin, arg_count;
+    size_t reply_begin = 0, reply_end = 0;
+    bool ok = true;
+  };
+  std::vector<Pending> pending_;
+  std::vector<std::string_view> pending_args_;
+  std::vector<std::string> shard_out_;  // replies written by each shard for pending_
+  std::vector<bool> involved_;
+  std::string error_text_;
   bool close_after_reply_ = false;
   bool killed_ = false;
 };

@@ -185,6 +185,7 @@ struct ShardSnapshot {
   ShardStats stats;
   size_t clients = 0;
   size_t terms = 0;
+  size_t engine_bytes = 0;
 };
 
 awaitable<void> Info(CommandContext& cx, Args args) {
@@ -214,12 +215,13 @@ awaitable<void> Info(CommandContext& cx, Args args) {
 
   Server& server = cx.server;
   auto snaps = co_await server.shards().RunAll([](Shard& s) {
-    return ShardSnapshot{s.stats(), s.clients().size(), s.partition().term_count()};
+    return ShardSnapshot{s.stats(), s.clients().size(), s.partition().term_count(),
+                         s.partition().MemoryUsage()};
   });
   ShardStats total;
   total.commands.resize(CommandTable::Get().all().size());
   double ops = 0;
-  size_t terms = 0;
+  size_t terms = 0, engine_bytes = 0;
   for (const auto& s : snaps) {
     total.commands_processed += s.stats.commands_processed;
     total.connections_received += s.stats.connections_received;
@@ -236,6 +238,7 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     for (uint64_t v : s.stats.samples) sum += v;
     ops += static_cast<double>(sum) / ShardStats::kSamples * 10;  // samples are 100 ms apart
     terms += s.terms;
+    engine_bytes += s.engine_bytes;
   }
 
   const Config& config = cx.shard.config();
@@ -296,6 +299,8 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     field("used_memory", used);
     field("used_memory_human", Human(used));
     field("used_memory_rss", rss);
+    // The engine's arrays as allocated (capacity): tries, label arenas, caches, key tables.
+    field("used_memory_dataset", engine_bytes);
     field("used_memory_rss_human", Human(rss));
     field("total_system_memory", sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
     field("maxmemory", 0);
@@ -384,6 +389,8 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     // Not a Redis section: the engine's own figures.
     section("Autocomplete");
     field("terms", terms);
+    field("engine_bytes_per_term",
+          fmt::format("{:.1f}", terms ? static_cast<double>(engine_bytes) / terms : 0.0));
   }
   cx.reply.Verbatim(out);
 }

@@ -48,7 +48,12 @@ size_t Partition::term_count() const {
 
 size_t Partition::MemoryUsage() const {
   size_t n = 0;
-  for (const auto& [key, dict] : keys_) n += key.size() + 64 + dict.MemoryUsage();
+  // A hash node: the key string (with its heap buffer when longer than 15 bytes), the Trie
+  // and the node's link and cached hash; then the bucket array.
+  for (const auto& [key, dict] : keys_) {
+    n += sizeof(std::string) + (key.size() > 15 ? key.size() + 1 : 0) + 16 + dict.MemoryUsage();
+  }
+  n += keys_.bucket_count() * sizeof(void*);
   return n;
 }
 

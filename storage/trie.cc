@@ -7,25 +7,68 @@
 
 namespace typeahead::storage {
 namespace {
+// Grows c to hold `extra` more elements by a quarter at a time instead of doubling: at 10M
+// terms a doubled array wastes up to half its size, a quarter step at most a fifth.
+template <typename C>
+void Reserve(C& c, size_t extra) {
+  size_t need = c.size() + extra;
+  if (need > c.capacity()) c.reserve(std::max(need, c.capacity() + c.capacity() / 4 + 1024));
+}
+
 // Scratch buffers reused across calls on the same thread: no allocation per update.
 thread_local std::vector<uint32_t> t_ids;
-thread_local std::string t_path_a, t_path_b;
+thread_local std::vector<uint32_t> t_chain;
 }  // namespace
 
 Trie::Trie() { nodes_.emplace_back(); }
 
 uint32_t Trie::FindChild(uint32_t n, uint8_t byte) const {
-  for (uint32_t c = nodes_[n].first_child; c != kNone; c = nodes_[c].next_sibling) {
-    if (nodes_[c].first_byte == byte) return c;
-    if (nodes_[c].first_byte > byte) break;
+  uint16_t count = NChildren(n);
+  if (count == 0) return kNone;
+  const uint8_t* bytes = ChildBytes(n);
+  // Sorted bytes, mostly a handful: a plain scan beats memchr's call and set-up.
+  for (uint16_t i = 0; i < count; ++i) {
+    if (bytes[i] == byte) return ChildIds(n)[i];
+    if (bytes[i] > byte) break;
   }
   return kNone;
 }
 
-uint32_t Trie::FindNode(std::string_view term) const {
+uint32_t Trie::FirstChild(uint32_t n) const { return NChildren(n) == 0 ? kNone : ChildIds(n)[0]; }
+
+uint32_t Trie::NextSibling(uint32_t n) const {
+  uint32_t p = nodes_[n].parent;
+  const uint8_t* bytes = ChildBytes(p);
+  size_t i =
+      static_cast<const uint8_t*>(std::memchr(bytes, nodes_[n].first_byte, NChildren(p))) - bytes;
+  return i + 1 < NChildren(p) ? ChildIds(p)[i + 1] : kNone;
+}
+
+uint32_t Trie::NewBlock(uint32_t capacity) {
+  auto& free = free_blocks_[std::countr_zero(capacity)];
+  if (!free.empty()) {
+    uint32_t b = free.back();
+    free.pop_back();
+    return b;
+  }
+  uint32_t b = static_cast<uint32_t>(child_pool_.size());
+  Reserve(child_pool_, BlockWords(capacity));
+  child_pool_.resize(child_pool_.size() + BlockWords(capacity));
+  return b;
+}
+
+void Trie::FreeBlock(uint32_t block, uint32_t capacity) {
+  free_blocks_[std::countr_zero(capacity)].push_back(block);
+}
+
+uint32_t Trie::FindNode(std::string_view term, uint32_t* deepest, size_t* depth) const {
   uint32_t n = kRoot;
   size_t pos = 0;
   while (pos < term.size()) {
+    if (deepest != nullptr) {
+      *deepest = n;
+      *depth = pos;
+    }
     uint32_t c = FindChild(n, static_cast<uint8_t>(term[pos]));
     if (c == kNone) return kNone;
     std::string_view label = Label(c);
@@ -61,13 +104,19 @@ uint32_t Trie::NewNode() {
     nodes_[n] = Node();
     return n;
   }
+  Reserve(nodes_, 1);
   nodes_.emplace_back();
   return static_cast<uint32_t>(nodes_.size() - 1);
 }
 
 void Trie::FreeNode(uint32_t n) {
   Node& node = nodes_[n];
-  if (node.cache != kNone) FreeSlot(node.cache);
+  if (node.branch != kNone) {
+    if (B(n).cache != kNone) FreeSlot(B(n).cache);
+    if (B(n).nchildren != 0) FreeBlock(B(n).children, Capacity(B(n).nchildren));
+    B(n) = Branch();
+    free_branches_.push_back(node.branch);
+  }
   live_label_bytes_ -= node.label_len;
   node = Node();  // parent == kNone and label_len == 0 mark it free
   free_nodes_.push_back(n);
@@ -76,28 +125,78 @@ void Trie::FreeNode(uint32_t n) {
 void Trie::AttachChild(uint32_t parent, uint32_t child) {
   nodes_[child].parent = parent;
   uint8_t b = nodes_[child].first_byte;
-  uint32_t* link = &nodes_[parent].first_child;
-  while (*link != kNone && nodes_[*link].first_byte < b) link = &nodes_[*link].next_sibling;
-  nodes_[child].next_sibling = *link;
-  *link = child;
+  if (nodes_[parent].branch == kNone) NewBranch(parent);
+  uint16_t n = B(parent).nchildren;
+  if (n == 0 || Capacity(n) == n) {
+    // Full (or none yet): move to a block of twice the capacity.
+    uint32_t cap = n == 0 ? 1 : Capacity(n) * 2;
+    uint32_t block = NewBlock(cap);
+    if (n > 0) {
+      uint32_t old = B(parent).children;
+      const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
+      const uint32_t* old_ids = &child_pool_[old + (Capacity(n) + 3) / 4];
+      uint8_t* new_bytes = reinterpret_cast<uint8_t*>(&child_pool_[block]);
+      uint32_t* new_ids = &child_pool_[block + (cap + 3) / 4];
+      std::memcpy(new_bytes, old_bytes, n);
+      std::memcpy(new_ids, old_ids, n * sizeof(uint32_t));
+      FreeBlock(old, Capacity(n));
+    }
+    B(parent).children = block;
+  }
+  B(parent).nchildren = n + 1;  // Capacity() now names the block's capacity
+  uint8_t* bytes = ChildBytes(parent);
+  uint32_t* ids = ChildIds(parent);
+  uint16_t i = n;
+  while (i > 0 && bytes[i - 1] > b) {
+    bytes[i] = bytes[i - 1];
+    ids[i] = ids[i - 1];
+    --i;
+  }
+  bytes[i] = b;
+  ids[i] = child;
 }
 
 void Trie::ReplaceChild(uint32_t parent, uint32_t old_child, uint32_t new_child) {
-  uint32_t* link = &nodes_[parent].first_child;
-  while (*link != old_child) link = &nodes_[*link].next_sibling;
-  nodes_[new_child].next_sibling = nodes_[old_child].next_sibling;
+  uint32_t* ids = ChildIds(parent);
+  *std::find(ids, ids + NChildren(parent), old_child) = new_child;
   nodes_[new_child].parent = parent;
-  *link = new_child;
 }
 
 void Trie::DetachChild(uint32_t parent, uint32_t child) {
-  uint32_t* link = &nodes_[parent].first_child;
-  while (*link != child) link = &nodes_[*link].next_sibling;
-  *link = nodes_[child].next_sibling;
+  uint16_t n = B(parent).nchildren;
+  uint32_t cap = Capacity(n);
+  uint8_t* bytes = ChildBytes(parent);
+  uint32_t* ids = ChildIds(parent);
+  uint16_t i = static_cast<uint16_t>(std::find(ids, ids + n, child) - ids);
+  for (; i + 1 < n; ++i) {
+    bytes[i] = bytes[i + 1];
+    ids[i] = ids[i + 1];
+  }
+  if (n - 1 == 0 || Capacity(n - 1) != cap) {
+    // The count's capacity class shrank: move to a block of that size (or free it).
+    uint32_t old = B(parent).children;
+    if (n - 1 == 0) {
+      B(parent).children = kNone;
+    } else {
+      uint32_t small = Capacity(n - 1);
+      uint32_t block = NewBlock(small);
+      const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
+      const uint32_t* old_ids = &child_pool_[old + (cap + 3) / 4];
+      std::memcpy(&child_pool_[block], old_bytes, n - 1);
+      std::memcpy(&child_pool_[block + (small + 3) / 4], old_ids, (n - 1) * sizeof(uint32_t));
+      B(parent).children = block;
+    }
+    FreeBlock(old, cap);
+  }
+  B(parent).nchildren = n - 1;
+  // A node left without children is a leaf again: its count is its own term and it has no
+  // cache, so the branch goes.
+  if (n - 1 == 0) FreeBranch(parent);
 }
 
 uint32_t Trie::AppendLabel(std::string_view bytes) {
   uint32_t off = static_cast<uint32_t>(labels_.size());
+  Reserve(labels_, bytes.size());
   labels_.append(bytes);
   return off;
 }
@@ -117,6 +216,7 @@ uint32_t Trie::NewSlot() {
     return s;
   }
   uint32_t s = static_cast<uint32_t>(caches_.size() / kSlotWidth);
+  Reserve(caches_, kSlotWidth);
   caches_.resize(caches_.size() + kSlotWidth);
   return s;
 }
@@ -136,9 +236,26 @@ void Trie::PathOf(uint32_t n, std::string* out) const {
 bool Trie::TermRanksBefore(uint32_t a, uint32_t b) const {
   int64_t fa = nodes_[a].freq(), fb = nodes_[b].freq();
   if (fa != fb) return fa > fb;
-  PathOf(a, &t_path_a);
-  PathOf(b, &t_path_b);
-  return t_path_a < t_path_b;
+  return BytewiseLess(a, b);
+}
+
+bool Trie::BytewiseLess(uint32_t a, uint32_t b) const {
+  // Two terms first differ just below their lowest common ancestor, at the first bytes of the
+  // children leading to each; a term that is the ancestor itself is a prefix, so smaller.
+  // Walking node links avoids rebuilding either string.
+  if (a == b) return false;
+  std::vector<uint32_t>& chain = t_chain;
+  chain.clear();
+  for (uint32_t x = a; x != kNone; x = nodes_[x].parent) chain.push_back(x);
+  uint32_t below_b = kNone;
+  for (uint32_t x = b; x != kNone; below_b = x, x = nodes_[x].parent) {
+    auto it = std::find(chain.begin(), chain.end(), x);
+    if (it == chain.end()) continue;
+    if (it == chain.begin()) return true;  // a is an ancestor of b: a prefix of it
+    if (below_b == kNone) return false;    // b is an ancestor of a
+    return nodes_[*(it - 1)].first_byte < nodes_[below_b].first_byte;
+  }
+  return false;  // unreachable: the root is common to all
 }
 
 void Trie::Enumerate(uint32_t n, std::vector<uint32_t>* out) const {
@@ -147,19 +264,20 @@ void Trie::Enumerate(uint32_t n, std::vector<uint32_t>* out) const {
   uint32_t x = n;
   while (true) {
     if (nodes_[x].is_term) out->push_back(x);
-    if (nodes_[x].first_child != kNone) {
-      x = nodes_[x].first_child;
+    if (NChildren(x) != 0) {
+      x = FirstChild(x);
       continue;
     }
-    while (x != n && nodes_[x].next_sibling == kNone) x = nodes_[x].parent;
+    uint32_t next;
+    while (x != n && (next = NextSibling(x)) == kNone) x = nodes_[x].parent;
     if (x == n) return;
-    x = nodes_[x].next_sibling;
+    x = next;
   }
 }
 
 void Trie::Ranked(uint32_t n, size_t limit, std::vector<uint32_t>* out) const {
-  if (nodes_[n].cache != kNone) {
-    const uint32_t* slot = Slot(nodes_[n].cache);
+  if (Cache(n) != kNone) {
+    const uint32_t* slot = Slot(Cache(n));
     out->insert(out->end(), slot + 1, slot + 1 + std::min<size_t>(slot[0], limit));
     return;
   }
@@ -177,9 +295,10 @@ void Trie::Repair(uint32_t n) {
   std::vector<uint32_t>& ids = t_ids;
   ids.clear();
   if (nodes_[n].is_term) ids.push_back(n);
-  for (uint32_t c = nodes_[n].first_child; c != kNone; c = nodes_[c].next_sibling) {
-    if (nodes_[c].cache != kNone) {
-      const uint32_t* slot = Slot(nodes_[c].cache);
+  for (uint16_t i = 0; i < NChildren(n); ++i) {
+    uint32_t c = ChildIds(n)[i];
+    if (Cache(c) != kNone) {
+      const uint32_t* slot = Slot(Cache(c));
       ids.insert(ids.end(), slot + 1, slot + 1 + slot[0]);
     } else {
       Enumerate(c, &ids);
@@ -187,13 +306,13 @@ void Trie::Repair(uint32_t n) {
   }
   std::stable_sort(ids.begin(), ids.end(),
                    [&](uint32_t a, uint32_t b) { return nodes_[a].freq() > nodes_[b].freq(); });
-  uint32_t* slot = Slot(nodes_[n].cache);
+  uint32_t* slot = Slot(B(n).cache);
   slot[0] = static_cast<uint32_t>(std::min(ids.size(), kCacheSize));
   std::copy(ids.begin(), ids.begin() + slot[0], slot + 1);
 }
 
 void Trie::Promote(uint32_t n, uint32_t t) {
-  uint32_t* slot = Slot(nodes_[n].cache);
+  uint32_t* slot = Slot(B(n).cache);
   uint32_t* ids = slot + 1;
   uint32_t len = slot[0];
   uint32_t* end = ids + len;
@@ -202,6 +321,8 @@ void Trie::Promote(uint32_t n, uint32_t t) {
     std::copy(found + 1, end, found);
     --len;
     --end;
+  } else if (len == kCacheSize && !TermRanksBefore(t, ids[len - 1])) {
+    return;  // the common case for a new rare term: one look at the last entry decides
   }
   uint32_t* pos = std::lower_bound(
       ids, end, t, [&](uint32_t e, uint32_t term) { return TermRanksBefore(e, term); });
@@ -216,7 +337,7 @@ void Trie::Promote(uint32_t n, uint32_t t) {
 }
 
 void Trie::Demote(uint32_t n, uint32_t t) {
-  uint32_t* slot = Slot(nodes_[n].cache);
+  uint32_t* slot = Slot(B(n).cache);
   uint32_t* ids = slot + 1;
   uint32_t len = slot[0];
   uint32_t* end = ids + len;
@@ -237,23 +358,45 @@ void Trie::Demote(uint32_t n, uint32_t t) {
 }
 
 bool Trie::SyncCacheWithCount(uint32_t n) {
-  Node& node = nodes_[n];
-  if (node.count > kCacheSize && node.cache == kNone) {
+  if (nodes_[n].branch == kNone) return false;  // a leaf: one term, never cached
+  if (B(n).count > kCacheSize && B(n).cache == kNone) {
     uint32_t slot = NewSlot();
-    nodes_[n].cache = slot;
+    B(n).cache = slot;
     Repair(n);
     return true;
   }
-  if (node.count <= kCacheSize && node.cache != kNone) {
-    FreeSlot(node.cache);
-    node.cache = kNone;
+  if (B(n).count <= kCacheSize && B(n).cache != kNone) {
+    FreeSlot(B(n).cache);
+    B(n).cache = kNone;
   }
   return false;
 }
 
-uint32_t Trie::Insert(std::string_view term, int64_t freq) {
-  uint32_t n = kRoot;
-  size_t pos = 0;
+void Trie::NewBranch(uint32_t n) {
+  uint32_t count = Count(n);
+  uint32_t b;
+  if (!free_branches_.empty()) {
+    b = free_branches_.back();
+    free_branches_.pop_back();
+  } else {
+    Reserve(branches_, 1);
+    branches_.emplace_back();
+    b = static_cast<uint32_t>(branches_.size() - 1);
+  }
+  branches_[b] = Branch();
+  branches_[b].count = count;
+  nodes_[n].branch = b;
+}
+
+void Trie::FreeBranch(uint32_t n) {
+  Branch& b = B(n);
+  if (b.cache != kNone) FreeSlot(b.cache);
+  b = Branch();
+  free_branches_.push_back(nodes_[n].branch);
+  nodes_[n].branch = kNone;
+}
+
+uint32_t Trie::Insert(std::string_view term, int64_t freq, uint32_t n, size_t pos) {
   while (true) {
     if (pos == term.size()) {
       nodes_[n].is_term = 1;
@@ -284,29 +427,28 @@ uint32_t Trie::Insert(std::string_view term, int64_t freq) {
     uint32_t mid = NewNode();
     uint32_t off = nodes_[c].label_off, len = nodes_[c].label_len;
     SetLabel(mid, off, static_cast<uint32_t>(common));
-    nodes_[mid].count = nodes_[c].count;
-    if (nodes_[c].cache != kNone) {
-      uint32_t slot = NewSlot();
-      nodes_[mid].cache = slot;
-      std::copy(Slot(nodes_[c].cache), Slot(nodes_[c].cache) + kSlotWidth, Slot(slot));
-    }
     ReplaceChild(n, c, mid);
     SetLabel(c, off + static_cast<uint32_t>(common), len - static_cast<uint32_t>(common));
-    nodes_[c].next_sibling = kNone;
-    AttachChild(mid, c);
+    AttachChild(mid, c);  // gives mid its branch
+    B(mid).count = Count(c);
+    if (Cache(c) != kNone) {
+      uint32_t slot = NewSlot();
+      B(mid).cache = slot;
+      std::copy(Slot(Cache(c)), Slot(Cache(c)) + kSlotWidth, Slot(slot));
+    }
     n = mid;
     pos += common;
   }
 }
 
 void Trie::MergeWithOnlyChild(uint32_t n) {
-  uint32_t c = nodes_[n].first_child;
+  uint32_t c = FirstChild(n);
   uint32_t p = nodes_[n].parent;
   std::string joined(Label(n));
   joined.append(Label(c));
   ReplaceChild(p, n, c);
   SetLabel(c, AppendLabel(joined), static_cast<uint32_t>(joined.size()));
-  FreeNode(n);
+  FreeNode(n);  // with its child block and branch
 }
 
 void Trie::Remove(uint32_t n) {
@@ -317,32 +459,31 @@ void Trie::Remove(uint32_t n) {
   // ends, so caches that still name n are repaired, never confused.
   uint32_t start;
   uint32_t p = nodes_[n].parent;
-  uint32_t first = nodes_[n].first_child;
-  if (first == kNone) {
+  if (NChildren(n) == 0) {
     DetachChild(p, n);
     FreeNode(n);
-    uint32_t only = nodes_[p].first_child;
-    if (p != kRoot && !nodes_[p].is_term && only != kNone && nodes_[only].next_sibling == kNone) {
+    if (p != kRoot && !nodes_[p].is_term && NChildren(p) == 1) {
       start = nodes_[p].parent;
       MergeWithOnlyChild(p);
     } else {
       start = p;
     }
-  } else if (nodes_[first].next_sibling == kNone) {
+  } else if (NChildren(n) == 1) {
     start = p;
     MergeWithOnlyChild(n);
   } else {
     start = n;
   }
   for (uint32_t a = start; a != kNone; a = nodes_[a].parent) {
-    --nodes_[a].count;
-    if (nodes_[a].cache == kNone) continue;
-    if (nodes_[a].count <= kCacheSize) {
-      FreeSlot(nodes_[a].cache);
-      nodes_[a].cache = kNone;
+    if (nodes_[a].branch == kNone) continue;  // a leaf's count is implicit
+    --B(a).count;
+    if (B(a).cache == kNone) continue;
+    if (B(a).count <= kCacheSize) {
+      FreeSlot(B(a).cache);
+      B(a).cache = kNone;
       continue;
     }
-    const uint32_t* slot = Slot(nodes_[a].cache);
+    const uint32_t* slot = Slot(B(a).cache);
     if (std::find(slot + 1, slot + 1 + slot[0], n) != slot + 1 + slot[0]) Repair(a);
   }
   MaybeCompactLabels();
@@ -363,13 +504,16 @@ void Trie::MaybeCompactLabels() {
 }
 
 OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
-  uint32_t n = FindNode(term);
+  size_t depth = 0;
+  uint32_t deepest = kRoot;
+  uint32_t n = FindNode(term, &deepest, &depth);
   if (n == kNone || !nodes_[n].is_term) {
     if (delta <= 0) return int64_t{0};
-    uint32_t t = Insert(term, delta);
+    uint32_t t = Insert(term, delta, deepest, depth);
     for (uint32_t a = t; a != kNone; a = nodes_[a].parent) {
-      ++nodes_[a].count;
-      if (!SyncCacheWithCount(a) && nodes_[a].cache != kNone) Promote(a, t);
+      if (nodes_[a].branch == kNone) continue;  // a leaf's count is implicit
+      ++B(a).count;
+      if (!SyncCacheWithCount(a) && B(a).cache != kNone) Promote(a, t);
     }
     return delta;
   }
@@ -382,7 +526,7 @@ OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
   nodes_[n].set_freq(next);
   if (delta == 0) return next;
   for (uint32_t a = n; a != kNone; a = nodes_[a].parent) {
-    if (nodes_[a].cache == kNone) continue;
+    if (Cache(a) == kNone) continue;
     if (delta > 0) {
       Promote(a, n);
     } else {
@@ -414,7 +558,7 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
     PathOf(id, &s.term);
     out->push_back(std::move(s));
   };
-  if (nodes_[locus].cache == kNone || k <= kCacheSize) {
+  if (Cache(locus) == kNone || k <= kCacheSize) {
     std::vector<uint32_t>& ids = t_ids;
     ids.clear();
     Ranked(locus, k, &ids);
@@ -436,7 +580,7 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
     heap.push(std::move(e));
   };
   auto push_subtree = [&](uint32_t n) {
-    uint32_t best = Slot(nodes_[n].cache)[1];
+    uint32_t best = Slot(Cache(n))[1];
     Entry e{{std::string(), nodes_[best].freq()}, n, true};
     PathOf(best, &e.key.term);
     heap.push(std::move(e));
@@ -454,8 +598,9 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
     }
     uint32_t n = e.node;
     if (nodes_[n].is_term) push_term(n);
-    for (uint32_t c = nodes_[n].first_child; c != kNone; c = nodes_[c].next_sibling) {
-      if (nodes_[c].cache != kNone) {
+    for (uint16_t i = 0; i < NChildren(n); ++i) {
+      uint32_t c = ChildIds(n)[i];
+      if (Cache(c) != kNone) {
         push_subtree(c);
       } else {
         ids.clear();
@@ -471,32 +616,58 @@ void Trie::ForEach(const std::function<void(std::string_view, int64_t)>& fn) con
   uint32_t x = kRoot;
   while (true) {
     if (nodes_[x].is_term) fn(path, nodes_[x].freq());
-    if (nodes_[x].first_child != kNone) {
-      x = nodes_[x].first_child;
+    if (NChildren(x) != 0) {
+      x = FirstChild(x);
       path.append(Label(x));
       continue;
     }
-    while (x != kRoot && nodes_[x].next_sibling == kNone) {
+    uint32_t next = kNone;
+    while (x != kRoot && (next = NextSibling(x)) == kNone) {
       path.resize(path.size() - nodes_[x].label_len);
       x = nodes_[x].parent;
     }
     if (x == kRoot) return;
     path.resize(path.size() - nodes_[x].label_len);
-    x = nodes_[x].next_sibling;
+    x = next;
     path.append(Label(x));
   }
 }
 
 size_t Trie::MemoryUsage() const {
-  return sizeof(*this) + nodes_.capacity() * sizeof(Node) + free_nodes_.capacity() * 4 +
-         labels_.capacity() + caches_.capacity() * 4 + free_slots_.capacity() * 4;
+  size_t n = sizeof(*this) + nodes_.capacity() * sizeof(Node) + free_nodes_.capacity() * 4 +
+             branches_.capacity() * sizeof(Branch) + free_branches_.capacity() * 4 +
+             labels_.capacity() + caches_.capacity() * 4 + free_slots_.capacity() * 4 +
+             child_pool_.capacity() * 4;
+  for (const auto& f : free_blocks_) n += f.capacity() * 4;
+  return n;
+}
+
+std::string Trie::DebugStats() const {
+  size_t cached = nodes_.size() - free_nodes_.size();
+  size_t branch_count = branches_.size() - free_branches_.size();
+  size_t leaves = 0, internal_terms = 0, slots = caches_.size() / kSlotWidth - free_slots_.size();
+  for (const Node& n : nodes_) {
+    if (n.label_len == 0) continue;
+    if (n.branch == kNone)
+      ++leaves;
+    else if (n.is_term)
+      ++internal_terms;
+  }
+  return "terms=" + std::to_string(size()) + " nodes=" + std::to_string(cached) +
+         " leaves=" + std::to_string(leaves) + " internal_terms=" + std::to_string(internal_terms) +
+         " node_bytes=" + std::to_string(sizeof(Node)) +
+         " labels=" + std::to_string(labels_.size()) +
+         " live_labels=" + std::to_string(live_label_bytes_) +
+         " cache_slots=" + std::to_string(slots) + " branches=" + std::to_string(branch_count) +
+         " child_words=" + std::to_string(child_pool_.size()) +
+         " capacity_bytes=" + std::to_string(MemoryUsage());
 }
 
 std::string Trie::CheckInvariants() const {
   std::string path;
   std::vector<uint32_t> all;
   Enumerate(kRoot, &all);
-  if (all.size() != nodes_[kRoot].count) return "root count differs from its terms";
+  if (all.size() != Count(kRoot)) return "root count differs from its terms";
   // Every node reachable from the root, checked one by one.
   std::vector<uint32_t> stack = {kRoot};
   while (!stack.empty()) {
@@ -505,7 +676,10 @@ std::string Trie::CheckInvariants() const {
     const Node& node = nodes_[n];
     size_t children = 0;
     int last_byte = -1;
-    for (uint32_t c = node.first_child; c != kNone; c = nodes_[c].next_sibling) {
+    if (node.branch != kNone && B(n).nchildren == 0) return "branch without children";
+    for (uint16_t i = 0; i < NChildren(n); ++i) {
+      uint32_t c = ChildIds(n)[i];
+      if (ChildBytes(n)[i] != nodes_[c].first_byte) return "child byte differs from its node";
       ++children;
       if (nodes_[c].parent != n) return "bad parent link";
       if (nodes_[c].label_len == 0) return "empty label below the root";
@@ -518,9 +692,9 @@ std::string Trie::CheckInvariants() const {
     if (node.is_term && node.freq() <= 0) return "term with frequency <= 0";
     std::vector<uint32_t> terms;
     Enumerate(n, &terms);
-    if (terms.size() != node.count) return "count differs from the subtree's terms";
-    if ((node.cache != kNone) != (node.count > kCacheSize)) return "cache presence wrong";
-    if (node.cache == kNone) continue;
+    if (terms.size() != Count(n)) return "count differs from the subtree's terms";
+    if ((Cache(n) != kNone) != (Count(n) > kCacheSize)) return "cache presence wrong";
+    if (Cache(n) == kNone) continue;
     std::vector<ScoredTerm> want;
     for (uint32_t t : terms) {
       ScoredTerm s{std::string(), nodes_[t].freq()};
@@ -529,7 +703,7 @@ std::string Trie::CheckInvariants() const {
     }
     std::sort(want.begin(), want.end(),
               [](const auto& a, const auto& b) { return RanksBefore(a, b); });
-    const uint32_t* slot = Slot(node.cache);
+    const uint32_t* slot = Slot(Cache(n));
     if (slot[0] != kCacheSize) return "cache not full";
     for (size_t i = 0; i < kCacheSize; ++i) {
       PathOf(slot[1 + i], &path);

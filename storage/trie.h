@@ -1,10 +1,12 @@
 // Trie holds one autocomplete key's terms within one partition and answers prefix top-k
 // exactly: frequency descending, then term ascending (unsigned bytes).
 //
-// Layout: a radix trie in one node array addressed by 32-bit ids (no pointers), children kept
-// as a sibling list sorted by first byte, edge labels in one byte arena (a split shares the
-// bytes, so inserting costs only the new suffix). A node that ends a term carries its
-// frequency; terms are not stored separately but rebuilt from the path when replied.
+// Layout: a radix trie in one node array addressed by 32-bit ids (no pointers). A node's
+// children sit in one block of a pool, their first bytes packed together and sorted, so a
+// lookup scans a few bytes of one cache line instead of chasing a sibling list. Edge labels
+// live in one byte arena (a split shares the bytes, so inserting costs only the new suffix). A node
+// that ends a term carries its frequency; terms are not stored separately but rebuilt from the path
+// when replied.
 //
 // Caches: a node whose subtree holds more than kCacheSize terms keeps the sorted top
 // kCacheSize of its subtree as term-node ids. Smaller subtrees are walked instead, which is
@@ -20,6 +22,7 @@
 // Not thread-safe: only the owning partition's thread touches it.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -59,7 +62,7 @@ class Trie {
   OpResult<int64_t> IncrBy(std::string_view term, int64_t delta);
   std::optional<int64_t> Score(std::string_view term) const;
   bool Erase(std::string_view term);
-  size_t size() const { return nodes_[kRoot].count; }
+  size_t size() const { return Count(kRoot); }
   bool empty() const { return size() == 0; }
 
   // Appends up to k best terms starting with prefix to *out, in ranking order.
@@ -72,6 +75,9 @@ class Trie {
   size_t MemoryUsage() const;
   size_t node_count() const { return nodes_.size() - free_nodes_.size(); }
 
+  // Sizes of the parts (nodes, labels, caches, child blocks) for tuning and INFO.
+  std::string DebugStats() const;
+
   // Verifies every invariant above by brute force; returns a description of the first
   // violation or an empty string. For tests.
   std::string CheckInvariants() const;
@@ -82,15 +88,12 @@ class Trie {
 
   struct Node {
     uint32_t parent = kNone;
-    uint32_t first_child = kNone;
-    uint32_t next_sibling = kNone;
+    uint32_t branch = kNone;  // in branches_ while the node has children, else kNone
     uint32_t label_off = 0;
-    uint32_t count = 0;      // terms in this subtree
-    uint32_t cache = kNone;  // slot in caches_, present iff count > kCacheSize
     uint16_t label_len = 0;
     uint8_t first_byte = 0;  // label's first byte, kept here so sibling scans stay in the node
     uint8_t is_term = 0;
-    // int64 split in two so the node packs to 36 bytes with 4-byte alignment.
+    // int64 split in two so the node packs to 24 bytes with 4-byte alignment.
     uint32_t freq_lo = 0;
     int32_t freq_hi = 0;
 
@@ -104,12 +107,39 @@ class Trie {
     }
   };
 
+  // What only nodes with children need. Most nodes are leaves (one per term), so keeping this
+  // out of Node saves 16 bytes on each of them; a leaf's count is its own term, its cache none.
+  struct Branch {
+    uint32_t children = kNone;  // block in child_pool_
+    uint32_t count = 0;         // terms in this subtree
+    uint32_t cache = kNone;     // slot in caches_, present iff count > kCacheSize
+    uint16_t nchildren = 0;
+  };
+  uint16_t NChildren(uint32_t n) const {
+    return nodes_[n].branch == kNone ? 0 : branches_[nodes_[n].branch].nchildren;
+  }
+  uint32_t Count(uint32_t n) const {
+    return nodes_[n].branch == kNone ? nodes_[n].is_term : branches_[nodes_[n].branch].count;
+  }
+  uint32_t Cache(uint32_t n) const {
+    return nodes_[n].branch == kNone ? kNone : branches_[nodes_[n].branch].cache;
+  }
+  Branch& B(uint32_t n) { return branches_[nodes_[n].branch]; }  // REQUIRES: a branch
+  const Branch& B(uint32_t n) const { return branches_[nodes_[n].branch]; }
+  void NewBranch(uint32_t n);   // REQUIRES: none yet; count starts at Count(n)
+  void FreeBranch(uint32_t n);  // REQUIRES: no children left
+
   std::string_view Label(uint32_t n) const {
     return std::string_view(labels_.data() + nodes_[n].label_off, nodes_[n].label_len);
   }
   uint32_t FindChild(uint32_t n, uint8_t byte) const;
-  uint32_t FindNode(std::string_view term) const;  // node whose path is term, or kNone
-  uint32_t Locus(std::string_view prefix) const;   // top node of prefix's subtree, or kNone
+  uint32_t FirstChild(uint32_t n) const;
+  uint32_t NextSibling(uint32_t n) const;  // the next child of n's parent, or kNone
+  // The node whose path is term, or kNone. Also reports the deepest node whose whole path
+  // matched term's first *depth bytes, where an insertion resumes.
+  uint32_t FindNode(std::string_view term, uint32_t* deepest = nullptr,
+                    size_t* depth = nullptr) const;
+  uint32_t Locus(std::string_view prefix) const;  // top node of prefix's subtree, or kNone
   uint32_t NewNode();
   void FreeNode(uint32_t n);
   void AttachChild(uint32_t parent, uint32_t child);  // keeps siblings sorted by first byte
@@ -117,7 +147,8 @@ class Trie {
   void DetachChild(uint32_t parent, uint32_t child);
   uint32_t AppendLabel(std::string_view bytes);
   void SetLabel(uint32_t n, uint32_t off, uint32_t len);
-  uint32_t Insert(std::string_view term, int64_t freq);
+  // Inserts term below n, whose path is term's first pos bytes. Returns the term's node.
+  uint32_t Insert(std::string_view term, int64_t freq, uint32_t n, size_t pos);
   void Remove(uint32_t n);
   void MergeWithOnlyChild(uint32_t n);
   void MaybeCompactLabels();
@@ -125,11 +156,30 @@ class Trie {
   // Term of node n (its full path) into *out.
   void PathOf(uint32_t n, std::string* out) const;
   bool TermRanksBefore(uint32_t a, uint32_t b) const;
+  bool BytewiseLess(uint32_t a, uint32_t b) const;  // a's term before b's term
   // Appends the terms of n's subtree in bytewise order.
   void Enumerate(uint32_t n, std::vector<uint32_t>* out) const;
   // The subtree's terms in ranking order, at most limit of them: the cache when there is one,
   // else a walk of the (small) subtree.
   void Ranked(uint32_t n, size_t limit, std::vector<uint32_t>* out) const;
+
+  // Child blocks: capacity 2^c children; the first bytes (padded to whole words), then the ids.
+  static uint32_t Capacity(uint16_t n) { return n <= 1 ? 1 : std::bit_ceil<uint32_t>(n); }
+  static uint32_t BlockWords(uint32_t capacity) { return (capacity + 3) / 4 + capacity; }
+  uint8_t* ChildBytes(uint32_t n) {
+    return reinterpret_cast<uint8_t*>(&child_pool_[B(n).children]);
+  }
+  const uint8_t* ChildBytes(uint32_t n) const {
+    return reinterpret_cast<const uint8_t*>(&child_pool_[B(n).children]);
+  }
+  uint32_t* ChildIds(uint32_t n) {
+    return &child_pool_[B(n).children + (Capacity(B(n).nchildren) + 3) / 4];
+  }
+  const uint32_t* ChildIds(uint32_t n) const {
+    return &child_pool_[B(n).children + (Capacity(B(n).nchildren) + 3) / 4];
+  }
+  uint32_t NewBlock(uint32_t capacity);
+  void FreeBlock(uint32_t block, uint32_t capacity);
 
   // Cache slots: caches_[slot * kSlotWidth] holds the length, then kCacheSize ids.
   static constexpr size_t kSlotWidth = kCacheSize + 1;
@@ -156,6 +206,10 @@ class Trie {
   size_t live_label_bytes_ = 0;
   std::vector<uint32_t> caches_;
   std::vector<uint32_t> free_slots_;
+  std::vector<Branch> branches_;
+  std::vector<uint32_t> free_branches_;
+  std::vector<uint32_t> child_pool_;
+  std::vector<uint32_t> free_blocks_[10];  // by log2(capacity); capacity <= 256
 };
 
 }  // namespace typeahead::storage

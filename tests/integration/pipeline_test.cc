@@ -3,7 +3,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <climits>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -120,4 +124,125 @@ TEST_CASE("A client that stops reading is back-pressured, not buffered without b
   CHECK(rss < 200ll * 1024 * 1024);
   CHECK(Run(c.get(), {"PING"}) == "+PONG");
   MESSAGE("sent " << sent << " bytes of requests without reading; server RSS " << rss);
+}
+
+TEST_CASE("A pipeline mixing shards, fan-outs, errors and inline commands replies in order") {
+  ServerProcess server({"--threads", "2"});
+  RawConn raw(server.port());
+  std::map<std::string, int64_t> model;
+  std::string send, want;
+  auto bulk = [](const std::string& s) {
+    return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+  };
+  auto cmd = [&](std::initializer_list<std::string> args) {
+    std::string c = "*" + std::to_string(args.size()) + "\r\n";
+    for (const auto& a : args) c += bulk(a);
+    return c;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    // First letters vary, so consecutive commands land on different shards.
+    std::string term =
+        std::string(1, static_cast<char>('a' + (i * 7) % 26)) + std::to_string(i % 300);
+    if (i % 17 == 0) {
+      send += "ACRECORD k " + term + "\r\n";  // inline: its args live in the parser
+    } else {
+      send += cmd({"ACRECORD", "k", term});
+    }
+    want += ":" + std::to_string(++model[term]) + "\r\n";
+    if (i % 7 == 0) {
+      send += cmd({"ACCARD", "k"});  // asks every shard: must see everything before it
+      want += ":" + std::to_string(model.size()) + "\r\n";
+    }
+    if (i % 11 == 0) {
+      send += cmd({"ACSCORE", "k", term});
+      want += ":" + std::to_string(model[term]) + "\r\n";
+    }
+    if (i % 13 == 0) {
+      send += cmd({"NOPE"});
+      want += "-ERR unknown command 'NOPE', with args beginning with: \r\n";
+    }
+    if (i % 19 == 0) {
+      send += cmd({"ACRECORD", "k", ""});
+      want += "-ERR empty term\r\n";
+    }
+  }
+  // The empty-prefix top-1 merges every shard: the most recorded term, ties bytewise.
+  auto best = std::min_element(model.begin(), model.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  send += cmd({"ACTOPK", "k", "", "1", "WITHSCORES"});
+  want += "*2\r\n" + bulk(best->first) + ":" + std::to_string(best->second) + "\r\n";
+  raw.Send(send);
+  CHECK(raw.ReadN(want.size(), 30000) == want);
+}
+
+TEST_CASE("50 writers on the same and on different terms lose no increment") {
+  ServerProcess server({"--threads", "2"});
+  constexpr int kClients = 50, kOps = 400;
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      auto conn = Connect(server.port());
+      for (int i = 0; i < kOps; ++i) {
+        // Pipelines of 4: the hot term, a term shared by all, and this client's own term.
+        redisAppendCommand(conn.get(), "ACRECORD k hot");
+        redisAppendCommand(conn.get(), "ACINCRBY k shared%d 2", i % 10);
+        redisAppendCommand(conn.get(), "ACRECORD k own-%d", c);
+        redisAppendCommand(conn.get(), "ACTOPK k h 1 WITHSCORES");
+        for (int r = 0; r < 4; ++r) {
+          void* reply = nullptr;
+          if (redisGetReply(conn.get(), &reply) == REDIS_OK) freeReplyObject(reply);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto c = Connect(server.port());
+  CHECK(Run(c.get(), {"ACSCORE", "k", "hot"}) == ":" + std::to_string(kClients * kOps));
+  for (int i = 0; i < 10; ++i) {
+    CHECK(Run(c.get(), {"ACSCORE", "k", "shared" + std::to_string(i)}) ==
+          ":" + std::to_string(2 * kClients * kOps / 10));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    CHECK(Run(c.get(), {"ACSCORE", "k", "own-" + std::to_string(i)}) == ":" + std::to_string(kOps));
+  }
+  CHECK(Run(c.get(), {"ACCARD", "k"}) == ":" + std::to_string(1 + 10 + kClients));
+}
+
+TEST_CASE("Readers during writes only see rankings that were true at some moment") {
+  // Writers only ever increment, each term in a strictly increasing sequence of steps, so a
+  // reader's top list must be sorted and every score it shows must be monotonic over time.
+  ServerProcess server({"--threads", "2"});
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      auto conn = Connect(server.port());
+      for (int i = 0; i < 3000 && !stop; ++i) {
+        Run(conn.get(),
+            {"ACINCRBY", "r", "t" + std::to_string((i + w) % 40), std::to_string(1 + w)});
+      }
+    });
+  }
+  auto reader = Connect(server.port());
+  std::map<std::string, long long> last_seen;
+  int violations = 0;
+  for (int q = 0; q < 500; ++q) {
+    auto r = Command(reader.get(), {"ACTOPK", "r", "t", "40", "WITHSCORES"});
+    REQUIRE(r->type == REDIS_REPLY_ARRAY);
+    long long prev = LLONG_MAX;
+    std::string prev_term;
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+      std::string term(r->element[i]->str, r->element[i]->len);
+      long long f = r->element[i + 1]->integer;
+      if (f > prev || (f == prev && term < prev_term)) ++violations;  // not ranked
+      if (f < last_seen[term]) ++violations;                          // went back in time
+      last_seen[term] = f;
+      prev = f;
+      prev_term = term;
+    }
+  }
+  stop = true;
+  for (auto& t : writers) t.join();
+  CHECK(violations == 0);
 }
