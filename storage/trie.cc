@@ -111,11 +111,13 @@ uint32_t Trie::NewNode() {
 
 void Trie::FreeNode(uint32_t n) {
   Node& node = nodes_[n];
-  if (node.branch != kNone) {
+  if (node.flags & kBranch) {
     if (B(n).cache != kNone) FreeSlot(B(n).cache);
     if (B(n).nchildren != 0) FreeBlock(B(n).children, Capacity(B(n).nchildren));
     B(n) = Branch();
-    free_branches_.push_back(node.branch);
+    free_branches_.push_back(node.payload);
+  } else if (node.flags & kBigFreq) {
+    free_big_freqs_.push_back(node.payload);
   }
   live_label_bytes_ -= node.label_len;
   node = Node();  // parent == kNone and label_len == 0 mark it free
@@ -125,7 +127,7 @@ void Trie::FreeNode(uint32_t n) {
 void Trie::AttachChild(uint32_t parent, uint32_t child) {
   nodes_[child].parent = parent;
   uint8_t b = nodes_[child].first_byte;
-  if (nodes_[parent].branch == kNone) NewBranch(parent);
+  if (!HasBranch(parent)) NewBranch(parent);
   uint16_t n = B(parent).nchildren;
   if (n == 0 || Capacity(n) == n) {
     // Full (or none yet): move to a block of twice the capacity.
@@ -234,7 +236,7 @@ void Trie::PathOf(uint32_t n, std::string* out) const {
 }
 
 bool Trie::TermRanksBefore(uint32_t a, uint32_t b) const {
-  int64_t fa = nodes_[a].freq(), fb = nodes_[b].freq();
+  int64_t fa = Freq(a), fb = Freq(b);
   if (fa != fb) return fa > fb;
   return BytewiseLess(a, b);
 }
@@ -263,7 +265,7 @@ void Trie::Enumerate(uint32_t n, std::vector<uint32_t>* out) const {
   // the walk iterative, so deep tries cannot overflow the stack.
   uint32_t x = n;
   while (true) {
-    if (nodes_[x].is_term) out->push_back(x);
+    if (IsTerm(x)) out->push_back(x);
     if (NChildren(x) != 0) {
       x = FirstChild(x);
       continue;
@@ -285,7 +287,7 @@ void Trie::Ranked(uint32_t n, size_t limit, std::vector<uint32_t>* out) const {
   Enumerate(n, out);
   // Stable: equal frequencies keep bytewise order.
   std::stable_sort(out->begin() + start, out->end(),
-                   [&](uint32_t a, uint32_t b) { return nodes_[a].freq() > nodes_[b].freq(); });
+                   [&](uint32_t a, uint32_t b) { return Freq(a) > Freq(b); });
   if (out->size() - start > limit) out->resize(start + limit);
 }
 
@@ -294,7 +296,7 @@ void Trie::Repair(uint32_t n) {
   // child's ranked list in byte order: a stable sort by frequency alone yields ranking order.
   std::vector<uint32_t>& ids = t_ids;
   ids.clear();
-  if (nodes_[n].is_term) ids.push_back(n);
+  if (IsTerm(n)) ids.push_back(n);
   for (uint16_t i = 0; i < NChildren(n); ++i) {
     uint32_t c = ChildIds(n)[i];
     if (Cache(c) != kNone) {
@@ -305,7 +307,7 @@ void Trie::Repair(uint32_t n) {
     }
   }
   std::stable_sort(ids.begin(), ids.end(),
-                   [&](uint32_t a, uint32_t b) { return nodes_[a].freq() > nodes_[b].freq(); });
+                   [&](uint32_t a, uint32_t b) { return Freq(a) > Freq(b); });
   uint32_t* slot = Slot(B(n).cache);
   slot[0] = static_cast<uint32_t>(std::min(ids.size(), kCacheSize));
   std::copy(ids.begin(), ids.begin() + slot[0], slot + 1);
@@ -358,7 +360,7 @@ void Trie::Demote(uint32_t n, uint32_t t) {
 }
 
 bool Trie::SyncCacheWithCount(uint32_t n) {
-  if (nodes_[n].branch == kNone) return false;  // a leaf: one term, never cached
+  if (!HasBranch(n)) return false;  // a leaf: one term, never cached
   if (B(n).count > kCacheSize && B(n).cache == kNone) {
     uint32_t slot = NewSlot();
     B(n).cache = slot;
@@ -372,8 +374,38 @@ bool Trie::SyncCacheWithCount(uint32_t n) {
   return false;
 }
 
+void Trie::SetFreq(uint32_t n, int64_t f) {
+  Node& node = nodes_[n];
+  if (node.flags & kBranch) {
+    branches_[node.payload].freq = f;
+    return;
+  }
+  bool fits = f >= 0 && f <= static_cast<int64_t>(UINT32_MAX);
+  if (fits) {
+    if (node.flags & kBigFreq) {
+      free_big_freqs_.push_back(node.payload);
+      node.flags &= static_cast<uint8_t>(~kBigFreq);
+    }
+    node.payload = static_cast<uint32_t>(f);
+    return;
+  }
+  if (!(node.flags & kBigFreq)) {
+    if (!free_big_freqs_.empty()) {
+      node.payload = free_big_freqs_.back();
+      free_big_freqs_.pop_back();
+    } else {
+      node.payload = static_cast<uint32_t>(big_freqs_.size());
+      big_freqs_.push_back(0);
+    }
+    node.flags |= kBigFreq;
+  }
+  big_freqs_[node.payload] = f;
+}
+
 void Trie::NewBranch(uint32_t n) {
   uint32_t count = Count(n);
+  int64_t freq = IsTerm(n) ? Freq(n) : 0;
+  SetFreq(n, 0);  // releases a big-frequency slot; the branch holds the frequency now
   uint32_t b;
   if (!free_branches_.empty()) {
     b = free_branches_.back();
@@ -385,30 +417,35 @@ void Trie::NewBranch(uint32_t n) {
   }
   branches_[b] = Branch();
   branches_[b].count = count;
-  nodes_[n].branch = b;
+  branches_[b].freq = freq;
+  nodes_[n].payload = b;
+  nodes_[n].flags |= kBranch;
 }
 
 void Trie::FreeBranch(uint32_t n) {
   Branch& b = B(n);
+  int64_t freq = b.freq;
   if (b.cache != kNone) FreeSlot(b.cache);
   b = Branch();
-  free_branches_.push_back(nodes_[n].branch);
-  nodes_[n].branch = kNone;
+  free_branches_.push_back(nodes_[n].payload);
+  nodes_[n].flags &= static_cast<uint8_t>(~kBranch);
+  nodes_[n].payload = 0;
+  SetFreq(n, freq);
 }
 
 uint32_t Trie::Insert(std::string_view term, int64_t freq, uint32_t n, size_t pos) {
   while (true) {
     if (pos == term.size()) {
-      nodes_[n].is_term = 1;
-      nodes_[n].set_freq(freq);
+      nodes_[n].flags |= kTerm;
+      SetFreq(n, freq);
       return n;
     }
     uint32_t c = FindChild(n, static_cast<uint8_t>(term[pos]));
     if (c == kNone) {
       uint32_t leaf = NewNode();
       SetLabel(leaf, AppendLabel(term.substr(pos)), static_cast<uint32_t>(term.size() - pos));
-      nodes_[leaf].is_term = 1;
-      nodes_[leaf].set_freq(freq);
+      nodes_[leaf].flags |= kTerm;
+      SetFreq(leaf, freq);
       AttachChild(n, leaf);
       return leaf;
     }
@@ -452,8 +489,8 @@ void Trie::MergeWithOnlyChild(uint32_t n) {
 }
 
 void Trie::Remove(uint32_t n) {
-  nodes_[n].is_term = 0;
-  nodes_[n].set_freq(0);
+  nodes_[n].flags &= static_cast<uint8_t>(~kTerm);
+  SetFreq(n, 0);
   // Restore "every node but the root ends a term or branches", then walk up from the lowest
   // node that survives, fixing counts and caches. Freed ids are not reused before the walk
   // ends, so caches that still name n are repaired, never confused.
@@ -462,7 +499,7 @@ void Trie::Remove(uint32_t n) {
   if (NChildren(n) == 0) {
     DetachChild(p, n);
     FreeNode(n);
-    if (p != kRoot && !nodes_[p].is_term && NChildren(p) == 1) {
+    if (p != kRoot && !IsTerm(p) && NChildren(p) == 1) {
       start = nodes_[p].parent;
       MergeWithOnlyChild(p);
     } else {
@@ -475,7 +512,7 @@ void Trie::Remove(uint32_t n) {
     start = n;
   }
   for (uint32_t a = start; a != kNone; a = nodes_[a].parent) {
-    if (nodes_[a].branch == kNone) continue;  // a leaf's count is implicit
+    if (!HasBranch(a)) continue;  // a leaf's count is implicit
     --B(a).count;
     if (B(a).cache == kNone) continue;
     if (B(a).count <= kCacheSize) {
@@ -507,23 +544,23 @@ OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
   size_t depth = 0;
   uint32_t deepest = kRoot;
   uint32_t n = FindNode(term, &deepest, &depth);
-  if (n == kNone || !nodes_[n].is_term) {
+  if (n == kNone || !IsTerm(n)) {
     if (delta <= 0) return int64_t{0};
     uint32_t t = Insert(term, delta, deepest, depth);
     for (uint32_t a = t; a != kNone; a = nodes_[a].parent) {
-      if (nodes_[a].branch == kNone) continue;  // a leaf's count is implicit
+      if (!HasBranch(a)) continue;  // a leaf's count is implicit
       ++B(a).count;
       if (!SyncCacheWithCount(a) && B(a).cache != kNone) Promote(a, t);
     }
     return delta;
   }
   int64_t next;
-  if (__builtin_add_overflow(nodes_[n].freq(), delta, &next)) return OpStatus::kOverflow;
+  if (__builtin_add_overflow(Freq(n), delta, &next)) return OpStatus::kOverflow;
   if (next <= 0) {
     Remove(n);
     return int64_t{0};
   }
-  nodes_[n].set_freq(next);
+  SetFreq(n, next);
   if (delta == 0) return next;
   for (uint32_t a = n; a != kNone; a = nodes_[a].parent) {
     if (Cache(a) == kNone) continue;
@@ -538,13 +575,13 @@ OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
 
 std::optional<int64_t> Trie::Score(std::string_view term) const {
   uint32_t n = FindNode(term);
-  if (n == kNone || !nodes_[n].is_term) return std::nullopt;
-  return nodes_[n].freq();
+  if (n == kNone || !IsTerm(n)) return std::nullopt;
+  return Freq(n);
 }
 
 bool Trie::Erase(std::string_view term) {
   uint32_t n = FindNode(term);
-  if (n == kNone || !nodes_[n].is_term) return false;
+  if (n == kNone || !IsTerm(n)) return false;
   Remove(n);
   return true;
 }
@@ -554,7 +591,7 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
   uint32_t locus = Locus(prefix);
   if (locus == kNone) return;
   auto emit = [&](uint32_t id) {
-    ScoredTerm s{std::string(), nodes_[id].freq()};
+    ScoredTerm s{std::string(), Freq(id)};
     PathOf(id, &s.term);
     out->push_back(std::move(s));
   };
@@ -575,13 +612,13 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
   auto worse = [](const Entry& a, const Entry& b) { return RanksBefore(b.key, a.key); };
   std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
   auto push_term = [&](uint32_t id) {
-    Entry e{{std::string(), nodes_[id].freq()}, id, false};
+    Entry e{{std::string(), Freq(id)}, id, false};
     PathOf(id, &e.key.term);
     heap.push(std::move(e));
   };
   auto push_subtree = [&](uint32_t n) {
     uint32_t best = Slot(Cache(n))[1];
-    Entry e{{std::string(), nodes_[best].freq()}, n, true};
+    Entry e{{std::string(), Freq(best)}, n, true};
     PathOf(best, &e.key.term);
     heap.push(std::move(e));
   };
@@ -597,7 +634,7 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
       continue;
     }
     uint32_t n = e.node;
-    if (nodes_[n].is_term) push_term(n);
+    if (IsTerm(n)) push_term(n);
     for (uint16_t i = 0; i < NChildren(n); ++i) {
       uint32_t c = ChildIds(n)[i];
       if (Cache(c) != kNone) {
@@ -615,7 +652,7 @@ void Trie::ForEach(const std::function<void(std::string_view, int64_t)>& fn) con
   std::string path;
   uint32_t x = kRoot;
   while (true) {
-    if (nodes_[x].is_term) fn(path, nodes_[x].freq());
+    if (IsTerm(x)) fn(path, Freq(x));
     if (NChildren(x) != 0) {
       x = FirstChild(x);
       path.append(Label(x));
@@ -636,8 +673,8 @@ void Trie::ForEach(const std::function<void(std::string_view, int64_t)>& fn) con
 size_t Trie::MemoryUsage() const {
   size_t n = sizeof(*this) + nodes_.capacity() * sizeof(Node) + free_nodes_.capacity() * 4 +
              branches_.capacity() * sizeof(Branch) + free_branches_.capacity() * 4 +
-             labels_.capacity() + caches_.capacity() * 4 + free_slots_.capacity() * 4 +
-             child_pool_.capacity() * 4;
+             big_freqs_.capacity() * 8 + free_big_freqs_.capacity() * 4 + labels_.capacity() +
+             caches_.capacity() * 4 + free_slots_.capacity() * 4 + child_pool_.capacity() * 4;
   for (const auto& f : free_blocks_) n += f.capacity() * 4;
   return n;
 }
@@ -648,9 +685,9 @@ std::string Trie::DebugStats() const {
   size_t leaves = 0, internal_terms = 0, slots = caches_.size() / kSlotWidth - free_slots_.size();
   for (const Node& n : nodes_) {
     if (n.label_len == 0) continue;
-    if (n.branch == kNone)
+    if (!(n.flags & kBranch))
       ++leaves;
-    else if (n.is_term)
+    else if (n.flags & kTerm)
       ++internal_terms;
   }
   return "terms=" + std::to_string(size()) + " nodes=" + std::to_string(cached) +
@@ -676,7 +713,7 @@ std::string Trie::CheckInvariants() const {
     const Node& node = nodes_[n];
     size_t children = 0;
     int last_byte = -1;
-    if (node.branch != kNone && B(n).nchildren == 0) return "branch without children";
+    if (HasBranch(n) && B(n).nchildren == 0) return "branch without children";
     for (uint16_t i = 0; i < NChildren(n); ++i) {
       uint32_t c = ChildIds(n)[i];
       if (ChildBytes(n)[i] != nodes_[c].first_byte) return "child byte differs from its node";
@@ -688,8 +725,8 @@ std::string Trie::CheckInvariants() const {
       last_byte = nodes_[c].first_byte;
       stack.push_back(c);
     }
-    if (n != kRoot && !node.is_term && children < 2) return "non-term node without a branch";
-    if (node.is_term && node.freq() <= 0) return "term with frequency <= 0";
+    if (n != kRoot && !IsTerm(n) && children < 2) return "non-term node without a branch";
+    if (IsTerm(n) && Freq(n) <= 0) return "term with frequency <= 0";
     std::vector<uint32_t> terms;
     Enumerate(n, &terms);
     if (terms.size() != Count(n)) return "count differs from the subtree's terms";
@@ -697,7 +734,7 @@ std::string Trie::CheckInvariants() const {
     if (Cache(n) == kNone) continue;
     std::vector<ScoredTerm> want;
     for (uint32_t t : terms) {
-      ScoredTerm s{std::string(), nodes_[t].freq()};
+      ScoredTerm s{std::string(), Freq(t)};
       PathOf(t, &s.term);
       want.push_back(std::move(s));
     }
@@ -707,7 +744,7 @@ std::string Trie::CheckInvariants() const {
     if (slot[0] != kCacheSize) return "cache not full";
     for (size_t i = 0; i < kCacheSize; ++i) {
       PathOf(slot[1 + i], &path);
-      if (path != want[i].term || nodes_[slot[1 + i]].freq() != want[i].freq) {
+      if (path != want[i].term || Freq(slot[1 + i]) != want[i].freq) {
         PathOf(n, &path);
         return "cache of '" + path + "' differs at position " + std::to_string(i);
       }

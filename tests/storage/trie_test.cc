@@ -241,3 +241,20 @@ TEST_CASE("Routing: a non-empty prefix names the partition of all its terms") {
     CHECK(typeahead::storage::PartitionOfPrefix("", n) == -1);
   }
 }
+
+TEST_CASE("Trie: frequencies beyond 32 bits survive a leaf becoming a branch and back") {
+  Trie d;
+  int64_t big = (int64_t{1} << 40) + 5;
+  d.IncrBy("x", big);
+  d.IncrBy("y", 3);
+  CHECK(*d.Score("x") == big);
+  d.IncrBy("xy", 1);  // x gains a child: its frequency moves into the branch
+  CHECK(*d.Score("x") == big);
+  CHECK(*d.IncrBy("x", -big + 7) == 7);  // back within 32 bits
+  CHECK(*d.IncrBy("x", big) == big + 7);
+  CHECK(d.Erase("xy"));  // x is a leaf again
+  CHECK(*d.Score("x") == big + 7);
+  CHECK(Top(d, "", 2) == V{{"x", big + 7}, {"y", 3}});
+  CHECK(*d.IncrBy("y", INT64_MAX - 3) == INT64_MAX);
+  CHECK(d.CheckInvariants() == "");
+}
