@@ -71,7 +71,7 @@ ptrdiff_t RouteByTerm(Args args, size_t shards) {
 }
 
 ptrdiff_t RouteByPrefix(Args args, size_t shards) {
-  return storage::PartitionOfPrefix(args[2], shards);  // -1 for "": fan out (AcTopK)
+  return storage::PartitionOfPrefix(args[2], shards);  // -1: too short, fan out (AcTopKAll)
 }
 
 bool IncrByOnShard(Shard& s, std::string_view key, std::string_view term, int64_t delta,

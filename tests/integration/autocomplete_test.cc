@@ -1,9 +1,11 @@
 // The autocomplete commands of the contract, end to end.
 #include <doctest/doctest.h>
 
+#include <random>
 #include <thread>
 
 #include "tests/integration/server_process.h"
+#include "tests/storage/oracle.h"
 
 using namespace typeahead::test;
 
@@ -116,4 +118,42 @@ TEST_CASE("A reply means every later read on any connection sees the write") {
     CHECK(Run(reader.get(), {"ACTOPK", "rt", term, "1"}) == "[\"" + term + "\"]");
   }
   CHECK(Run(conns[0].get(), {"ACCARD", "rt"}) == ":300");
+}
+
+TEST_CASE("Answers are the same for every thread count and routing rule") {
+  // 1 and 3 threads route by the first byte, 8 by the first two (one-letter prefixes fan out).
+  for (int threads : {1, 3, 8}) {
+    CAPTURE(threads);
+    ServerProcess server({"--threads", std::to_string(threads)});
+    auto c = Connect(server.port());
+    typeahead::test::Oracle oracle;
+    std::mt19937_64 rng(threads);
+    auto term = [&] {
+      std::string s;
+      size_t len = 1 + rng() % 4;
+      for (size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('a' + rng() % 5));
+      return s;
+    };
+    for (int i = 0; i < 1500; ++i) {
+      std::string t = term();
+      if (rng() % 5 == 0) {
+        CHECK(Run(c.get(), {"ACINCRBY", "k", t, "-1"}) ==
+              ":" + std::to_string(oracle.IncrBy(t, -1)));
+      } else {
+        CHECK(Run(c.get(), {"ACRECORD", "k", t}) == ":" + std::to_string(oracle.IncrBy(t, 1)));
+      }
+    }
+    for (std::string prefix : {"", "a", "b", "ab", "ca", "dde", "zz"}) {
+      for (size_t k : {1, 5, 40}) {
+        std::string want = "[";
+        for (const auto& s : oracle.TopK(prefix, k)) {
+          if (want.size() > 1) want += ", ";
+          want += "\"" + s.term + "\", :" + std::to_string(s.freq);
+        }
+        want += "]";
+        CHECK(Run(c.get(), {"ACTOPK", "k", prefix, std::to_string(k), "WITHSCORES"}) == want);
+      }
+    }
+    CHECK(Run(c.get(), {"ACCARD", "k"}) == ":" + std::to_string(oracle.size()));
+  }
 }

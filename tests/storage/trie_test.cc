@@ -230,15 +230,27 @@ TEST_CASE("Partition: keys exist while they have terms; rename replaces the targ
   CHECK(p.keys().empty());
 }
 
-TEST_CASE("Routing: a non-empty prefix names the partition of all its terms") {
-  for (size_t n : {1, 2, 3, 8}) {
+TEST_CASE("Routing: a prefix that names a partition names the one of all its terms") {
+  using typeahead::storage::PartitionOfPrefix;
+  using typeahead::storage::PartitionOfTerm;
+  for (size_t n : {1, 2, 3, 4, 5, 8, 16}) {
+    CAPTURE(n);
     for (int c = 0; c < 256; ++c) {
-      std::string term(1, static_cast<char>(c));
-      CHECK(typeahead::storage::PartitionOfTerm(term + "xyz", n) ==
-            static_cast<size_t>(typeahead::storage::PartitionOfPrefix(term, n)));
-      CHECK(typeahead::storage::PartitionOfTerm(term, n) < n);
+      for (int d : {0, int{'a'}, 255}) {
+        std::string two{static_cast<char>(c), static_cast<char>(d)};
+        for (const std::string& prefix : {two.substr(0, 1), two}) {
+          ptrdiff_t p = PartitionOfPrefix(prefix, n);
+          if (p < 0) continue;  // fans out: nothing to check
+          CHECK(PartitionOfTerm(prefix, n) == static_cast<size_t>(p));
+          CHECK(PartitionOfTerm(prefix + "xyz", n) == static_cast<size_t>(p));
+          CHECK(static_cast<size_t>(p) < n);
+        }
+      }
     }
-    CHECK(typeahead::storage::PartitionOfPrefix("", n) == -1);
+    CHECK(PartitionOfPrefix("", n) == -1);
+    // One byte names a partition up to 4 partitions; beyond, it takes two.
+    CHECK((PartitionOfPrefix("s", n) >= 0) == (n <= 4));
+    CHECK(PartitionOfPrefix("st", n) >= 0);
   }
 }
 
