@@ -77,5 +77,8 @@ PY
 check "redis-py" "ok" "$out"
 
 if ! kill -0 "$pid" 2>/dev/null; then failed=$((failed + 1)); echo "FAIL server died"; cat "$tmp/server.log"; fi
+if grep -qE 'Sanitizer|runtime error:' "$tmp/server.log"; then
+  failed=$((failed + 1)); echo "FAIL sanitizer report"; cat "$tmp/server.log"
+fi
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

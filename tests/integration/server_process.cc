@@ -1,6 +1,7 @@
 #include "tests/integration/server_process.h"
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -81,6 +82,12 @@ ServerProcess::ServerProcess(std::vector<std::string> extra) {
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop();
+  // Under the sanitizer build a report in the server's own log fails the test that ran it.
+  std::string log = ReadLog();
+  if (log.find("Sanitizer") != std::string::npos ||
+      log.find("runtime error:") != std::string::npos) {
+    FAIL_CHECK("sanitizer report from typeahead-server:\n" << log);
+  }
   std::string cmd = "rm -rf '" + dir_ + "'";
   [[maybe_unused]] int rc = system(cmd.c_str());
 }
