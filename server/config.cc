@@ -203,7 +203,8 @@ const std::vector<Directive>& Table() {
       {"client-output-buffer-limit", true, SetOutputLimits, GetOutputLimits},
       Int("threads", &Config::threads, 1, 1024, false),
       Bool("pin-threads", &Config::pin_threads, false),
-      Int("max-term-length", &Config::max_term_length, 1, 64 * 1024),
+      // The trie stores a label length in 16 bits: 65535 is the longest possible term.
+      Int("max-term-length", &Config::max_term_length, 1, 65535),
       Int("max-topk", &Config::max_topk, 1, 1000000),
   };
   return table;

@@ -157,3 +157,20 @@ TEST_CASE("Answers are the same for every thread count and routing rule") {
     CHECK(Run(c.get(), {"ACCARD", "k"}) == ":" + std::to_string(oracle.size()));
   }
 }
+
+TEST_CASE("max-term-length stops at the longest term the engine can hold") {
+  ServerProcess server;
+  auto c = Connect(server.port());
+  CHECK(Run(c.get(), {"CONFIG", "SET", "max-term-length", "65536"})
+            .rfind("-ERR CONFIG SET failed", 0) == 0);
+  CHECK(Run(c.get(), {"CONFIG", "SET", "max-term-length", "65535"}) == "+OK");
+  std::string longest(65535, 'q');
+  CHECK(Run(c.get(), {"ACRECORD", "k", longest}) == ":1");
+  CHECK(Run(c.get(), {"ACRECORD", "k", longest + "q"}) ==
+        "-ERR term is longer than max-term-length (65535 bytes)");
+  CHECK(Run(c.get(), {"ACRECORD", "k", longest.substr(0, 40000) + "x"}) == ":1");
+  auto top = Command(c.get(), {"ACTOPK", "k", "qq", "5"});
+  REQUIRE(top->elements == 2);
+  CHECK(top->element[0]->len == 65535);
+  CHECK(top->element[1]->len == 40001);
+}
