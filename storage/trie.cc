@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstring>
 #include <queue>
+#include <unordered_set>
 
 namespace typeahead::storage {
 namespace {
@@ -588,6 +589,7 @@ bool Trie::Erase(std::string_view term) {
 
 void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const {
   if (k == 0) return;
+  const size_t start_size = out->size();
   uint32_t locus = Locus(prefix);
   if (locus == kNone) return;
   auto emit = [&](uint32_t id) {
@@ -602,49 +604,57 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
     for (uint32_t id : ids) emit(id);
     return;
   }
-  // k beyond the cache: best-first over subtrees, each keyed by its best term (its cache's
-  // first entry), expanded into its own term and its children when it comes out on top.
+  // k beyond the cache: best-first over streams. A subtree's stream first yields its cache in
+  // order (exact: the cache is the subtree's top list); past the cache it expands into its own
+  // term and its children's streams. Terms already yielded through an ancestor's cache come up
+  // again in a child's stream and are skipped.
   struct Entry {
     ScoredTerm key;
-    uint32_t node;
-    bool subtree;
+    uint32_t node;   // the term, or the subtree
+    uint32_t index;  // for a subtree: position of key in its cache; kNone for a term
   };
   auto worse = [](const Entry& a, const Entry& b) { return RanksBefore(b.key, a.key); };
   std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
+  std::unordered_set<uint32_t> emitted;
   auto push_term = [&](uint32_t id) {
-    Entry e{{std::string(), Freq(id)}, id, false};
+    if (emitted.count(id)) return;
+    Entry e{{std::string(), Freq(id)}, id, kNone};
     PathOf(id, &e.key.term);
     heap.push(std::move(e));
   };
-  auto push_subtree = [&](uint32_t n) {
-    uint32_t best = Slot(Cache(n))[1];
-    Entry e{{std::string(), Freq(best)}, n, true};
-    PathOf(best, &e.key.term);
-    heap.push(std::move(e));
-  };
-  push_subtree(locus);
-  size_t emitted = 0;
+  // Pushes subtree n keyed by its first cache entry from index i on not yet emitted; past the
+  // cache, expands it.
   std::vector<uint32_t> ids;
-  while (emitted < k && !heap.empty()) {
-    Entry e = heap.top();
-    heap.pop();
-    if (!e.subtree) {
-      out->push_back(std::move(e.key));
-      ++emitted;
-      continue;
+  auto push_subtree = [&](uint32_t n, uint32_t i, auto& self) -> void {
+    const uint32_t* slot = Slot(Cache(n));
+    while (i < slot[0] && emitted.count(slot[1 + i])) ++i;
+    if (i < slot[0]) {
+      uint32_t id = slot[1 + i];
+      Entry e{{std::string(), Freq(id)}, n, i};
+      PathOf(id, &e.key.term);
+      heap.push(std::move(e));
+      return;
     }
-    uint32_t n = e.node;
     if (IsTerm(n)) push_term(n);
-    for (uint16_t i = 0; i < NChildren(n); ++i) {
-      uint32_t c = ChildIds(n)[i];
-      if (Cache(c) != kNone) {
-        push_subtree(c);
+    for (uint16_t c = 0; c < NChildren(n); ++c) {
+      uint32_t child = ChildIds(n)[c];
+      if (Cache(child) != kNone) {
+        self(child, 0, self);
       } else {
         ids.clear();
-        Enumerate(c, &ids);
+        Enumerate(child, &ids);
         for (uint32_t id : ids) push_term(id);
       }
     }
+  };
+  push_subtree(locus, 0, push_subtree);
+  while (out->size() < k + start_size && !heap.empty()) {
+    Entry e = heap.top();
+    heap.pop();
+    uint32_t id = e.index == kNone ? e.node : Slot(Cache(e.node))[1 + e.index];
+    if (!emitted.insert(id).second) continue;
+    out->push_back(std::move(e.key));
+    if (e.index != kNone) push_subtree(e.node, e.index + 1, push_subtree);
   }
 }
 
