@@ -314,6 +314,16 @@ void Trie::Repair(uint32_t n) {
   std::copy(ids.begin(), ids.begin() + slot[0], slot + 1);
 }
 
+uint32_t* Trie::RankedPosition(uint32_t* ids, uint32_t* end, uint32_t t) const {
+  return std::lower_bound(ids, end, t,
+                          [&](uint32_t e, uint32_t term) { return TermRanksBefore(e, term); });
+}
+
+void Trie::InsertAt(uint32_t* pos, uint32_t* end, uint32_t t) {
+  std::copy_backward(pos, end, end + 1);
+  *pos = t;
+}
+
 void Trie::Promote(uint32_t n, uint32_t t) {
   uint32_t* slot = Slot(B(n).cache);
   uint32_t* ids = slot + 1;
@@ -327,15 +337,13 @@ void Trie::Promote(uint32_t n, uint32_t t) {
   } else if (len == kCacheSize && !TermRanksBefore(t, ids[len - 1])) {
     return;  // the common case for a new rare term: one look at the last entry decides
   }
-  uint32_t* pos = std::lower_bound(
-      ids, end, t, [&](uint32_t e, uint32_t term) { return TermRanksBefore(e, term); });
+  uint32_t* pos = RankedPosition(ids, end, t);
   if (pos == ids + kCacheSize) return;  // still outside the top kCacheSize
   if (len == kCacheSize) {
     --len;  // the last one leaves
     --end;
   }
-  std::copy_backward(pos, end, end + 1);
-  *pos = t;
+  InsertAt(pos, end, t);
   slot[0] = len + 1;
 }
 
@@ -351,10 +359,7 @@ void Trie::Demote(uint32_t n, uint32_t t) {
   // Terms outside the cache rank after the old last one. If t still ranks before the last
   // remaining entry, which is at least as good, nothing outside can overtake it.
   if (end > ids && TermRanksBefore(t, *(end - 1))) {
-    uint32_t* pos = std::lower_bound(
-        ids, end, t, [&](uint32_t e, uint32_t term) { return TermRanksBefore(e, term); });
-    std::copy_backward(pos, end, end + 1);
-    *pos = t;
+    InsertAt(RankedPosition(ids, end, t), end, t);
     return;
   }
   Repair(n);

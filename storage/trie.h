@@ -189,6 +189,10 @@ class Trie {
   void FreeSlot(uint32_t slot);
   // Rebuilds n's cache from its own term and its children's lists.
   void Repair(uint32_t n);
+  // Where t belongs in the ranked ids [ids, end); and the shift that puts it there.
+  // REQUIRES for InsertAt: room for one more id at end.
+  uint32_t* RankedPosition(uint32_t* ids, uint32_t* end, uint32_t t) const;
+  static void InsertAt(uint32_t* pos, uint32_t* end, uint32_t t);
   // After term t rose (or appeared) in n's subtree: put it in n's cache if it belongs there.
   void Promote(uint32_t n, uint32_t t);
   // After term t fell in n's subtree: reorder n's cache, repairing it when an unseen term may
