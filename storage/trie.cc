@@ -46,7 +46,7 @@ uint32_t Trie::NextSibling(uint32_t n) const {
 }
 
 uint32_t Trie::NewBlock(uint32_t capacity) {
-  auto& free = free_blocks_[std::countr_zero(capacity)];
+  auto& free = free_blocks_[capacity];
   if (!free.empty()) {
     uint32_t b = free.back();
     free.pop_back();
@@ -58,9 +58,7 @@ uint32_t Trie::NewBlock(uint32_t capacity) {
   return b;
 }
 
-void Trie::FreeBlock(uint32_t block, uint32_t capacity) {
-  free_blocks_[std::countr_zero(capacity)].push_back(block);
-}
+void Trie::FreeBlock(uint32_t block, uint32_t capacity) { free_blocks_[capacity].push_back(block); }
 
 uint32_t Trie::FindNode(std::string_view term, uint32_t* deepest, size_t* depth) const {
   uint32_t n = kRoot;
@@ -113,6 +111,7 @@ uint32_t Trie::NewNode() {
 void Trie::FreeNode(uint32_t n) {
   Node& node = nodes_[n];
   if (node.flags & kBranch) {
+    branch_freqs_.erase(n);
     if (B(n).cache != kNone) FreeSlot(B(n).cache);
     if (B(n).nchildren != 0) FreeBlock(B(n).children, Capacity(B(n).nchildren));
     B(n) = Branch();
@@ -127,36 +126,28 @@ void Trie::FreeNode(uint32_t n) {
 
 void Trie::AttachChild(uint32_t parent, uint32_t child) {
   nodes_[child].parent = parent;
-  uint8_t b = nodes_[child].first_byte;
   if (!HasBranch(parent)) NewBranch(parent);
+  uint8_t b = nodes_[child].first_byte;
   uint16_t n = B(parent).nchildren;
-  if (n == 0 || Capacity(n) == n) {
-    // Full (or none yet): move to a block of twice the capacity.
-    uint32_t cap = n == 0 ? 1 : Capacity(n) * 2;
-    uint32_t block = NewBlock(cap);
-    if (n > 0) {
-      uint32_t old = B(parent).children;
-      const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
-      const uint32_t* old_ids = &child_pool_[old + (Capacity(n) + 3) / 4];
-      uint8_t* new_bytes = reinterpret_cast<uint8_t*>(&child_pool_[block]);
-      uint32_t* new_ids = &child_pool_[block + (cap + 3) / 4];
-      std::memcpy(new_bytes, old_bytes, n);
-      std::memcpy(new_ids, old_ids, n * sizeof(uint32_t));
-      FreeBlock(old, Capacity(n));
-    }
-    B(parent).children = block;
+  uint32_t block = NewBlock(n + 1u);  // before taking pointers: the pool may move
+  uint32_t old = B(parent).children;
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(&child_pool_[block]);
+  uint32_t* ids = &child_pool_[block + (n + 1u + 3) / 4];
+  uint16_t at = 0;
+  if (n > 0) {
+    const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
+    const uint32_t* old_ids = &child_pool_[old + (n + 3u) / 4];
+    while (at < n && old_bytes[at] < b) ++at;
+    std::memcpy(bytes, old_bytes, at);
+    std::memcpy(ids, old_ids, at * sizeof(uint32_t));
+    std::memcpy(bytes + at + 1, old_bytes + at, n - at);
+    std::memcpy(ids + at + 1, old_ids + at, (n - at) * sizeof(uint32_t));
+    FreeBlock(old, n);
   }
-  B(parent).nchildren = n + 1;  // Capacity() now names the block's capacity
-  uint8_t* bytes = ChildBytes(parent);
-  uint32_t* ids = ChildIds(parent);
-  uint16_t i = n;
-  while (i > 0 && bytes[i - 1] > b) {
-    bytes[i] = bytes[i - 1];
-    ids[i] = ids[i - 1];
-    --i;
-  }
-  bytes[i] = b;
-  ids[i] = child;
+  bytes[at] = b;
+  ids[at] = child;
+  B(parent).children = block;
+  B(parent).nchildren = n + 1;
 }
 
 void Trie::ReplaceChild(uint32_t parent, uint32_t old_child, uint32_t new_child) {
@@ -167,34 +158,29 @@ void Trie::ReplaceChild(uint32_t parent, uint32_t old_child, uint32_t new_child)
 
 void Trie::DetachChild(uint32_t parent, uint32_t child) {
   uint16_t n = B(parent).nchildren;
-  uint32_t cap = Capacity(n);
-  uint8_t* bytes = ChildBytes(parent);
-  uint32_t* ids = ChildIds(parent);
-  uint16_t i = static_cast<uint16_t>(std::find(ids, ids + n, child) - ids);
-  for (; i + 1 < n; ++i) {
-    bytes[i] = bytes[i + 1];
-    ids[i] = ids[i + 1];
+  uint32_t old = B(parent).children;
+  if (n == 1) {
+    FreeBlock(old, 1);
+    B(parent).children = kNone;
+    B(parent).nchildren = 0;
+    // A node left without children is a leaf again: its count is its own term and it has no
+    // cache, so the branch goes.
+    FreeBranch(parent);
+    return;
   }
-  if (n - 1 == 0 || Capacity(n - 1) != cap) {
-    // The count's capacity class shrank: move to a block of that size (or free it).
-    uint32_t old = B(parent).children;
-    if (n - 1 == 0) {
-      B(parent).children = kNone;
-    } else {
-      uint32_t small = Capacity(n - 1);
-      uint32_t block = NewBlock(small);
-      const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
-      const uint32_t* old_ids = &child_pool_[old + (cap + 3) / 4];
-      std::memcpy(&child_pool_[block], old_bytes, n - 1);
-      std::memcpy(&child_pool_[block + (small + 3) / 4], old_ids, (n - 1) * sizeof(uint32_t));
-      B(parent).children = block;
-    }
-    FreeBlock(old, cap);
-  }
+  uint32_t block = NewBlock(n - 1u);
+  const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
+  const uint32_t* old_ids = &child_pool_[old + (n + 3u) / 4];
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(&child_pool_[block]);
+  uint32_t* ids = &child_pool_[block + (n - 1u + 3) / 4];
+  uint16_t at = static_cast<uint16_t>(std::find(old_ids, old_ids + n, child) - old_ids);
+  std::memcpy(bytes, old_bytes, at);
+  std::memcpy(ids, old_ids, at * sizeof(uint32_t));
+  std::memcpy(bytes + at, old_bytes + at + 1, n - at - 1);
+  std::memcpy(ids + at, old_ids + at + 1, (n - at - 1) * sizeof(uint32_t));
+  FreeBlock(old, n);
+  B(parent).children = block;
   B(parent).nchildren = n - 1;
-  // A node left without children is a leaf again: its count is its own term and it has no
-  // cache, so the branch goes.
-  if (n - 1 == 0) FreeBranch(parent);
 }
 
 uint32_t Trie::AppendLabel(std::string_view bytes) {
@@ -383,7 +369,11 @@ bool Trie::SyncCacheWithCount(uint32_t n) {
 void Trie::SetFreq(uint32_t n, int64_t f) {
   Node& node = nodes_[n];
   if (node.flags & kBranch) {
-    branches_[node.payload].freq = f;
+    if (f == 0) {
+      branch_freqs_.erase(n);
+    } else {
+      branch_freqs_[n] = f;
+    }
     return;
   }
   bool fits = f >= 0 && f <= static_cast<int64_t>(UINT32_MAX);
@@ -423,14 +413,15 @@ void Trie::NewBranch(uint32_t n) {
   }
   branches_[b] = Branch();
   branches_[b].count = count;
-  branches_[b].freq = freq;
   nodes_[n].payload = b;
   nodes_[n].flags |= kBranch;
+  if (freq != 0) branch_freqs_[n] = freq;
 }
 
 void Trie::FreeBranch(uint32_t n) {
   Branch& b = B(n);
-  int64_t freq = b.freq;
+  int64_t freq = Freq(n);
+  branch_freqs_.erase(n);
   if (b.cache != kNone) FreeSlot(b.cache);
   b = Branch();
   free_branches_.push_back(nodes_[n].payload);
@@ -688,8 +679,10 @@ void Trie::ForEach(const std::function<void(std::string_view, int64_t)>& fn) con
 size_t Trie::MemoryUsage() const {
   size_t n = sizeof(*this) + nodes_.capacity() * sizeof(Node) + free_nodes_.capacity() * 4 +
              branches_.capacity() * sizeof(Branch) + free_branches_.capacity() * 4 +
-             big_freqs_.capacity() * 8 + free_big_freqs_.capacity() * 4 + labels_.capacity() +
-             caches_.capacity() * 4 + free_slots_.capacity() * 4 + child_pool_.capacity() * 4;
+             big_freqs_.capacity() * 8 + free_big_freqs_.capacity() * 4 +
+             branch_freqs_.size() * 32 + branch_freqs_.bucket_count() * sizeof(void*) +
+             labels_.capacity() + caches_.capacity() * 4 + free_slots_.capacity() * 4 +
+             child_pool_.capacity() * 4;
   for (const auto& f : free_blocks_) n += f.capacity() * 4;
   return n;
 }

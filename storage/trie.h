@@ -4,7 +4,7 @@
 // Layout: a radix trie in one array of 16-byte nodes addressed by 32-bit ids (no pointers).
 // Three in four nodes are leaves, so a node holds only its parent, its label and one payload
 // word: a leaf's frequency, or the index of a Branch record with what nodes with children need
-// (child block, subtree count, cache, own frequency). A node's children sit in one block of a
+// (child block, subtree count, cache). A node's children sit in one block of a
 // pool, their first bytes packed together and sorted, so a lookup scans a few bytes of one
 // cache line. Edge labels live in one byte arena (a split shares the bytes, so inserting costs
 // only the new suffix). Terms are not stored separately but rebuilt from the path when replied.
@@ -24,12 +24,12 @@
 // Not thread-safe: only the owning partition's thread touches it.
 #pragma once
 
-#include <bit>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/op_result.h"
@@ -108,13 +108,15 @@ class Trie {
     uint32_t count = 0;         // terms in this subtree
     uint32_t cache = kNone;     // slot in caches_, present iff count > kCacheSize
     uint16_t nchildren = 0;
-    int64_t freq = 0;  // the node's own term's frequency, when it is a term
   };
   bool IsTerm(uint32_t n) const { return nodes_[n].flags & kTerm; }
   bool HasBranch(uint32_t n) const { return nodes_[n].flags & kBranch; }
   int64_t Freq(uint32_t n) const {
     const Node& node = nodes_[n];
-    if (node.flags & kBranch) return branches_[node.payload].freq;
+    if (node.flags & kBranch) {
+      auto it = branch_freqs_.find(n);
+      return it == branch_freqs_.end() ? 0 : it->second;
+    }
     if (node.flags & kBigFreq) return big_freqs_[node.payload];
     return node.payload;
   }
@@ -161,8 +163,10 @@ class Trie {
   // else a walk of the (small) subtree.
   void Ranked(uint32_t n, size_t limit, std::vector<uint32_t>* out) const;
 
-  // Child blocks: capacity 2^c children; the first bytes (padded to whole words), then the ids.
-  static uint32_t Capacity(uint16_t n) { return n <= 1 ? 1 : std::bit_ceil<uint32_t>(n); }
+  // Child blocks hold exactly nchildren entries: the first bytes (padded to whole words), then
+  // the ids. Adding or removing a child moves the node to a block of the new size; blocks are
+  // small, and exact sizes save a fifth of the pool over power-of-two capacities.
+  static uint32_t Capacity(uint16_t n) { return n; }
   static uint32_t BlockWords(uint32_t capacity) { return (capacity + 3) / 4 + capacity; }
   uint8_t* ChildBytes(uint32_t n) {
     return reinterpret_cast<uint8_t*>(&child_pool_[B(n).children]);
@@ -210,10 +214,13 @@ class Trie {
   std::vector<uint32_t> free_slots_;
   std::vector<Branch> branches_;
   std::vector<int64_t> big_freqs_;
+  // Frequencies of terms that have children ("app" below "apple"): a few in a thousand terms
+  // in English-like data, so a map beats 8 bytes in every Branch.
+  std::unordered_map<uint32_t, int64_t> branch_freqs_;
   std::vector<uint32_t> free_big_freqs_;
   std::vector<uint32_t> free_branches_;
   std::vector<uint32_t> child_pool_;
-  std::vector<uint32_t> free_blocks_[10];  // by log2(capacity); capacity <= 256
+  std::vector<uint32_t> free_blocks_[257];  // by size, 1..256 children
 };
 
 }  // namespace typeahead::storage
