@@ -97,17 +97,19 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
 }
 
 int Server::Run() {
-  Listen();
   asio::io_context& io0 = shards_[0].io();
-  for (auto& acceptor : acceptors_) {
-    asio::co_spawn(io0, Accept(*acceptor), asio::detached);
-  }
+  // Signals first: once we listen, clients (and supervisors) may consider us up and send
+  // SIGTERM, which must shut down cleanly rather than kill.
   auto signals = std::make_shared<asio::signal_set>(io0, SIGINT, SIGTERM);
   signals->async_wait([this, signals](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     RequestShutdown(sig == SIGINT ? "Received SIGINT scheduling shutdown..."
                                   : "Received SIGTERM scheduling shutdown...");
   });
+  Listen();
+  for (auto& acceptor : acceptors_) {
+    asio::co_spawn(io0, Accept(*acceptor), asio::detached);
+  }
   Log(LogLevel::kNotice, "typeahead {} (Redis protocol {}) with {} threads, pid {}",
       kTypeaheadVersion, kRedisVersion, shards_.size(), getpid());
   Log(LogLevel::kNotice, "Ready to accept connections tcp on port {}", port_);

@@ -440,7 +440,7 @@ TEST_CASE("redis-compat.md lists exactly the commands the server accepts") {
 
 namespace {
 // Cpus_allowed_list of each thread of pid named shard-N, by N.
-std::map<int, std::string> ShardAffinity(pid_t pid) {
+std::map<int, std::string> ShardAffinityNow(pid_t pid) {
   std::map<int, std::string> out;
   std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
   for (const auto& entry : std::filesystem::directory_iterator(task_dir)) {
@@ -451,6 +451,16 @@ std::map<int, std::string> ShardAffinity(pid_t pid) {
       if (line.rfind("Cpus_allowed_list:\t", 0) == 0) cpus = line.substr(19);
     }
     if (name.rfind("shard-", 0) == 0) out[std::stoi(name.substr(6))] = cpus;
+  }
+  return out;
+}
+
+// A shard names itself (after pinning) once its thread runs, which may be after the server
+// already answers on shard 0: wait, bounded, until all `want` shards have.
+std::map<int, std::string> ShardAffinity(pid_t pid, size_t want = 2) {
+  std::map<int, std::string> out;
+  for (int i = 0; i < 250 && (out = ShardAffinityNow(pid)).size() < want; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return out;
 }

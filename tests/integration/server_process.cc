@@ -53,7 +53,6 @@ ServerProcess::ServerProcess(std::vector<std::string> extra) {
       execv(argv[0], argv.data());
       _exit(127);
     }
-    // Ready when it accepts a connection and answers PING.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
       int status;
@@ -61,13 +60,20 @@ ServerProcess::ServerProcess(std::vector<std::string> extra) {
         pid_ = -1;
         break;  // exited: port taken between FreePort and bind? try another
       }
+      // Ready when it answers PING: the kernel accepts connections as soon as the socket
+      // listens, before the shard threads run.
       timeval tv{1, 0};
       redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
       if (c != nullptr && c->err == 0) {
+        redisSetTimeout(c, tv);
+        auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
+        bool answered = r != nullptr;  // PONG, or NOAUTH when a password is set
+        if (r != nullptr) freeReplyObject(r);
         redisFree(c);
-        return;
+        if (answered) return;
+      } else if (c != nullptr) {
+        redisFree(c);
       }
-      if (c != nullptr) redisFree(c);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (pid_ > 0) {
