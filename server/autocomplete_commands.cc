@@ -4,13 +4,13 @@
 // pipeline of them costs one hop per shard (see Connection). ACDEL, ACCARD and the empty
 // prefix ask every shard.
 #include <fmt/format.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <iterator>
 
 #include "protocol/number.h"
+#include "server/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -21,10 +21,6 @@ namespace typeahead::server {
 namespace {
 using boost::asio::awaitable;
 using storage::OpStatus;
-
-bool Eq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // Replies the contract's error for a bad term and returns false.
 bool ValidTerm(const Config& config, std::string_view term, protocol::ReplyBuilder& r) {
@@ -184,7 +180,7 @@ std::optional<TopKRequest> ParseTopK(const Config& config, Args args, protocol::
   }
   TopKRequest req{static_cast<size_t>(std::min(k, config.max_topk))};
   for (size_t i = 4; i < args.size(); ++i) {
-    if (!Eq(args[i], "WITHSCORES")) {
+    if (!EqualsIgnoreCase(args[i], "WITHSCORES")) {
       r.Error("ERR syntax error");
       return std::nullopt;
     }

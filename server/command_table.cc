@@ -1,15 +1,9 @@
 #include "server/command_table.h"
 
-#include <strings.h>
+#include "server/ascii.h"
 
 namespace typeahead::server {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 const std::pair<CommandFlag, std::string_view> kFlagNames[] = {
     {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
@@ -68,16 +62,13 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   // Lower-case into a stack buffer: this runs for every command, so no allocation.
   char buf[kMaxNameLength];
   if (name.size() > sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-  }
+  for (size_t i = 0; i < name.size(); ++i) buf[i] = AsciiLower(name[i]);
   auto it = index_.find(std::string_view(buf, name.size()));
   return it == index_.end() ? nullptr : &commands_[it->second];
 }
 
 const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view sub) {
-  std::string full = std::string(parent.name) + "|" + Lower(sub);
+  std::string full = std::string(parent.name) + "|" + ToLower(sub);
   for (const auto& s : parent.subcommands) {
     if (s.name == full) return &s;
   }

@@ -1,7 +1,6 @@
 #include "server/config.h"
 
 #include <fmt/format.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +13,7 @@
 
 #include "protocol/number.h"
 #include "protocol/resp_parser.h"
+#include "server/ascii.h"
 
 namespace typeahead::server {
 namespace {
@@ -28,12 +28,6 @@ struct Directive {
   Setter set;
   Getter get;
 };
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::optional<std::string> OneArg(Args args) {
   if (args.size() != 1) return "wrong number of arguments";
@@ -76,7 +70,7 @@ Directive Bool(std::string_view name, bool Config::*field, bool mut = true) {
   return {name, mut,
           [=](Config& c, Args a) -> std::optional<std::string> {
             if (auto e = OneArg(a)) return e;
-            std::string v = Lower(a[0]);
+            std::string v = ToLower(a[0]);
             if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
             c.*field = v == "yes";
             return std::nullopt;
@@ -99,7 +93,7 @@ Directive Enum(std::string_view name, std::string Config::*field,
   return {name, true,
           [=](Config& c, Args a) -> std::optional<std::string> {
             if (auto e = OneArg(a)) return e;
-            std::string v = Lower(a[0]);
+            std::string v = ToLower(a[0]);
             if (std::find(values.begin(), values.end(), v) == values.end()) {
               std::string list;
               for (auto x : values) list += (list.empty() ? "" : ", ") + std::string(x);
@@ -115,7 +109,7 @@ std::optional<std::string> SetOutputLimits(Config& c, Args a) {
   if (a.empty() || a.size() % 4 != 0) return "wrong number of arguments";
   Config next = c;
   for (size_t i = 0; i < a.size(); i += 4) {
-    std::string cls = Lower(a[i]);
+    std::string cls = ToLower(a[i]);
     OutputLimit* limit = nullptr;
     if (cls == "normal")
       limit = &next.output_normal;
@@ -211,7 +205,7 @@ const std::vector<Directive>& Table() {
 }
 
 const Directive* Find(std::string_view name) {
-  std::string lower = Lower(name);
+  std::string lower = ToLower(name);
   if (lower == "slaveof") lower = "replicaof";
   for (const auto& d : Table()) {
     if (d.name == lower) return &d;
@@ -233,7 +227,7 @@ bool ParseMemory(std::string_view s, int64_t* out) {
     ++i;
   }
   std::string_view digits = s.substr(0, i);
-  std::string unit = Lower(s.substr(i));
+  std::string unit = ToLower(s.substr(i));
   int64_t mul;
   if (unit.empty() || unit == "b")
     mul = 1;

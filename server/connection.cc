@@ -1,7 +1,6 @@
 #include "server/connection.h"
 
 #include <fmt/format.h>
-#include <strings.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -9,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "server/ascii.h"
 #include "server/command_table.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -37,11 +37,6 @@ std::string UnknownCommandError(Args args) {
                      args[0].substr(0, 128), rest);
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 }  // namespace
 
 Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id)
@@ -274,7 +269,7 @@ const CommandSpec* Connection::Resolve(Args args) {
     const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
     if (sub == nullptr) {
       error_text_ = fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
-                                Upper(spec->name));
+                                ToUpper(spec->name));
       return nullptr;
     }
     spec = sub;

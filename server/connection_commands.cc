@@ -1,11 +1,11 @@
 // Connection commands: PING, ECHO, HELLO, AUTH, QUIT, RESET, SELECT and CLIENT.
 #include <fmt/format.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
 
 #include "protocol/number.h"
+#include "server/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -14,10 +14,6 @@
 namespace typeahead::server {
 namespace {
 using boost::asio::awaitable;
-
-bool Eq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // Compares without an early exit, so timing does not reveal how much of a password matched.
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -42,7 +38,8 @@ bool ValidName(std::string_view s) {
 // Checks credentials against requirepass. Replies the error and returns false on failure.
 bool Authenticate(CommandContext& cx, std::string_view user, std::string_view pass) {
   const std::string& required = cx.shard.config().requirepass;
-  bool ok = Eq(user, "default") && (required.empty() || ConstantTimeEquals(pass, required));
+  bool ok =
+      EqualsIgnoreCase(user, "default") && (required.empty() || ConstantTimeEquals(pass, required));
   if (!ok) {
     cx.Error("WRONGPASS invalid username-password pair or user is disabled.");
     return false;
@@ -85,12 +82,12 @@ void Hello(CommandContext& cx, Args args) {
   bool has_auth = false, has_name = false;
   for (size_t j = 2; j < args.size(); ++j) {
     size_t more = args.size() - 1 - j;
-    if (Eq(args[j], "AUTH") && more >= 2) {
+    if (EqualsIgnoreCase(args[j], "AUTH") && more >= 2) {
       user = args[j + 1];
       pass = args[j + 2];
       has_auth = true;
       j += 2;
-    } else if (Eq(args[j], "SETNAME") && more >= 1) {
+    } else if (EqualsIgnoreCase(args[j], "SETNAME") && more >= 1) {
       name = args[j + 1];
       has_name = true;
       j += 1;
@@ -167,10 +164,10 @@ void ClientGetName(CommandContext& cx, Args) {
 void ClientSetInfo(CommandContext& cx, Args args) {
   std::string* field;
   std::string_view label;
-  if (Eq(args[2], "LIB-NAME")) {
+  if (EqualsIgnoreCase(args[2], "LIB-NAME")) {
     field = &cx.conn.lib_name;
     label = "LIB-NAME";
-  } else if (Eq(args[2], "LIB-VER")) {
+  } else if (EqualsIgnoreCase(args[2], "LIB-VER")) {
     field = &cx.conn.lib_ver;
     label = "LIB-VER";
   } else {
@@ -189,15 +186,16 @@ void ClientInfo(CommandContext& cx, Args) { cx.reply.Verbatim(cx.conn.Describe()
 awaitable<void> ClientList(CommandContext& cx, Args args) {
   std::vector<uint64_t> ids;
   for (size_t i = 2; i < args.size(); ++i) {
-    if (Eq(args[i], "TYPE") && i + 1 < args.size()) {
+    if (EqualsIgnoreCase(args[i], "TYPE") && i + 1 < args.size()) {
       std::string_view t = args[++i];
-      if (Eq(t, "normal")) continue;
-      if (Eq(t, "master") || Eq(t, "replica") || Eq(t, "slave") || Eq(t, "pubsub")) {
+      if (EqualsIgnoreCase(t, "normal")) continue;
+      if (EqualsIgnoreCase(t, "master") || EqualsIgnoreCase(t, "replica") ||
+          EqualsIgnoreCase(t, "slave") || EqualsIgnoreCase(t, "pubsub")) {
         cx.reply.Verbatim("");  // none of these kinds of client exist yet
         co_return;
       }
       co_return cx.Error(fmt::format("ERR Unknown client type '{}'", t));
-    } else if (Eq(args[i], "ID") && i + 1 < args.size()) {
+    } else if (EqualsIgnoreCase(args[i], "ID") && i + 1 < args.size()) {
       for (++i; i < args.size(); ++i) {
         int64_t id;
         if (!protocol::ParseInt64(args[i], &id) || id <= 0) {
@@ -250,26 +248,28 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
     if (args.size() % 2 != 0) co_return cx.Error("ERR syntax error");
     for (size_t i = 2; i < args.size(); i += 2) {
       std::string_view opt = args[i], val = args[i + 1];
-      if (Eq(opt, "ID")) {
+      if (EqualsIgnoreCase(opt, "ID")) {
         if (!protocol::ParseInt64(val, &filter.id) || filter.id <= 0) {
           co_return cx.Error("ERR client-id should be greater than 0");
         }
-      } else if (Eq(opt, "ADDR")) {
+      } else if (EqualsIgnoreCase(opt, "ADDR")) {
         filter.addr = val;
-      } else if (Eq(opt, "LADDR")) {
+      } else if (EqualsIgnoreCase(opt, "LADDR")) {
         filter.laddr = val;
-      } else if (Eq(opt, "TYPE")) {
-        if (Eq(val, "master") || Eq(val, "replica") || Eq(val, "slave") || Eq(val, "pubsub")) {
+      } else if (EqualsIgnoreCase(opt, "TYPE")) {
+        if (EqualsIgnoreCase(val, "master") || EqualsIgnoreCase(val, "replica") ||
+            EqualsIgnoreCase(val, "slave") || EqualsIgnoreCase(val, "pubsub")) {
           co_return cx.reply.Integer(0);  // none of these kinds of client exist yet
         }
-        if (!Eq(val, "normal"))
+        if (!EqualsIgnoreCase(val, "normal"))
           co_return cx.Error(fmt::format("ERR Unknown client type '{}'", val));
-      } else if (Eq(opt, "USER")) {
-        if (!Eq(val, "default")) co_return cx.Error(fmt::format("ERR No such user '{}'", val));
-      } else if (Eq(opt, "SKIPME")) {
-        if (Eq(val, "yes"))
+      } else if (EqualsIgnoreCase(opt, "USER")) {
+        if (!EqualsIgnoreCase(val, "default"))
+          co_return cx.Error(fmt::format("ERR No such user '{}'", val));
+      } else if (EqualsIgnoreCase(opt, "SKIPME")) {
+        if (EqualsIgnoreCase(val, "yes"))
           filter.skip_me = true;
-        else if (Eq(val, "no"))
+        else if (EqualsIgnoreCase(val, "no"))
           filter.skip_me = false;
         else
           co_return cx.Error("ERR syntax error");
@@ -305,7 +305,8 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
 }
 
 void ClientNoop(CommandContext& cx, Args args) {
-  if (!Eq(args[2], "on") && !Eq(args[2], "off")) return cx.Error("ERR syntax error");
+  if (!EqualsIgnoreCase(args[2], "on") && !EqualsIgnoreCase(args[2], "off"))
+    return cx.Error("ERR syntax error");
   cx.reply.Ok();
 }
 

@@ -2,12 +2,12 @@
 
 #include <cctype>
 
+#include "server/ascii.h"
+
 namespace typeahead::server {
 namespace {
 
-char Fold(char c, bool nocase) {
-  return nocase ? static_cast<char>(tolower(static_cast<unsigned char>(c))) : c;
-}
+char Fold(char c, bool nocase) { return nocase ? AsciiLower(c) : c; }
 
 // Recursion depth is bounded by the number of '*' in the pattern, which the caller's
 // argument limits bound; consecutive stars collapse into one.

@@ -2,13 +2,13 @@
 // RENAME, DBSIZE, FLUSHALL, FLUSHDB. Each key is spread over every partition, so each of these
 // asks every shard.
 #include <fmt/format.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <set>
 
 #include "protocol/number.h"
+#include "server/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/glob.h"
@@ -36,10 +36,6 @@ awaitable<std::vector<std::string>> CollectKeys(ShardSet& shards, std::string_vi
 }
 
 namespace {
-
-bool Eq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // For each key in keys, whether any shard held it; erases it everywhere when erase is set.
 awaitable<std::vector<bool>> Present(ShardSet& shards, Args keys, bool erase) {
@@ -98,14 +94,14 @@ awaitable<void> Scan(CommandContext& cx, Args args) {
   std::string_view type;
   for (size_t i = 2; i < args.size(); i += 2) {
     if (i + 1 >= args.size()) co_return cx.Error("ERR syntax error");
-    if (Eq(args[i], "MATCH")) {
+    if (EqualsIgnoreCase(args[i], "MATCH")) {
       pattern = args[i + 1];
-    } else if (Eq(args[i], "COUNT")) {
+    } else if (EqualsIgnoreCase(args[i], "COUNT")) {
       if (!protocol::ParseInt64(args[i + 1], &count)) {
         co_return cx.Error("ERR value is not an integer or out of range");
       }
       if (count < 1) co_return cx.Error("ERR syntax error");
-    } else if (Eq(args[i], "TYPE")) {
+    } else if (EqualsIgnoreCase(args[i], "TYPE")) {
       type = args[i + 1];
     } else {
       co_return cx.Error("ERR syntax error");
@@ -131,7 +127,7 @@ awaitable<void> Scan(CommandContext& cx, Args args) {
     ++visited;
     const std::string& k = *order[i].second;
     if (!GlobMatch(pattern, k)) continue;
-    if (!type.empty() && !Eq(type, "autocomplete")) continue;
+    if (!type.empty() && !EqualsIgnoreCase(type, "autocomplete")) continue;
     batch.push_back(k);
   }
   cx.reply.Array(2);
@@ -157,7 +153,8 @@ awaitable<void> DbSize(CommandContext& cx, Args) {
 }
 
 awaitable<void> FlushAll(CommandContext& cx, Args args) {
-  if (args.size() > 2 || (args.size() == 2 && !Eq(args[1], "ASYNC") && !Eq(args[1], "SYNC"))) {
+  if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "ASYNC") &&
+                          !EqualsIgnoreCase(args[1], "SYNC"))) {
     co_return cx.Error("ERR syntax error");
   }
   co_await cx.server.shards().ForEach([](Shard& s) { s.partition().Clear(); });

@@ -1,7 +1,6 @@
 // Server commands: COMMAND, INFO, CONFIG, TIME, SHUTDOWN.
 #include <fmt/format.h>
 #include <malloc.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "server/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/glob.h"
@@ -22,16 +22,6 @@
 namespace typeahead::server {
 namespace {
 using boost::asio::awaitable;
-
-bool Eq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // ---- COMMAND ----
 
@@ -87,12 +77,12 @@ void CommandDocs(CommandContext& cx, Args args) {
 
 void CommandList(CommandContext& cx, Args args) {
   std::string_view pattern = "*", category;
-  if (args.size() == 5 && Eq(args[2], "FILTERBY")) {
-    if (Eq(args[3], "PATTERN")) {
+  if (args.size() == 5 && EqualsIgnoreCase(args[2], "FILTERBY")) {
+    if (EqualsIgnoreCase(args[3], "PATTERN")) {
       pattern = args[4];
-    } else if (Eq(args[3], "ACLCAT")) {
+    } else if (EqualsIgnoreCase(args[3], "ACLCAT")) {
       category = args[4];
-    } else if (Eq(args[3], "MODULE")) {
+    } else if (EqualsIgnoreCase(args[3], "MODULE")) {
       cx.reply.Array(0);
       return;
     } else {
@@ -104,8 +94,9 @@ void CommandList(CommandContext& cx, Args args) {
   std::vector<std::string_view> names;
   for (const CommandSpec* spec : CommandTable::Get().all()) {
     if (!GlobMatch(pattern, spec->name, true)) continue;
-    if (!category.empty() && std::none_of(spec->acl_categories.begin(), spec->acl_categories.end(),
-                                          [&](std::string_view c) { return Eq(c, category); })) {
+    if (!category.empty() &&
+        std::none_of(spec->acl_categories.begin(), spec->acl_categories.end(),
+                     [&](std::string_view c) { return EqualsIgnoreCase(c, category); })) {
       continue;
     }
     names.push_back(spec->name);
@@ -192,7 +183,7 @@ awaitable<void> Info(CommandContext& cx, Args args) {
   std::set<std::string> wanted;
   bool all = false, everything = false;
   for (size_t i = 1; i < args.size(); ++i) {
-    std::string s = Lower(args[i]);
+    std::string s = ToLower(args[i]);
     if (s == "all")
       all = true;
     else if (s == "everything")
@@ -444,7 +435,7 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
     std::string value(args[i + 1]);
     if (auto e = SetDirective(&next, args[i], std::span<const std::string>(&value, 1), true)) {
       co_return cx.Error(fmt::format(
-          "ERR CONFIG SET failed (possibly related to argument '{}') - {}", Lower(args[i]), *e));
+          "ERR CONFIG SET failed (possibly related to argument '{}') - {}", ToLower(args[i]), *e));
     }
   }
   LogLevel level;
@@ -492,8 +483,8 @@ void Time(CommandContext& cx, Args) {
 
 void Shutdown(CommandContext& cx, Args args) {
   for (size_t i = 1; i < args.size(); ++i) {
-    if (!Eq(args[i], "NOSAVE") && !Eq(args[i], "SAVE") && !Eq(args[i], "NOW") &&
-        !Eq(args[i], "FORCE")) {
+    if (!EqualsIgnoreCase(args[i], "NOSAVE") && !EqualsIgnoreCase(args[i], "SAVE") &&
+        !EqualsIgnoreCase(args[i], "NOW") && !EqualsIgnoreCase(args[i], "FORCE")) {
       return cx.Error("ERR syntax error");
     }
   }
