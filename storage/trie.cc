@@ -310,16 +310,21 @@ void Trie::InsertAt(uint32_t* pos, uint32_t* end, uint32_t t) {
   *pos = t;
 }
 
+bool Trie::RemoveId(uint32_t* ids, uint32_t** end, uint32_t t) {
+  uint32_t* found = std::find(ids, *end, t);
+  if (found == *end) return false;
+  std::copy(found + 1, *end, found);
+  --*end;
+  return true;
+}
+
 void Trie::Promote(uint32_t n, uint32_t t) {
   uint32_t* slot = Slot(B(n).cache);
   uint32_t* ids = slot + 1;
   uint32_t len = slot[0];
   uint32_t* end = ids + len;
-  uint32_t* found = std::find(ids, end, t);
-  if (found != end) {
-    std::copy(found + 1, end, found);
+  if (RemoveId(ids, &end, t)) {
     --len;
-    --end;
   } else if (len == kCacheSize && !TermRanksBefore(t, ids[len - 1])) {
     return;  // the common case for a new rare term: one look at the last entry decides
   }
@@ -336,12 +341,10 @@ void Trie::Promote(uint32_t n, uint32_t t) {
 void Trie::Demote(uint32_t n, uint32_t t) {
   uint32_t* slot = Slot(B(n).cache);
   uint32_t* ids = slot + 1;
-  uint32_t len = slot[0];
-  uint32_t* end = ids + len;
-  uint32_t* found = std::find(ids, end, t);
-  if (found == end) return;  // it was not in the top list and only got worse
-  std::copy(found + 1, end, found);
-  --end;
+  uint32_t* end = ids + slot[0];
+  // Not in the top list: it only got worse, so it stays out. Otherwise the list keeps its
+  // length: t goes back in below, or Repair rewrites it.
+  if (!RemoveId(ids, &end, t)) return;
   // Terms outside the cache rank after the old last one. If t still ranks before the last
   // remaining entry, which is at least as good, nothing outside can overtake it.
   if (end > ids && TermRanksBefore(t, *(end - 1))) {

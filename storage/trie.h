@@ -197,6 +197,8 @@ class Trie {
   // REQUIRES for InsertAt: room for one more id at end.
   uint32_t* RankedPosition(uint32_t* ids, uint32_t* end, uint32_t t) const;
   static void InsertAt(uint32_t* pos, uint32_t* end, uint32_t t);
+  // Removes t from [ids, *end) and moves *end back by one. False when t is not there.
+  static bool RemoveId(uint32_t* ids, uint32_t** end, uint32_t t);
   // After term t rose (or appeared) in n's subtree: put it in n's cache if it belongs there.
   void Promote(uint32_t n, uint32_t t);
   // After term t fell in n's subtree: reorder n's cache, repairing it when an unseen term may
