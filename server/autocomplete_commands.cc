@@ -70,18 +70,18 @@ ptrdiff_t RouteByPrefix(Args args, size_t shards) {
   return storage::PartitionOfPrefix(args[2], shards);  // -1: too short, fan out (AcTopKAll)
 }
 
-bool IncrByOnShard(Shard& s, std::string_view key, std::string_view term, int64_t delta,
-                   protocol::ReplyBuilder& r) {
-  auto result = s.partition().FindOrCreate(key).IncrBy(term, delta);
-  s.partition().EraseIfEmpty(key);
+// Applies the increment and logs the command as it came: replaying it does the same.
+bool IncrByOnShard(Shard& s, Args args, int64_t delta, protocol::ReplyBuilder& r) {
+  auto result = s.partition().IncrBy(args[1], args[2], delta);
   if (!result) return ReplyStatus(r, result.status());
+  s.journal().Record(args);
   r.Integer(*result);
   return true;
 }
 
 bool AcRecordOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (!ValidTerm(s.config(), args[2], r)) return false;
-  return IncrByOnShard(s, args[1], args[2], 1, r);
+  return IncrByOnShard(s, args, 1, r);
 }
 
 bool AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
@@ -91,7 +91,7 @@ bool AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
     r.Error("ERR value is not an integer or out of range");
     return false;
   }
-  return IncrByOnShard(s, args[1], args[2], delta, r);
+  return IncrByOnShard(s, args, delta, r);
 }
 
 bool AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
@@ -115,14 +115,16 @@ awaitable<void> AcDel(CommandContext& cx, Args args) {
   std::string_view key = args[1];
   Args terms = args.subspan(2);
   auto removed = co_await shards.RunAll([&](Shard& s) {
-    storage::Trie* dict = s.partition().Find(key);
-    int64_t n = 0;
-    if (dict == nullptr) return n;
+    // The log gets this partition's part: the terms it removed.
+    std::vector<std::string_view> logged = {"ACDEL", key};
     for (auto term : terms) {
-      if (storage::PartitionOfTerm(term, shards.size()) == s.id() && dict->Erase(term)) ++n;
+      if (storage::PartitionOfTerm(term, shards.size()) == s.id() &&
+          s.partition().EraseTerm(key, term)) {
+        logged.push_back(term);
+      }
     }
-    s.partition().EraseIfEmpty(key);
-    return n;
+    if (logged.size() > 2) s.journal().Record(logged);
+    return static_cast<int64_t>(logged.size() - 2);
   });
   int64_t total = 0;
   for (int64_t n : removed) total += n;

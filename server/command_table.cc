@@ -51,7 +51,8 @@ const CommandTable& CommandTable::Get() {
 }
 
 CommandTable::CommandTable() {
-  for (auto group : {ConnectionCommands, ServerCommands, KeyspaceCommands, AutocompleteCommands}) {
+  for (auto group : {ConnectionCommands, ServerCommands, PersistenceCommands, KeyspaceCommands,
+                     AutocompleteCommands}) {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
   for (auto& spec : commands_) AssignStats(spec, all_);

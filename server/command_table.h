@@ -37,6 +37,7 @@ std::vector<CommandSpec> ConnectionCommands();
 std::vector<CommandSpec> ServerCommands();
 std::vector<CommandSpec> KeyspaceCommands();
 std::vector<CommandSpec> AutocompleteCommands();
+std::vector<CommandSpec> PersistenceCommands();
 
 // COMMAND rendering, shared by COMMAND and COMMAND INFO/DOCS.
 void ReplyCommandInfo(protocol::ReplyBuilder& reply, const CommandSpec& spec);

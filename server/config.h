@@ -29,6 +29,14 @@ struct Config {
   bool appendonly = true;
   std::string appendfsync = "everysec";
   std::string save = "3600 1 300 100 60 10000";
+  // A checkpoint starts when the logs outgrow the snapshots by this percentage (0: never)
+  // and are at least the minimum size.
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64ll << 20;
+  bool stop_writes_on_bgsave_error = true;
+  // Testing only: holds each log flush back this many milliseconds, widening the window in
+  // which a reply sent before its record was written would be lost to a kill -9.
+  int64_t debug_log_flush_delay = 0;
   std::string replicaof;
   std::string loglevel = "notice";
   std::string logfile;

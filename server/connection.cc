@@ -1,6 +1,7 @@
 #include "server/connection.h"
 
 #include <fmt/format.h>
+#include <string.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -168,6 +169,7 @@ awaitable<bool> Connection::ProcessInput() {
           } else {
             co_await spec->async(cx, args);
           }
+          if (spec->flags & kWrite) durable_all_ = true;
           Account(*spec, cx.failed);
         }
       }
@@ -192,6 +194,7 @@ awaitable<bool> Connection::ProcessInput() {
 awaitable<void> Connection::RunPending() {
   ShardSet& shards = server_.shards();
   shard_out_.resize(shards.size());
+  durable_need_.resize(shards.size());
   std::vector<bool>& involved = involved_;
   involved.assign(shards.size(), false);
   for (const Pending& p : pending_) involved[p.shard] = true;
@@ -203,12 +206,14 @@ awaitable<void> Connection::RunPending() {
     buf.clear();
     protocol::ReplyBuilder r(&buf);
     r.set_resp3(resp3);
+    uint64_t log_end = s.journal().end();
     for (Pending& p : pending_) {
       if (p.shard != s.id()) continue;
       p.reply_begin = buf.size();
       p.ok = p.spec->on_shard(s, Args(&pending_args_[p.arg_begin], p.arg_count), r);
       p.reply_end = buf.size();
     }
+    if (s.journal().end() != log_end) durable_need_[s.id()] = s.journal().end();
   };
   // Remote shards start first and run in parallel with the local batch; each posts its
   // completion back here, and the last one wakes this coroutine through the timer.
@@ -250,8 +255,43 @@ awaitable<void> Connection::RunPending() {
   }
 }
 
+awaitable<void> Connection::WaitDurable() {
+  ShardSet& shards = server_.shards();
+  durable_need_.resize(shards.size());
+  size_t left = 0;
+  asio::steady_timer wake(socket_.get_executor(), asio::steady_timer::time_point::max());
+  auto here = socket_.get_executor();
+  for (size_t i = 0; i < shards.size(); ++i) {
+    uint64_t need = durable_need_[i];
+    durable_need_[i] = 0;
+    if (need == 0 && !durable_all_) continue;
+    ++left;
+    auto wait_on = [&, need, here](Shard& s) {
+      Journal& journal = s.journal();
+      journal.WhenDurable(need == 0 ? journal.end() : need, [&, here, local = &s == &shard_] {
+        if (local) {
+          if (--left == 0) wake.cancel();
+        } else {
+          asio::post(here, [&] {
+            if (--left == 0) wake.cancel();
+          });
+        }
+      });
+    };
+    if (i == shard_.id()) {
+      wait_on(shard_);
+    } else {
+      asio::post(shards[i].io(), [&shards, i, wait_on] { wait_on(shards[i]); });
+    }
+  }
+  durable_all_ = false;
+  // A local journal may already be durable: then its callback ran inside WhenDurable.
+  if (left > 0) co_await wake.async_wait(kNoThrow);
+}
+
 awaitable<bool> Connection::Flush() {
   if (out_.empty() || killed_) co_return !killed_;
+  co_await WaitDurable();
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
   shard_.stats().net_output_bytes += n;
   out_.clear();
@@ -285,6 +325,23 @@ const CommandSpec* Connection::Resolve(Args args) {
     ++stat.rejected_calls;
     error_text_ = "NOAUTH Authentication required.";
     return nullptr;
+  }
+  if (spec->flags & kWrite) {
+    const DiskHealth& health = server_.persistence().health();
+    if (health.failing_logs.load(std::memory_order_relaxed) > 0) {
+      ++stat.rejected_calls;
+      error_text_ = fmt::format("MISCONF Errors writing to the AOF file: {}",
+                                strerror(health.log_errno.load(std::memory_order_relaxed)));
+      return nullptr;
+    }
+    if (health.snapshot_failed.load(std::memory_order_relaxed) &&
+        shard_.config().stop_writes_on_bgsave_error) {
+      ++stat.rejected_calls;
+      error_text_ =
+          "MISCONF Errors writing a snapshot to disk: commands that may modify the data set "
+          "are refused while stop-writes-on-bgsave-error is yes. Check the server log.";
+      return nullptr;
+    }
   }
   last_command_ = spec->name;
   return spec;

@@ -73,6 +73,9 @@ class Connection {
   boost::asio::awaitable<void> RunPending();
   void Account(const CommandSpec& spec, bool failed);
   boost::asio::awaitable<bool> Flush();
+  // Holds the replies until every log record of this client's writes is durable as
+  // appendfsync asks (see Journal): a reply never acknowledges what a crash could lose.
+  boost::asio::awaitable<void> WaitDurable();
   void PrepareRead();
 
   static constexpr size_t kReadChunk = 16 * 1024;
@@ -108,6 +111,10 @@ class Connection {
   std::vector<std::string_view> pending_args_;
   std::vector<std::string> shard_out_;  // replies written by each shard for pending_
   std::vector<bool> involved_;
+  // Per shard, the log offset the replies in out_ wait for (0: none); durable_all_: every
+  // shard's current end (after a write that ran through the async path).
+  std::vector<uint64_t> durable_need_;
+  bool durable_all_ = false;
   std::string error_text_;
   bool close_after_reply_ = false;
   bool killed_ = false;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <set>
 
@@ -41,9 +42,12 @@ namespace {
 awaitable<std::vector<bool>> Present(ShardSet& shards, Args keys, bool erase) {
   auto per_shard = co_await shards.RunAll([&](Shard& s) {
     std::vector<bool> found(keys.size());
+    std::vector<std::string_view> logged = {"DEL"};
     for (size_t i = 0; i < keys.size(); ++i) {
       found[i] = erase ? s.partition().Erase(keys[i]) : s.partition().Find(keys[i]) != nullptr;
+      if (erase && found[i]) logged.push_back(keys[i]);
     }
+    if (logged.size() > 1) s.journal().Record(logged);
     return found;
   });
   std::vector<bool> any(keys.size());
@@ -142,7 +146,8 @@ awaitable<void> Rename(CommandContext& cx, Args args) {
   if (!found[0]) co_return cx.Error("ERR no such key");
   co_await cx.server.shards().ForEach([&](Shard& s) {
     // Every partition must end with `to` holding exactly what `from` held there.
-    if (!s.partition().Rename(from, to)) s.partition().Erase(to);
+    bool changed = s.partition().Rename(from, to) || s.partition().Erase(to);
+    if (changed) s.journal().Record(std::array<std::string_view, 3>{"RENAME", from, to});
   });
   cx.reply.Ok();
 }
@@ -157,7 +162,10 @@ awaitable<void> FlushAll(CommandContext& cx, Args args) {
                           !EqualsIgnoreCase(args[1], "SYNC"))) {
     co_return cx.Error("ERR syntax error");
   }
-  co_await cx.server.shards().ForEach([](Shard& s) { s.partition().Clear(); });
+  co_await cx.server.shards().ForEach([](Shard& s) {
+    s.partition().Clear();
+    s.journal().Record(std::array<std::string_view, 1>{"FLUSHALL"});
+  });
   cx.reply.Ok();
 }
 

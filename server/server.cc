@@ -30,6 +30,7 @@ std::string RandomHex40() {
 Server::Server(Config config)
     : config_(std::move(config)),
       shards_(static_cast<size_t>(config_.threads), config_),
+      persistence_(shards_, config_),
       run_id_(RandomHex40()),
       replid_(RandomHex40()),
       started_(std::chrono::system_clock::now()) {
@@ -106,7 +107,9 @@ int Server::Run() {
     RequestShutdown(sig == SIGINT ? "Received SIGINT scheduling shutdown..."
                                   : "Received SIGTERM scheduling shutdown...");
   });
+  persistence_.Recover();
   Listen();
+  persistence_.StartTimers();
   for (auto& acceptor : acceptors_) {
     asio::co_spawn(io0, Accept(*acceptor), asio::detached);
   }
@@ -115,6 +118,7 @@ int Server::Run() {
   Log(LogLevel::kNotice, "Ready to accept connections tcp on port {}", port_);
   shards_.Start(config_.pin_threads);
   shards_.Join();
+  persistence_.Close();
   Log(LogLevel::kNotice, "typeahead is now ready to exit, bye bye...");
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "server/config.h"
+#include "server/persistence.h"
 #include "server/shard.h"
 
 namespace typeahead::server {
@@ -31,6 +32,7 @@ class Server {
   void RequestShutdown(std::string_view reason);
 
   ShardSet& shards() { return shards_; }
+  Persistence& persistence() { return persistence_; }
   const std::string& run_id() const { return run_id_; }
   const std::string& replid() const { return replid_; }
   std::chrono::system_clock::time_point started() const { return started_; }
@@ -54,6 +56,8 @@ class Server {
   std::atomic<bool> stopping_{false};
   Config config_;
   ShardSet shards_;
+  // After shards_: destroyed first, so background jobs finish while the shards still exist.
+  Persistence persistence_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::string run_id_;
   std::string replid_;

@@ -177,6 +177,7 @@ struct ShardSnapshot {
   size_t clients = 0;
   size_t terms = 0;
   size_t engine_bytes = 0;
+  uint64_t changes = 0, log_bytes = 0, log_buffered = 0, log_unsynced = 0;
 };
 
 awaitable<void> Info(CommandContext& cx, Args args) {
@@ -206,8 +207,15 @@ awaitable<void> Info(CommandContext& cx, Args args) {
 
   Server& server = cx.server;
   auto snaps = co_await server.shards().RunAll([](Shard& s) {
-    return ShardSnapshot{s.stats(), s.clients().size(), s.partition().term_count(),
-                         s.partition().MemoryUsage()};
+    const auto& log = s.journal().log();
+    return ShardSnapshot{s.stats(),
+                         s.clients().size(),
+                         s.partition().term_count(),
+                         s.partition().MemoryUsage(),
+                         s.journal().changes(),
+                         log.is_open() ? log.end() - log.base() : 0,
+                         log.is_open() ? log.buffered() : 0,
+                         log.is_open() ? log.written() - log.synced() : 0};
   });
   ShardStats total;
   total.commands.resize(CommandTable::Get().all().size());
@@ -305,17 +313,43 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     section("Persistence");
     field("loading", 0);
     field("async_loading", 0);
-    field("rdb_changes_since_last_save", 0);
-    field("rdb_bgsave_in_progress", 0);
-    field("rdb_last_save_time",
-          std::chrono::duration_cast<std::chrono::seconds>(server.started().time_since_epoch())
-              .count());
-    field("rdb_last_bgsave_status", "ok");
-    field("aof_enabled", 0);
-    field("aof_rewrite_in_progress", 0);
+    const Persistence& p = server.persistence();
+    uint64_t changes = 0, log_bytes = 0, buffered = 0, unsynced = 0;
+    for (const auto& s : snaps) {
+      changes += s.changes;
+      log_bytes += s.log_bytes;
+      buffered += s.log_buffered;
+      unsynced += s.log_unsynced;
+    }
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    int64_t started = p.current_save_started();
+    bool saving = started >= 0;
+    field("rdb_changes_since_last_save", changes - std::min(changes, p.changes_at_last_save()));
+    field("rdb_bgsave_in_progress", saving ? 1 : 0);
+    field("rdb_last_save_time", p.last_save_time());
+    field("rdb_last_bgsave_status", p.last_save_ok() ? "ok" : "err");
+    field("rdb_last_bgsave_time_sec", p.last_save_seconds());
+    field("rdb_current_bgsave_time_sec", saving ? now - started : -1);
+    field("rdb_saves", p.saves());
+    field("aof_enabled", p.aof_enabled() ? 1 : 0);
+    field("aof_rewrite_in_progress", saving && p.aof_enabled() ? 1 : 0);
     field("aof_rewrite_scheduled", 0);
-    field("aof_last_bgrewrite_status", "ok");
-    field("aof_last_write_status", "ok");
+    field("aof_last_rewrite_time_sec", p.aof_enabled() ? p.last_save_seconds() : -1);
+    field("aof_current_rewrite_time_sec", saving && p.aof_enabled() ? now - started : -1);
+    field("aof_last_bgrewrite_status", p.last_save_ok() ? "ok" : "err");
+    field("aof_rewrites", p.aof_enabled() ? p.saves() : 0);
+    field("aof_last_write_status",
+          p.health().failing_logs.load(std::memory_order_relaxed) > 0 ? "err" : "ok");
+    if (p.aof_enabled()) {
+      field("aof_current_size", p.snapshot_bytes() + log_bytes);
+      field("aof_base_size", p.snapshot_bytes());
+      field("aof_pending_rewrite", 0);
+      field("aof_buffer_length", buffered);
+      field("aof_pending_bio_fsync", unsynced > 0 ? 1 : 0);
+      field("aof_delayed_fsync", 0);
+    }
   }
   if (want("stats")) {
     section("Stats");

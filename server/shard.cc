@@ -17,10 +17,13 @@ Shard::Shard(size_t id, Config config)
     : id_(id),
       io_(std::make_unique<asio::io_context>(1)),
       work_(asio::make_work_guard(*io_)),
+      journal_(std::make_unique<Journal>(*this)),
       config_(std::move(config)) {}
 
 Shard::~Shard() {
   work_.reset();
+  journal_.reset();
+  snapshot_.reset();
   io_.reset();
 }
 

@@ -20,7 +20,9 @@
 #include <vector>
 
 #include "server/config.h"
+#include "server/journal.h"
 #include "storage/partition.h"
+#include "storage/snapshot.h"
 
 namespace typeahead::server {
 
@@ -62,6 +64,9 @@ class Shard {
   const Config& config() const { return config_; }
   void set_config(const Config& c) { config_ = c; }
   ShardStats& stats() { return stats_; }
+  Journal& journal() { return *journal_; }
+  // The snapshot being written of this shard's partition, if any (see Persistence).
+  std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
   // Reused by top-k queries on this shard so a query allocates no result vector.
   std::vector<storage::ScoredTerm>& topk_scratch() { return topk_scratch_; }
@@ -84,6 +89,8 @@ class Shard {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   storage::Partition partition_;
+  std::unique_ptr<Journal> journal_;  // destroyed before io_: its timers live on it
+  std::unique_ptr<storage::SnapshotWriter> snapshot_;
   Config config_;
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;

@@ -2,30 +2,36 @@
 
 namespace typeahead::storage {
 
-Trie* Partition::Find(std::string_view key) {
-  auto it = keys_.find(key);
-  return it == keys_.end() ? nullptr : &it->second;
-}
-
 const Trie* Partition::Find(std::string_view key) const {
   auto it = keys_.find(key);
   return it == keys_.end() ? nullptr : &it->second;
 }
 
-Trie& Partition::FindOrCreate(std::string_view key) {
+OpResult<int64_t> Partition::IncrBy(std::string_view key, std::string_view term, int64_t delta) {
+  if (observer_ != nullptr) observer_->BeforeTermChange(key, term);
   auto it = keys_.find(key);
-  if (it == keys_.end()) it = keys_.emplace(std::string(key), Trie()).first;
-  return it->second;
+  if (it == keys_.end()) {
+    if (delta <= 0) return int64_t{0};  // nothing to remove, nothing to create
+    it = keys_.emplace(std::string(key), Trie()).first;
+  }
+  auto result = it->second.IncrBy(term, delta);
+  if (it->second.empty()) Erase(key);
+  return result;
 }
 
-void Partition::EraseIfEmpty(std::string_view key) {
+bool Partition::EraseTerm(std::string_view key, std::string_view term) {
   auto it = keys_.find(key);
-  if (it != keys_.end() && it->second.empty()) keys_.erase(it);
+  if (it == keys_.end()) return false;
+  if (observer_ != nullptr) observer_->BeforeTermChange(key, term);
+  bool erased = it->second.Erase(term);
+  if (it->second.empty()) Erase(key);
+  return erased;
 }
 
 bool Partition::Erase(std::string_view key) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return false;
+  if (observer_ != nullptr) observer_->BeforeKeyDropped(key, &it->second);
   keys_.erase(it);
   return true;
 }
@@ -34,10 +40,19 @@ bool Partition::Rename(std::string_view key, std::string_view new_key) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return false;
   if (key == new_key) return true;
+  if (observer_ != nullptr) observer_->BeforeKeyMoved(key);
   Trie moved = std::move(it->second);
   keys_.erase(it);
-  keys_.insert_or_assign(std::string(new_key), std::move(moved));
+  Erase(new_key);
+  keys_.emplace(std::string(new_key), std::move(moved));
   return true;
+}
+
+void Partition::Clear() {
+  if (observer_ != nullptr) {
+    for (auto& [key, dict] : keys_) observer_->BeforeKeyDropped(key, &dict);
+  }
+  keys_.clear();
 }
 
 size_t Partition::term_count() const {

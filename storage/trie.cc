@@ -679,6 +679,75 @@ void Trie::ForEach(const std::function<void(std::string_view, int64_t)>& fn) con
   }
 }
 
+bool Trie::Scan(std::string_view after, bool from_start, size_t limit,
+                const std::function<void(std::string_view, int64_t)>& fn) const {
+  std::string path;
+  uint32_t x = kRoot;
+  // Moves x to the first node after its whole subtree in pre-order; false at the end.
+  auto skip_subtree = [&] {
+    uint32_t next = kNone;
+    while (x != kRoot && (next = NextSibling(x)) == kNone) {
+      path.resize(path.size() - nodes_[x].label_len);
+      x = nodes_[x].parent;
+    }
+    if (x == kRoot) return false;
+    path.resize(path.size() - nodes_[x].label_len);
+    x = next;
+    path.append(Label(x));
+    return true;
+  };
+  // Moves x to the next node in pre-order; false at the end.
+  auto step = [&] {
+    if (NChildren(x) != 0) {
+      x = FirstChild(x);
+      path.append(Label(x));
+      return true;
+    }
+    return skip_subtree();
+  };
+  if (!from_start) {
+    // Descend along `after` to the first node in pre-order whose path is greater.
+    while (true) {
+      std::string_view rest = after.substr(path.size());
+      if (rest.empty()) {  // x's path is `after` itself: start just past it
+        if (!step()) return true;
+        break;
+      }
+      uint8_t byte = static_cast<uint8_t>(rest[0]);
+      uint32_t c = kNone;
+      for (uint16_t i = 0, n = NChildren(x); i < n; ++i) {
+        if (ChildBytes(x)[i] >= byte) {
+          c = ChildIds(x)[i];
+          break;
+        }
+      }
+      if (c == kNone) {  // every child sorts before `after`
+        if (!skip_subtree()) return true;
+        break;
+      }
+      std::string_view label = Label(c);
+      size_t m = std::min(label.size(), rest.size());
+      int cmp = std::memcmp(label.data(), rest.data(), m);
+      x = c;
+      path.append(label);
+      if (cmp < 0) {
+        if (!skip_subtree()) return true;
+        break;
+      }
+      if (cmp > 0 || label.size() > rest.size()) break;  // c's path is greater: start there
+    }
+  }
+  size_t given = 0;
+  while (true) {
+    if (IsTerm(x)) {
+      if (given == limit) return false;
+      fn(path, Freq(x));
+      ++given;
+    }
+    if (!step()) return true;
+  }
+}
+
 size_t Trie::MemoryUsage() const {
   size_t n = sizeof(*this) + nodes_.capacity() * sizeof(Node) + free_nodes_.capacity() * 4 +
              branches_.capacity() * sizeof(Branch) + free_branches_.capacity() * 4 +
@@ -721,7 +790,6 @@ std::string Trie::CheckInvariants() const {
   while (!stack.empty()) {
     uint32_t n = stack.back();
     stack.pop_back();
-    const Node& node = nodes_[n];
     size_t children = 0;
     int last_byte = -1;
     if (HasBranch(n) && B(n).nchildren == 0) return "branch without children";

@@ -72,6 +72,11 @@ class Trie {
 
   // Calls fn(term, freq) for every term in bytewise order.
   void ForEach(const std::function<void(std::string_view, int64_t)>& fn) const;
+  // Calls fn(term, freq), in bytewise order, for at most limit terms that come after `after`
+  // (every term when from_start). Returns true when the walk reached the last term, so a
+  // caller can resume a long walk between other work, from the last term it was given.
+  bool Scan(std::string_view after, bool from_start, size_t limit,
+            const std::function<void(std::string_view, int64_t)>& fn) const;
 
   // Bytes held by the trie's arrays (capacity, not size: what the allocator gave).
   size_t MemoryUsage() const;

@@ -33,14 +33,60 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra) {
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/typeahead-test-XXXXXX";
+  path = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::string cmd = "rm -rf '" + path + "'";
+  [[maybe_unused]] int rc = system(cmd.c_str());
+}
+
+int RunToExit(const std::vector<std::string>& args, std::string* output, int timeout_ms) {
+  TempDir dir;
+  std::string out_path = dir.path + "/out";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int code = -1, status;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::ifstream in(out_path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *output = ss.str();
+  return code;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extra, std::string data_dir) {
   char tmpl[] = "/tmp/typeahead-test-XXXXXX";
   dir_ = mkdtemp(tmpl);
   log_ = dir_ + "/server.log";
+  if (data_dir.empty()) data_dir = dir_ + "/data";
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = FreePort();
     std::vector<std::string> args = {TYPEAHEAD_SERVER_BIN, "--port", std::to_string(port_), "--dir",
-                                     dir_ + "/data"};
+                                     data_dir};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {

@@ -13,9 +13,10 @@ namespace typeahead::test {
 
 class ServerProcess {
  public:
-  // Starts the server with --port <free> --dir <fresh temp dir> plus extra arguments and waits
-  // until it accepts connections.
-  explicit ServerProcess(std::vector<std::string> extra = {});
+  // Starts the server with --port <free> --dir <data_dir, or a fresh temp dir> plus extra
+  // arguments and waits until it accepts connections. A data_dir given is the caller's: it is
+  // kept, so another server can start on it.
+  explicit ServerProcess(std::vector<std::string> extra = {}, std::string data_dir = "");
   ~ServerProcess();  // SIGTERM, then SIGKILL if it has not exited within 10 s
 
   int port() const { return port_; }
@@ -36,6 +37,17 @@ class ServerProcess {
 
 // Picks a free TCP port on 127.0.0.1.
 int FreePort();
+
+// Runs a program to its end (at most timeout_ms, then SIGKILL); returns its exit code (-1 when
+// killed) and, in *output, what it printed on stdout and stderr.
+int RunToExit(const std::vector<std::string>& args, std::string* output, int timeout_ms = 30000);
+
+// A fresh directory under /tmp, removed with everything in it at the end of the scope.
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  std::string path;
+};
 
 using RedisPtr = std::unique_ptr<redisContext, void (*)(redisContext*)>;
 RedisPtr Connect(int port);

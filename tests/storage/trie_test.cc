@@ -219,14 +219,18 @@ TEST_CASE("Trie: 200k random operations match a brute-force oracle") {
 
 TEST_CASE("Partition: keys exist while they have terms; rename replaces the target") {
   Partition p;
-  p.FindOrCreate("a").IncrBy("x", 1);
-  p.FindOrCreate("b").IncrBy("y", 1);
+  p.IncrBy("a", "x", 1);
+  p.IncrBy("b", "y", 1);
+  CHECK(p.IncrBy("c", "z", -1).value() == 0);
+  CHECK(p.Find("c") == nullptr);
   CHECK(p.Rename("a", "b"));
   CHECK(p.Find("a") == nullptr);
   CHECK(p.Find("b")->Score("x") == 1);
   CHECK_FALSE(p.Find("b")->Score("y").has_value());
-  p.Find("b")->Erase("x");
-  p.EraseIfEmpty("b");
+  CHECK(p.EraseTerm("b", "x"));
+  CHECK(p.keys().empty());
+  p.IncrBy("d", "w", 2);
+  CHECK(p.IncrBy("d", "w", -2).value() == 0);
   CHECK(p.keys().empty());
 }
 

@@ -1,0 +1,420 @@
+#include "server/persistence.h"
+
+#include <dirent.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "server/config.h"
+#include "server/log.h"
+#include "server/shard.h"
+#include "storage/file_util.h"
+#include "storage/recovery.h"
+#include "storage/routing.h"
+#include "storage/snapshot.h"
+
+namespace typeahead::server {
+namespace asio = boost::asio;
+using asio::awaitable;
+using storage::Manifest;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// Terms a shard writes into a snapshot between two turns of its loop: about a millisecond.
+constexpr size_t kSliceTerms = 4096;
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Runs f on the background worker and resumes the caller on its own executor with f's result.
+// f is taken by reference: GCC 12 destroys a lambda temporary passed by value to a coroutine
+// twice (a double free when it captures a std::string), so callers pass a named one.
+template <typename F>
+awaitable<std::invoke_result_t<F&>> OffThread(BackgroundWorker& bg, F& f) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer wake(ex, asio::steady_timer::time_point::max());
+  std::optional<std::invoke_result_t<F&>> result;
+  bg.Submit([&] {
+    result = f();
+    asio::post(ex, [&] { wake.cancel(); });
+  });
+  co_await wake.async_wait(kNoThrow);
+  co_return std::move(*result);
+}
+
+// Runs fn(i) for every i on a thread each (start-up work on idle cores). Rethrows nothing:
+// fn reports its own errors.
+template <typename F>
+void ForEachInParallel(size_t n, F fn) {
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < n; ++i) threads.emplace_back([&fn, i] { fn(i); });
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+
+Persistence::Persistence(ShardSet& shards, const Config& config)
+    : shards_(shards),
+      dir_(config.dir + "/" + std::string(storage::kDataDirName)),
+      aof_(config.appendonly) {
+  for (size_t i = 0; i < shards_.size(); ++i) shards_[i].journal().Attach(&background_, &health_);
+}
+
+std::string Persistence::DirPath() const { return dir_; }
+
+std::string Persistence::FilePath(const std::string& name) const { return dir_ + "/" + name; }
+
+bool Persistence::SwitchManifest(const Manifest& m, std::string* error) {
+  if (!storage::WriteFileAtomically(FilePath(std::string(storage::kManifestName)), m.Serialize(),
+                                    error)) {
+    return false;
+  }
+  // Only now, with the new manifest durable, may the files it dropped go.
+  std::vector<std::string> live;
+  for (const auto& p : m.partitions) {
+    if (!p.snapshot.empty()) live.push_back(p.snapshot);
+    live.insert(live.end(), p.logs.begin(), p.logs.end());
+  }
+  if (DIR* d = opendir(dir_.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (!Manifest::IsDataFileName(name)) continue;
+      if (std::find(live.begin(), live.end(), name) != live.end()) continue;
+      unlink(FilePath(name).c_str());
+    }
+    closedir(d);
+  }
+  return true;
+}
+
+void Persistence::Recover() {
+  auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) throw std::runtime_error(fmt::format("Can't create {}: {}", dir_, ec.message()));
+  size_t n = shards_.size();
+  std::string error;
+  std::string manifest_path = FilePath(std::string(storage::kManifestName));
+  if (access(manifest_path.c_str(), F_OK) != 0) {
+    // A new data directory: empty logs, no snapshots yet.
+    manifest_.generation = 1;
+    manifest_.partitions.resize(n);
+    if (aof_) {
+      for (size_t p = 0; p < n; ++p) manifest_.partitions[p].logs = {Manifest::LogName(1, p)};
+    }
+    for (const auto& p : manifest_.partitions) {
+      for (const auto& log : p.logs) {
+        storage::AppendLog create;
+        if (!create.Open(FilePath(log), 0, &error)) throw std::runtime_error(error);
+      }
+    }
+    if (!SwitchManifest(manifest_, &error)) throw std::runtime_error(error);
+    for (size_t p = 0; aof_ && p < n; ++p) {
+      if (!shards_[p].journal().Open(FilePath(manifest_.partitions[p].logs.back()), 0, &error)) {
+        throw std::runtime_error(error);
+      }
+    }
+    last_save_time_ = UnixNow();
+    Log(LogLevel::kNotice, "No data yet in {}: starting empty", dir_);
+    return;
+  }
+  auto text = storage::ReadWholeFile(manifest_path, &error);
+  if (!text || !Manifest::Parse(*text, &manifest_, &error)) {
+    throw std::runtime_error(fmt::format("Bad manifest {}: {}", manifest_path, error));
+  }
+  size_t m = manifest_.partitions.size();
+  // Load every partition of the files on a thread of its own. With another thread count than
+  // the files were written with, load them as they were and move the terms afterwards.
+  std::vector<storage::Partition> staging(m == n ? 0 : m);
+  std::vector<storage::LoadStats> stats(m);
+  std::vector<std::string> errors(m);
+  ForEachInParallel(m, [&](size_t p) {
+    storage::Partition* into = m == n ? &shards_[p].partition() : &staging[p];
+    storage::LoadPartitionFiles(dir_, manifest_.partitions[p], into, &stats[p], &errors[p]);
+  });
+  uint64_t records = 0, snapshot_terms = 0, bytes = 0;
+  for (size_t p = 0; p < m; ++p) {
+    for (const auto& w : stats[p].warnings) Log(LogLevel::kWarning, "{}", w);
+    if (!errors[p].empty()) throw std::runtime_error(errors[p]);
+    records += stats[p].records;
+    snapshot_terms += stats[p].snapshot_terms;
+    bytes += stats[p].log_bytes;
+  }
+  for (const auto& p : manifest_.partitions) {
+    if (!p.snapshot.empty()) {
+      std::error_code size_ec;
+      snapshot_bytes_ += std::filesystem::file_size(FilePath(p.snapshot), size_ec);
+    }
+  }
+  if (m != n) {
+    for (auto& part : staging) {
+      for (const auto& [key, dict] : part.keys()) {
+        dict.ForEach([&, &key = key](std::string_view term, int64_t freq) {
+          shards_[storage::PartitionOfTerm(term, n)].partition().IncrBy(key, term, freq);
+        });
+      }
+      part.Clear();
+    }
+  }
+  size_t terms = 0;
+  for (size_t p = 0; p < n; ++p) terms += shards_[p].partition().term_count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Log(LogLevel::kNotice,
+      "Data loaded from {}: {} snapshot terms and {} log records ({} bytes), {} terms now, "
+      "in {:.3f} seconds",
+      dir_, snapshot_terms, records, bytes, terms, seconds);
+  last_save_time_ = UnixNow();
+  bool logs_fit = m == n;
+  for (const auto& p : manifest_.partitions) logs_fit = logs_fit && (p.logs.empty() != aof_);
+  if (!logs_fit) {
+    // The files were written with another thread count, or appendonly changed: write the data
+    // in this server's layout before serving.
+    CheckpointNow(m != n ? fmt::format("the data has {} partitions and the server {}", m, n)
+                         : std::string("appendonly changed"));
+    return;
+  }
+  for (size_t p = 0; aof_ && p < n; ++p) {
+    if (!shards_[p].journal().Open(FilePath(manifest_.partitions[p].logs.back()),
+                                   stats[p].last_log_base, &error)) {
+      throw std::runtime_error(error);
+    }
+  }
+  // Leftovers of a checkpoint cut short by a crash.
+  if (!SwitchManifest(manifest_, &error)) throw std::runtime_error(error);
+}
+
+void Persistence::CheckpointNow(std::string_view why) {
+  Log(LogLevel::kNotice, "Writing a new snapshot before serving: {}", why);
+  size_t n = shards_.size();
+  Manifest next;
+  next.generation = manifest_.generation + 1;
+  next.partitions.resize(n);
+  std::vector<std::string> errors(n);
+  ForEachInParallel(n, [&](size_t p) {
+    next.partitions[p].snapshot = Manifest::SnapshotName(next.generation, p);
+    storage::SnapshotInfo info{static_cast<uint32_t>(p), static_cast<uint32_t>(n), 0};
+    storage::WriteSnapshot(&shards_[p].partition(), FilePath(next.partitions[p].snapshot), info,
+                           &errors[p]);
+    if (aof_) {
+      next.partitions[p].logs = {Manifest::LogName(next.generation, p)};
+      storage::AppendLog create;
+      if (errors[p].empty()) create.Open(FilePath(next.partitions[p].logs[0]), 0, &errors[p]);
+    }
+  });
+  std::string error;
+  for (const auto& e : errors) {
+    if (!e.empty()) throw std::runtime_error(e);
+  }
+  if (!SwitchManifest(next, &error)) throw std::runtime_error(error);
+  manifest_ = next;
+  snapshot_bytes_ = 0;
+  for (size_t p = 0; p < n; ++p) {
+    std::error_code size_ec;
+    snapshot_bytes_ += std::filesystem::file_size(FilePath(next.partitions[p].snapshot), size_ec);
+    if (aof_ && !shards_[p].journal().Open(FilePath(next.partitions[p].logs[0]), 0, &error)) {
+      throw std::runtime_error(error);
+    }
+  }
+}
+
+void Persistence::Close() {
+  for (size_t i = 0; i < shards_.size(); ++i) shards_[i].journal().Close();
+}
+
+bool Persistence::StartCheckpoint(std::string reason) {
+  if (in_progress_.exchange(true)) return false;
+  asio::co_spawn(shards_[0].io(), RunCheckpoint(std::move(reason)), asio::detached);
+  return true;
+}
+
+awaitable<bool> Persistence::Checkpoint(std::string reason) {
+  if (in_progress_.exchange(true)) co_return false;
+  co_return co_await asio::co_spawn(shards_[0].io(), RunCheckpoint(std::move(reason)),
+                                    asio::use_awaitable);
+}
+
+awaitable<bool> Persistence::RunCheckpoint(std::string reason) {
+  auto started = std::chrono::steady_clock::now();
+  current_started_ = UnixNow();
+  Log(LogLevel::kNotice, "Background saving started ({})", reason);
+  size_t n = shards_.size();
+  uint64_t gen = manifest_.generation + 1;
+  std::string error;
+  bool ok = true;
+  if (aof_) {
+    // Step 1: new logs exist and the manifest names them before any record goes there.
+    Manifest with_new_logs = manifest_;
+    with_new_logs.generation = gen;
+    for (size_t p = 0; p < n; ++p)
+      with_new_logs.partitions[p].logs.push_back(Manifest::LogName(gen, p));
+    auto create_logs = [&] {
+      for (size_t p = 0; p < n; ++p) {
+        storage::AppendLog create;
+        if (!create.Open(FilePath(Manifest::LogName(gen, p)), 0, &error)) return false;
+      }
+      return SwitchManifest(with_new_logs, &error);
+    };
+    ok = co_await OffThread(background_, create_logs);
+    if (ok) manifest_ = with_new_logs;
+  }
+  // Step 2: cut every partition; each writes its snapshot and reports back here.
+  std::vector<ShardResult> results(n);
+  size_t left = 0;
+  auto here = co_await asio::this_coro::executor;
+  asio::steady_timer wake(here, asio::steady_timer::time_point::max());
+  for (size_t i = 0; ok && i < n; ++i) {
+    ++left;
+    ShardResult* r = &results[i];
+    // Trivially copyable captures only: the lambda is passed by value into a coroutine
+    // (see OffThread on GCC 12).
+    auto report = [&left, &wake, home = &shards_[0].io()](std::exception_ptr) {
+      asio::post(*home, [&left, &wake] {
+        if (--left == 0) wake.cancel();
+      });
+    };
+    co_await shards_.Run(i, [&, i, r, report](Shard& s) {
+      if (aof_ && !s.journal().SwitchTo(FilePath(Manifest::LogName(gen, i)), &r->error)) {
+        r->ok = false;
+        return report(nullptr);
+      }
+      r->changes = s.journal().changes();
+      storage::SnapshotInfo info{static_cast<uint32_t>(i), static_cast<uint32_t>(n),
+                                 s.journal().end()};
+      s.snapshot() = std::make_unique<storage::SnapshotWriter>(
+          &s.partition(), FilePath(Manifest::SnapshotName(gen, i)), info);
+      asio::co_spawn(s.io(), WriteSnapshot(s, r), report);
+    });
+  }
+  if (left > 0) co_await wake.async_wait(kNoThrow);
+  uint64_t changes = 0, bytes = 0;
+  for (const auto& r : results) {
+    if (!r.ok && ok) {
+      ok = false;
+      error = r.error;
+    }
+    changes += r.changes;
+    bytes += r.bytes;
+  }
+  if (ok) {
+    // Step 3: the new generation alone.
+    Manifest next;
+    next.generation = gen;
+    next.partitions.resize(n);
+    for (size_t p = 0; p < n; ++p) {
+      next.partitions[p].snapshot = Manifest::SnapshotName(gen, p);
+      if (aof_) next.partitions[p].logs = {Manifest::LogName(gen, p)};
+    }
+    auto switch_manifest = [&] { return SwitchManifest(next, &error); };
+    ok = co_await OffThread(background_, switch_manifest);
+    if (ok) manifest_ = next;
+  }
+  manifest_.generation = std::max(manifest_.generation, gen);  // never reuse a file name
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  last_save_seconds_ = static_cast<int64_t>(seconds + 0.5);
+  current_started_ = -1;
+  last_save_ok_ = ok;
+  health_.snapshot_failed = !ok;
+  if (ok) {
+    last_save_time_ = UnixNow();
+    changes_at_save_ = changes;
+    snapshot_bytes_ = bytes;
+    ++saves_;
+    Log(LogLevel::kNotice, "Background saving terminated with success: {} bytes in {:.3f} seconds",
+        bytes, seconds);
+  } else {
+    last_failure_ = std::chrono::steady_clock::now();
+    Log(LogLevel::kWarning, "Background saving error: {}", error);
+  }
+  in_progress_ = false;
+  co_return ok;
+}
+
+awaitable<void> Persistence::WriteSnapshot(Shard& s, ShardResult* r) {
+  // A slice per turn of the shard's loop, so requests wait at most one slice.
+  auto& writer = s.snapshot();
+  while (!writer->Step(kSliceTerms)) co_await asio::post(s.io(), asio::use_awaitable);
+  int fd = writer->Seal();
+  if (fd < 0) {
+    r->ok = false;
+    r->error = writer->error();
+    writer.reset();
+    co_return;
+  }
+  std::string tmp = writer->temp_path(), path = writer->path();
+  writer.reset();
+  auto commit = [&] {
+    bool committed = storage::CommitTempFile(fd, tmp, path, &r->error);
+    std::error_code size_ec;
+    if (committed) r->bytes = std::filesystem::file_size(path, size_ec);
+    return committed;
+  };
+  r->ok = co_await OffThread(background_, commit);
+}
+
+void Persistence::StartTimers() { asio::co_spawn(shards_[0].io(), Cron(), asio::detached); }
+
+awaitable<void> Persistence::Cron() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(kNoThrow);
+    if (ec) co_return;
+    if (in_progress_) continue;
+    struct Sizes {
+      uint64_t changes = 0, log_bytes = 0;
+    };
+    auto per_shard = co_await shards_.RunAll([](Shard& s) {
+      const auto& log = s.journal().log();
+      return Sizes{s.journal().changes(), log.is_open() ? log.end() - log.base() : 0};
+    });
+    Sizes total;
+    for (const auto& s : per_shard) {
+      total.changes += s.changes;
+      total.log_bytes += s.log_bytes;
+    }
+    const Config& config = shards_[0].config();
+    int64_t now = UnixNow();
+    uint64_t changes = total.changes - changes_at_save_;
+    // As Redis: after a failure, the save rules retry only every 5 seconds.
+    bool may_retry =
+        last_save_ok_ || std::chrono::steady_clock::now() - last_failure_ > std::chrono::seconds(5);
+    std::istringstream rules(config.save);
+    int64_t seconds, min_changes;
+    std::string reason;
+    while (may_retry && rules >> seconds >> min_changes) {
+      if (changes >= static_cast<uint64_t>(min_changes) && now - last_save_time_ >= seconds &&
+          changes > 0) {
+        reason = fmt::format("{} changes in {} seconds", min_changes, seconds);
+        break;
+      }
+    }
+    if (reason.empty() && aof_ && may_retry && config.auto_aof_rewrite_percentage > 0 &&
+        total.log_bytes >= static_cast<uint64_t>(config.auto_aof_rewrite_min_size) &&
+        total.log_bytes * 100 >=
+            snapshot_bytes_ * static_cast<uint64_t>(config.auto_aof_rewrite_percentage)) {
+      reason = fmt::format("the logs grew to {} bytes", total.log_bytes);
+    }
+    if (!reason.empty()) StartCheckpoint(reason);
+  }
+}
+
+}  // namespace typeahead::server

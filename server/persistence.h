@@ -1,0 +1,103 @@
+// Persistence owns the data directory: recovery at start-up and checkpoints while serving.
+//
+// Files (in <dir>/appendonlydir): per partition, a snapshot (storage/snapshot.h) and the logs
+// written since it (storage/log_record.h), named by a manifest (storage/manifest.h).
+// A checkpoint (SAVE, BGSAVE, BGREWRITEAOF, a `save` rule, or the log outgrowing the
+// snapshots by auto-aof-rewrite-percentage) does, in order:
+//   1. create an empty next-generation log per partition and make a manifest naming the old
+//      files plus the new logs durable: from here every record is covered whatever happens;
+//   2. on each shard, switch the journal to its new log and cut a snapshot at that instant;
+//      the shard writes it a slice at a time between requests (no fork, no pause);
+//   3. when every snapshot is on disk (fsynced, renamed), make the manifest naming only the
+//      new snapshots and logs durable, then remove the old files.
+// A crash anywhere recovers from whichever manifest is on disk, with nothing missing.
+//
+// Threads: the coordinator runs on shard 0; each shard writes its own snapshot; file syncs,
+// renames and the manifest go through the background worker. Fields read by INFO are atomic.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/background.h"
+#include "server/journal.h"
+#include "storage/manifest.h"
+
+namespace typeahead::server {
+
+class Shard;
+class ShardSet;
+struct Config;
+
+class Persistence {
+ public:
+  Persistence(ShardSet& shards, const Config& config);
+
+  // Before the shard threads start: loads the data directory into the partitions and opens
+  // the logs. Throws std::runtime_error with a message naming the file and offset on damage.
+  void Recover();
+  // Starts the once-a-second check of the save rules and the log size (on shard 0).
+  void StartTimers();
+  // After the shard threads stopped: makes every log durable and closes it.
+  void Close();
+
+  // Takes a checkpoint; resumes the caller when it is durable (true) or failed. From any
+  // shard thread. False at once when one is already running.
+  boost::asio::awaitable<bool> Checkpoint(std::string reason);
+  // Starts a checkpoint and returns; false when one is already running.
+  bool StartCheckpoint(std::string reason);
+  bool in_progress() const { return in_progress_.load(); }
+
+  DiskHealth& health() { return health_; }
+  const DiskHealth& health() const { return health_; }
+  BackgroundWorker& background() { return background_; }
+
+  // For INFO persistence and LASTSAVE.
+  int64_t last_save_time() const { return last_save_time_.load(); }
+  bool last_save_ok() const { return last_save_ok_.load(); }
+  int64_t last_save_seconds() const { return last_save_seconds_.load(); }
+  int64_t current_save_started() const { return current_started_.load(); }
+  uint64_t saves() const { return saves_.load(); }
+  uint64_t snapshot_bytes() const { return snapshot_bytes_.load(); }
+  uint64_t changes_at_last_save() const { return changes_at_save_.load(); }
+  bool aof_enabled() const { return aof_; }
+
+ private:
+  std::string DirPath() const;
+  std::string FilePath(const std::string& name) const;
+  // Writes m as the manifest and removes data files it does not name. Blocking.
+  bool SwitchManifest(const storage::Manifest& m, std::string* error);
+  // Start-up: snapshots every partition synchronously into a new generation.
+  void CheckpointNow(std::string_view why);
+  boost::asio::awaitable<bool> RunCheckpoint(std::string reason);
+  struct ShardResult {
+    bool ok = true;
+    std::string error;
+    uint64_t bytes = 0, changes = 0;
+  };
+  // On shard s: writes its snapshot (s.snapshot()) to the end and commits the file.
+  boost::asio::awaitable<void> WriteSnapshot(Shard& s, ShardResult* r);
+  boost::asio::awaitable<void> Cron();
+
+  ShardSet& shards_;
+  std::string dir_;
+  bool aof_;
+  DiskHealth health_;
+  BackgroundWorker background_;
+  storage::Manifest manifest_;  // shard 0's thread once serving
+  std::atomic<bool> in_progress_{false};
+  std::atomic<int64_t> last_save_time_{0};
+  std::atomic<bool> last_save_ok_{true};
+  std::atomic<int64_t> last_save_seconds_{-1};
+  std::atomic<int64_t> current_started_{-1};
+  std::atomic<uint64_t> saves_{0};
+  std::atomic<uint64_t> snapshot_bytes_{0};
+  std::atomic<uint64_t> changes_at_save_{0};
+  std::chrono::steady_clock::time_point last_failure_{};
+};
+
+}  // namespace typeahead::server

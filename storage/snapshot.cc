@@ -1,0 +1,328 @@
+#include "storage/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <cstring>
+
+#include "storage/crc32c.h"
+#include "storage/file_util.h"
+
+namespace typeahead::storage {
+namespace {
+
+constexpr char kMagic[8] = {'T', 'A', 'H', 'S', 'N', 'A', 'P', '1'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderSize = 32, kTrailerSize = 20;
+constexpr size_t kBlockBytes = 256 * 1024;
+constexpr uint8_t kKeyTag = 1, kTermTag = 2;
+
+template <typename T>
+void Put(std::string* out, T v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
+}
+
+template <typename T>
+T Get(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* v) {
+  uint64_t r = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    auto b = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    r |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) {
+      *v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+SnapshotWriter::SnapshotWriter(Partition* partition, std::string path, SnapshotInfo info)
+    : partition_(partition), path_(std::move(path)), info_(info) {
+  fd_ = open(temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    Fail(fmt::format("can't create {}: {}", temp_path(), strerror(errno)));
+    return;
+  }
+  entries_.reserve(partition_->keys().size());
+  for (const auto& [key, dict] : partition_->keys()) {
+    entries_.emplace_back();
+    entries_.back().key = key;
+  }
+  for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].key, i);
+  std::string header(kMagic, sizeof(kMagic));
+  Put<uint32_t>(&header, kVersion);
+  Put<uint32_t>(&header, info_.partition);
+  Put<uint32_t>(&header, info_.partitions);
+  Put<uint32_t>(&header, 0);
+  Put<uint64_t>(&header, info_.log_offset);
+  crc_ = Crc32c(header);
+  if (int err = WriteAll(fd_, header); err != 0) {
+    Fail(fmt::format("can't write {}: {}", temp_path(), strerror(err)));
+    return;
+  }
+  partition_->set_observer(this);
+  attached_ = true;
+}
+
+SnapshotWriter::~SnapshotWriter() {
+  Detach();
+  if (fd_ >= 0) {
+    close(fd_);
+    unlink(temp_path().c_str());
+  }
+}
+
+void SnapshotWriter::Detach() {
+  if (attached_) partition_->set_observer(nullptr);
+  attached_ = false;
+}
+
+void SnapshotWriter::Fail(std::string what) {
+  if (error_.empty()) error_ = std::move(what);
+  Detach();
+}
+
+SnapshotWriter::Entry* SnapshotWriter::Pending(std::string_view key) {
+  auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;  // created after the cut
+  Entry& e = entries_[it->second];
+  // Written already, or the name now holds a dictionary created after the cut.
+  if (e.done || e.adopted) return nullptr;
+  return &e;
+}
+
+void SnapshotWriter::BeforeTermChange(std::string_view key, std::string_view term) {
+  Entry* e = Pending(key);
+  if (e == nullptr || (e->scanned && term <= std::string_view(e->cursor))) return;
+  if (e->before.count(std::string(term))) return;  // keeps the value at the cut
+  const Trie* dict = partition_->Find(key);
+  auto freq = dict ? dict->Score(term) : std::nullopt;
+  e->before.emplace(term, freq.value_or(0));
+}
+
+void SnapshotWriter::BeforeKeyDropped(std::string_view key, Trie* dict) {
+  if (Entry* e = Pending(key)) e->adopted = std::make_unique<Trie>(std::move(*dict));
+}
+
+void SnapshotWriter::BeforeKeyMoved(std::string_view key) {
+  // The dictionary lives on under another name, where later changes would not be seen as
+  // changes to this key: write the rest of it now. Rare (RENAME during a snapshot).
+  if (Entry* e = Pending(key)) {
+    while (!e->done && ok()) Walk(*e, SIZE_MAX);
+  }
+}
+
+void SnapshotWriter::Emit(Entry& e, std::string_view term, int64_t freq) {
+  size_t index = static_cast<size_t>(&e - entries_.data());
+  if (index != open_entry_) {
+    // A key record opens each run of a key's terms. A key finished out of turn (RENAME)
+    // interrupts the run of the key being walked, which then opens again.
+    raw_.push_back(static_cast<char>(kKeyTag));
+    PutVarint(&raw_, e.key.size());
+    raw_.append(e.key);
+    last_term_.clear();
+    open_entry_ = index;
+    ++info_.keys;
+  }
+  size_t shared = 0, limit = std::min(term.size(), last_term_.size());
+  while (shared < limit && term[shared] == last_term_[shared]) ++shared;
+  raw_.push_back(static_cast<char>(kTermTag));
+  PutVarint(&raw_, shared);
+  PutVarint(&raw_, term.size() - shared);
+  raw_.append(term.substr(shared));
+  PutVarint(&raw_, static_cast<uint64_t>(freq));
+  last_term_.assign(term);
+  ++info_.terms;
+  if (raw_.size() >= kBlockBytes) WriteBlock();
+}
+
+size_t SnapshotWriter::Walk(Entry& e, size_t budget) {
+  const Trie* dict = e.adopted ? e.adopted.get() : partition_->Find(e.key);
+  size_t given = 0;
+  bool finished = true;
+  if (dict != nullptr) {
+    std::string after = e.cursor;  // the walk moves e.cursor
+    finished = dict->Scan(after, !e.scanned, budget, [&](std::string_view term, int64_t f) {
+      ++given;
+      e.cursor.assign(term);
+      e.scanned = true;
+      if (auto it = e.before.find(e.cursor); it != e.before.end()) {
+        f = it->second;  // changed since the cut: write what it was then
+        e.before.erase(it);
+      }
+      if (f > 0) Emit(e, term, f);
+    });
+  }
+  if (finished) {
+    // Terms the cut had but that were removed before the walk reached them.
+    for (const auto& [term, f] : e.before) {
+      if (f > 0) Emit(e, term, f);
+    }
+    e.before.clear();
+    e.adopted.reset();
+    e.done = true;
+  }
+  return given;
+}
+
+bool SnapshotWriter::Step(size_t budget) {
+  while (ok() && current_ < entries_.size()) {
+    Entry& e = entries_[current_];
+    if (e.done) {
+      ++current_;
+      continue;
+    }
+    size_t given = Walk(e, budget);
+    if (!e.done) return false;
+    ++current_;
+    budget -= std::min(budget, given + 1);  // a key costs at least one
+    if (budget == 0) return false;
+  }
+  Detach();
+  return true;
+}
+
+void SnapshotWriter::WriteBlock() {
+  if (raw_.empty() || !ok()) return;
+  compressed_.resize(ZSTD_compressBound(raw_.size()) + 8);
+  size_t n =
+      ZSTD_compress(compressed_.data() + 8, compressed_.size() - 8, raw_.data(), raw_.size(), 1);
+  if (ZSTD_isError(n)) return Fail(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
+  auto raw_len = static_cast<uint32_t>(raw_.size()), comp_len = static_cast<uint32_t>(n);
+  std::memcpy(compressed_.data(), &raw_len, 4);
+  std::memcpy(compressed_.data() + 4, &comp_len, 4);
+  compressed_.resize(n + 8);
+  crc_ = Crc32cExtend(crc_, compressed_.data(), compressed_.size());
+  if (int err = WriteAll(fd_, compressed_); err != 0) {
+    return Fail(fmt::format("can't write {}: {}", temp_path(), strerror(err)));
+  }
+  raw_.clear();
+}
+
+int SnapshotWriter::Seal() {
+  WriteBlock();
+  std::string tail;
+  Put<uint32_t>(&tail, 0);
+  Put<uint32_t>(&tail, 0);
+  Put<uint64_t>(&tail, info_.keys);
+  Put<uint64_t>(&tail, info_.terms);
+  Put<uint32_t>(&tail, Crc32cExtend(crc_, tail.data(), tail.size()));
+  if (ok()) {
+    if (int err = WriteAll(fd_, tail); err != 0) {
+      Fail(fmt::format("can't write {}: {}", temp_path(), strerror(err)));
+    }
+  }
+  if (!ok()) return -1;
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo info,
+                   std::string* error) {
+  SnapshotWriter w(partition, path, info);
+  while (!w.Step(SIZE_MAX)) {
+  }
+  int fd = w.Seal();
+  if (fd < 0) {
+    *error = w.error();
+    return false;
+  }
+  if (!CommitTempFile(fd, w.temp_path(), path, error)) {
+    unlink(w.temp_path().c_str());
+    return false;
+  }
+  return true;
+}
+
+bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info,
+                  std::string* error) {
+  auto data = ReadWholeFile(path, error);
+  if (!data) return false;
+  auto bad = [&](std::string_view what) {
+    *error = fmt::format("snapshot {} is damaged: {}", path, what);
+    return false;
+  };
+  if (data->size() < kHeaderSize + 8 + kTrailerSize ||
+      std::memcmp(data->data(), kMagic, sizeof(kMagic)) != 0) {
+    return bad("not a typeahead snapshot");
+  }
+  if (Get<uint32_t>(data->data() + 8) != kVersion) return bad("unknown format version");
+  size_t body = data->size() - 4;
+  if (Crc32cExtend(0, data->data(), body) != Get<uint32_t>(data->data() + body)) {
+    return bad("checksum mismatch");
+  }
+  info->partition = Get<uint32_t>(data->data() + 12);
+  info->partitions = Get<uint32_t>(data->data() + 16);
+  info->log_offset = Get<uint64_t>(data->data() + 24);
+  uint64_t keys = Get<uint64_t>(data->data() + body - 16);
+  uint64_t terms = Get<uint64_t>(data->data() + body - 8);
+  size_t pos = kHeaderSize;
+  std::string raw, key, term;
+  info->keys = info->terms = 0;
+  while (true) {
+    if (pos + 8 > body - 16) return bad("truncated block");
+    uint32_t raw_len = Get<uint32_t>(data->data() + pos);
+    uint32_t comp_len = Get<uint32_t>(data->data() + pos + 4);
+    pos += 8;
+    if (raw_len == 0) break;
+    if (comp_len > body - 16 - pos) return bad("truncated block");
+    raw.resize(raw_len);
+    size_t n = ZSTD_decompress(raw.data(), raw.size(), data->data() + pos, comp_len);
+    if (ZSTD_isError(n) || n != raw_len) return bad("a block does not decompress");
+    pos += comp_len;
+    std::string_view in(raw);
+    while (!in.empty()) {
+      auto tag = static_cast<uint8_t>(in.front());
+      in.remove_prefix(1);
+      uint64_t a, b, f;
+      if (tag == kKeyTag) {
+        if (!GetVarint(&in, &a) || a > in.size()) return bad("bad key entry");
+        key.assign(in.substr(0, a));
+        in.remove_prefix(a);
+        term.clear();
+        ++info->keys;
+      } else if (tag == kTermTag) {
+        if (!GetVarint(&in, &a) || !GetVarint(&in, &b) || a > term.size() || b > in.size()) {
+          return bad("bad term entry");
+        }
+        term.resize(a);
+        term.append(in.substr(0, b));
+        in.remove_prefix(b);
+        if (!GetVarint(&in, &f) || f == 0 || f > INT64_MAX || term.empty()) {
+          return bad("bad term entry");
+        }
+        if (!into->IncrBy(key, term, static_cast<int64_t>(f))) return bad("frequency overflow");
+        ++info->terms;
+      } else {
+        return bad("unknown entry");
+      }
+    }
+  }
+  if (pos != body - 16) return bad("bytes after the last block");
+  if (keys != info->keys || terms != info->terms) return bad("counts do not match the trailer");
+  return true;
+}
+
+}  // namespace typeahead::storage

@@ -1,0 +1,98 @@
+// Snapshots: one file per partition holding every key's terms and frequencies as of one
+// instant (the cut), written while the partition goes on serving.
+//
+// Format (little-endian): a 32-byte header ("TAHSNAP1", version, partition, partitions,
+// reserved, the partition's log offset at the cut); blocks of [raw length u32][compressed
+// length u32][zstd frame]; an empty block; a trailer of key count u64, term count u64 and
+// CRC-32C u32 of every byte before it. Inside the blocks: 0x01 <varint len><key> starts a run of a
+// key's terms, 0x02 <varint shared><varint len><suffix><varint freq> is a term sharing its first
+// `shared` bytes with the key's previous term.
+//
+// Point-in-time without fork(): SnapshotWriter walks the partition a slice at a time
+// (Step) and, as the partition's ChangeObserver, saves a term's old frequency before a change
+// to a term it has not written yet, and takes over a whole dictionary that is about to be
+// dropped. So the file holds exactly the state at the cut whatever happens between slices.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/partition.h"
+
+namespace typeahead::storage {
+
+struct SnapshotInfo {
+  uint32_t partition = 0, partitions = 1;
+  uint64_t log_offset = 0;  // the partition's log end at the cut
+  uint64_t keys = 0, terms = 0;
+};
+
+class SnapshotWriter final : public ChangeObserver {
+ public:
+  // Takes the cut now: attaches to *partition and creates path + ".tmp". Check ok().
+  SnapshotWriter(Partition* partition, std::string path, SnapshotInfo info);
+  ~SnapshotWriter() override;  // detaches; removes the temporary file unless committed
+  SnapshotWriter(const SnapshotWriter&) = delete;
+  SnapshotWriter& operator=(const SnapshotWriter&) = delete;
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  // Writes about budget more terms. Returns true when every term is written (or on error);
+  // the writer has then detached from the partition.
+  bool Step(size_t budget);
+  // After Step() returned true: writes the trailer and hands over the file descriptor of the
+  // finished temporary file (for CommitTempFile, possibly on another thread), or -1 on error.
+  int Seal();
+
+  const std::string& path() const { return path_; }
+  std::string temp_path() const { return path_ + ".tmp"; }
+  const SnapshotInfo& info() const { return info_; }
+
+  // ChangeObserver
+  void BeforeTermChange(std::string_view key, std::string_view term) override;
+  void BeforeKeyDropped(std::string_view key, Trie* dict) override;
+  void BeforeKeyMoved(std::string_view key) override;
+
+ private:
+  struct Entry {
+    std::string key;
+    std::unique_ptr<Trie> adopted;  // the dictionary as of the cut, once dropped from the map
+    bool scanned = false, done = false;
+    std::string cursor;                               // last term written
+    std::unordered_map<std::string, int64_t> before;  // old frequencies (0: was absent)
+  };
+  // Writes up to budget terms of e; returns terms written.
+  size_t Walk(Entry& e, size_t budget);
+  void Emit(Entry& e, std::string_view term, int64_t freq);
+  Entry* Pending(std::string_view key);
+  void WriteBlock();
+  void Fail(std::string what);
+  void Detach();
+
+  Partition* partition_;
+  std::string path_;
+  SnapshotInfo info_;
+  int fd_ = -1;
+  bool attached_ = false;
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string_view, size_t> index_;  // views into entries_[i].key
+  size_t current_ = 0;
+  size_t open_entry_ = SIZE_MAX;  // the entry whose terms the stream is writing
+  std::string raw_, compressed_, last_term_;
+  uint32_t crc_ = 0;
+  std::string error_;
+};
+
+// Loads the snapshot at path into *into (normally empty). False with *error naming the file
+// and what is wrong; *into may then hold part of it.
+bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, std::string* error);
+
+// Writes a whole snapshot of *partition at once (start-up, tests): a writer run to the end.
+bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo info,
+                   std::string* error);
+
+}  // namespace typeahead::storage
