@@ -1,6 +1,9 @@
 #include "server/background.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace typeahead::server {
 
@@ -25,6 +28,8 @@ void BackgroundWorker::Submit(std::function<void()> job) {
 
 void BackgroundWorker::Loop() {
   pthread_setname_np(pthread_self(), "bio");
+  // Below the shards: on a busy machine, compressing a snapshot yields to serving requests.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });

@@ -78,6 +78,7 @@ class Persistence {
     bool ok = true;
     std::string error;
     uint64_t bytes = 0, changes = 0;
+    std::chrono::steady_clock::duration longest_slice{};  // the longest pause it caused
   };
   // On shard s: writes its snapshot (s.snapshot()) to the end and commits the file.
   boost::asio::awaitable<void> WriteSnapshot(Shard& s, ShardResult* r);

@@ -57,11 +57,83 @@ bool GetVarint(std::string_view* in, uint64_t* v) {
 
 }  // namespace
 
-SnapshotWriter::SnapshotWriter(Partition* partition, std::string path, SnapshotInfo info)
-    : partition_(partition), path_(std::move(path)), info_(info) {
-  fd_ = open(temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+SnapshotFile::SnapshotFile(std::string path, const SnapshotInfo& info)
+    : path_(std::move(path)), tmp_(path_ + ".tmp") {
+  fd_ = open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    Fail(fmt::format("can't create {}: {}", temp_path(), strerror(errno)));
+    error_ = fmt::format("can't create {}: {}", tmp_, strerror(errno));
+    return;
+  }
+  std::string header(kMagic, sizeof(kMagic));
+  Put<uint32_t>(&header, kVersion);
+  Put<uint32_t>(&header, info.partition);
+  Put<uint32_t>(&header, info.partitions);
+  Put<uint32_t>(&header, 0);
+  Put<uint64_t>(&header, info.log_offset);
+  Write(header);
+}
+
+SnapshotFile::~SnapshotFile() {
+  if (fd_ >= 0) {
+    close(fd_);
+    unlink(tmp_.c_str());
+  }
+}
+
+void SnapshotFile::Write(std::string_view bytes) {
+  if (!error_.empty()) return;
+  crc_ = Crc32cExtend(crc_, bytes.data(), bytes.size());
+  if (int err = WriteAll(fd_, bytes); err != 0) {
+    error_ = fmt::format("can't write {}: {}", tmp_, strerror(err));
+  }
+}
+
+void SnapshotFile::AppendBlock(std::string_view raw) {
+  if (raw.empty() || !error_.empty()) return;
+  compressed_.resize(ZSTD_compressBound(raw.size()) + 8);
+  size_t n =
+      ZSTD_compress(compressed_.data() + 8, compressed_.size() - 8, raw.data(), raw.size(), 1);
+  if (ZSTD_isError(n)) {
+    error_ = fmt::format("zstd: {}", ZSTD_getErrorName(n));
+    return;
+  }
+  auto raw_len = static_cast<uint32_t>(raw.size()), comp_len = static_cast<uint32_t>(n);
+  std::memcpy(compressed_.data(), &raw_len, 4);
+  std::memcpy(compressed_.data() + 4, &comp_len, 4);
+  compressed_.resize(n + 8);
+  Write(compressed_);
+}
+
+bool SnapshotFile::Finish(uint64_t keys, uint64_t terms, std::string* error) {
+  std::string tail;
+  Put<uint32_t>(&tail, 0);
+  Put<uint32_t>(&tail, 0);
+  Put<uint64_t>(&tail, keys);
+  Put<uint64_t>(&tail, terms);
+  Write(tail);
+  Put<uint32_t>(&tail, crc_);
+  if (error_.empty()) {
+    if (int err = WriteAll(fd_, std::string_view(tail).substr(tail.size() - 4)); err != 0) {
+      error_ = fmt::format("can't write {}: {}", tmp_, strerror(err));
+    }
+  }
+  if (!error_.empty()) {
+    *error = error_;
+    return false;
+  }
+  int fd = fd_;
+  fd_ = -1;
+  if (!CommitTempFile(fd, tmp_, path_, error)) {
+    unlink(tmp_.c_str());
+    return false;
+  }
+  return true;
+}
+
+SnapshotWriter::SnapshotWriter(Partition* partition, std::string path, SnapshotInfo info)
+    : partition_(partition), info_(info), file_(std::make_shared<SnapshotFile>(path, info)) {
+  if (!file_->error().empty()) {
+    Fail(file_->error());
     return;
   }
   entries_.reserve(partition_->keys().size());
@@ -70,28 +142,11 @@ SnapshotWriter::SnapshotWriter(Partition* partition, std::string path, SnapshotI
     entries_.back().key = key;
   }
   for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].key, i);
-  std::string header(kMagic, sizeof(kMagic));
-  Put<uint32_t>(&header, kVersion);
-  Put<uint32_t>(&header, info_.partition);
-  Put<uint32_t>(&header, info_.partitions);
-  Put<uint32_t>(&header, 0);
-  Put<uint64_t>(&header, info_.log_offset);
-  crc_ = Crc32c(header);
-  if (int err = WriteAll(fd_, header); err != 0) {
-    Fail(fmt::format("can't write {}: {}", temp_path(), strerror(err)));
-    return;
-  }
   partition_->set_observer(this);
   attached_ = true;
 }
 
-SnapshotWriter::~SnapshotWriter() {
-  Detach();
-  if (fd_ >= 0) {
-    close(fd_);
-    unlink(temp_path().c_str());
-  }
-}
+SnapshotWriter::~SnapshotWriter() { Detach(); }
 
 void SnapshotWriter::Detach() {
   if (attached_) partition_->set_observer(nullptr);
@@ -167,7 +222,8 @@ size_t SnapshotWriter::Walk(Entry& e, size_t budget) {
       ++given;
       e.cursor.assign(term);
       e.scanned = true;
-      if (auto it = e.before.find(e.cursor); it != e.before.end()) {
+      if (auto it = e.before.empty() ? e.before.end() : e.before.find(e.cursor);
+          it != e.before.end()) {
         f = it->second;  // changed since the cut: write what it was then
         e.before.erase(it);
       }
@@ -199,44 +255,27 @@ bool SnapshotWriter::Step(size_t budget) {
     budget -= std::min(budget, given + 1);  // a key costs at least one
     if (budget == 0) return false;
   }
+  WriteBlock();
   Detach();
   return true;
 }
 
 void SnapshotWriter::WriteBlock() {
-  if (raw_.empty() || !ok()) return;
-  compressed_.resize(ZSTD_compressBound(raw_.size()) + 8);
-  size_t n =
-      ZSTD_compress(compressed_.data() + 8, compressed_.size() - 8, raw_.data(), raw_.size(), 1);
-  if (ZSTD_isError(n)) return Fail(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
-  auto raw_len = static_cast<uint32_t>(raw_.size()), comp_len = static_cast<uint32_t>(n);
-  std::memcpy(compressed_.data(), &raw_len, 4);
-  std::memcpy(compressed_.data() + 4, &comp_len, 4);
-  compressed_.resize(n + 8);
-  crc_ = Crc32cExtend(crc_, compressed_.data(), compressed_.size());
-  if (int err = WriteAll(fd_, compressed_); err != 0) {
-    return Fail(fmt::format("can't write {}: {}", temp_path(), strerror(err)));
+  if (raw_.empty()) return;
+  if (deferred_) {
+    ready_.push_back(std::move(raw_));
+    raw_ = std::string();
+    raw_.reserve(kBlockBytes + 1024);
+  } else {
+    file_->AppendBlock(raw_);
+    raw_.clear();
   }
-  raw_.clear();
 }
 
-int SnapshotWriter::Seal() {
-  WriteBlock();
-  std::string tail;
-  Put<uint32_t>(&tail, 0);
-  Put<uint32_t>(&tail, 0);
-  Put<uint64_t>(&tail, info_.keys);
-  Put<uint64_t>(&tail, info_.terms);
-  Put<uint32_t>(&tail, Crc32cExtend(crc_, tail.data(), tail.size()));
-  if (ok()) {
-    if (int err = WriteAll(fd_, tail); err != 0) {
-      Fail(fmt::format("can't write {}: {}", temp_path(), strerror(err)));
-    }
-  }
-  if (!ok()) return -1;
-  int fd = fd_;
-  fd_ = -1;
-  return fd;
+std::vector<std::string> SnapshotWriter::TakeBlocks() {
+  std::vector<std::string> out;
+  out.swap(ready_);
+  return out;
 }
 
 bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo info,
@@ -244,16 +283,11 @@ bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo i
   SnapshotWriter w(partition, path, info);
   while (!w.Step(SIZE_MAX)) {
   }
-  int fd = w.Seal();
-  if (fd < 0) {
+  if (!w.ok()) {
     *error = w.error();
     return false;
   }
-  if (!CommitTempFile(fd, w.temp_path(), path, error)) {
-    unlink(w.temp_path().c_str());
-    return false;
-  }
-  return true;
+  return w.file()->Finish(w.info().keys, w.info().terms, error);
 }
 
 bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info,

@@ -30,26 +30,55 @@ struct SnapshotInfo {
   uint64_t keys = 0, terms = 0;
 };
 
+// The file being written: compresses and checksums blocks in order, then writes the trailer
+// and commits the file (fsync, rename, directory fsync). Owned by one thread at a time, so
+// the compression and the writes can run off the partition's thread.
+class SnapshotFile {
+ public:
+  // Creates path + ".tmp" and writes the header; check error().
+  SnapshotFile(std::string path, const SnapshotInfo& info);
+  ~SnapshotFile();  // removes the temporary file unless committed
+  SnapshotFile(const SnapshotFile&) = delete;
+  SnapshotFile& operator=(const SnapshotFile&) = delete;
+
+  void AppendBlock(std::string_view raw);
+  // Writes the end block and trailer and commits the file; false with *error.
+  bool Finish(uint64_t keys, uint64_t terms, std::string* error);
+  const std::string& error() const { return error_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void Write(std::string_view bytes);
+
+  std::string path_, tmp_;
+  int fd_ = -1;
+  uint32_t crc_ = 0;
+  std::string compressed_;
+  std::string error_;
+};
+
 class SnapshotWriter final : public ChangeObserver {
  public:
-  // Takes the cut now: attaches to *partition and creates path + ".tmp". Check ok().
+  // Takes the cut now: attaches to *partition and creates the file. Check ok().
   SnapshotWriter(Partition* partition, std::string path, SnapshotInfo info);
-  ~SnapshotWriter() override;  // detaches; removes the temporary file unless committed
+  ~SnapshotWriter() override;  // detaches
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
 
-  // Writes about budget more terms. Returns true when every term is written (or on error);
-  // the writer has then detached from the partition.
-  bool Step(size_t budget);
-  // After Step() returned true: writes the trailer and hands over the file descriptor of the
-  // finished temporary file (for CommitTempFile, possibly on another thread), or -1 on error.
-  int Seal();
+  // Deferred: full blocks are kept for TakeBlocks() instead of being compressed and written
+  // here, so a caller can do that on another thread (in order, on file()).
+  void set_deferred(bool on) { deferred_ = on; }
+  std::vector<std::string> TakeBlocks();
 
-  const std::string& path() const { return path_; }
-  std::string temp_path() const { return path_ + ".tmp"; }
+  // Serialises about budget more terms. Returns true when every term is serialised (or on
+  // error); the writer has then detached from the partition. Then file()->Finish() with
+  // info()'s counts completes the file, after any blocks taken were appended.
+  bool Step(size_t budget);
+
+  const std::shared_ptr<SnapshotFile>& file() const { return file_; }
   const SnapshotInfo& info() const { return info_; }
 
   // ChangeObserver
@@ -74,16 +103,16 @@ class SnapshotWriter final : public ChangeObserver {
   void Detach();
 
   Partition* partition_;
-  std::string path_;
   SnapshotInfo info_;
-  int fd_ = -1;
+  std::shared_ptr<SnapshotFile> file_;
   bool attached_ = false;
+  bool deferred_ = false;
   std::vector<Entry> entries_;
   std::unordered_map<std::string_view, size_t> index_;  // views into entries_[i].key
   size_t current_ = 0;
   size_t open_entry_ = SIZE_MAX;  // the entry whose terms the stream is writing
-  std::string raw_, compressed_, last_term_;
-  uint32_t crc_ = 0;
+  std::string raw_, last_term_;
+  std::vector<std::string> ready_;
   std::string error_;
 };
 
