@@ -1,9 +1,22 @@
-// gen-terms N [--seed S] [--format acincrby|hincrby|sugadd|lines|prefixes] [--key K]
+// gen-terms N [--seed S] [--format F] [--key K] [--dict D] [--records PERCENT] [--sha SHA]
 //
-// Writes N unique English-like terms with Zipf(s=1) frequencies to stdout, as RESP commands
-// for `redis-cli --pipe` (acincrby for typeahead, hincrby for a Redis hash, sugadd for
-// RediSearch's FT.SUGADD ... INCR) or as "term freq" lines. `prefixes` instead writes N
-// typing prefixes (length 1..6 of terms drawn by frequency), one per line.
+// Data (N unique English-like terms with Zipf(s=1) frequencies, the same terms for the same
+// seed), as RESP commands for `redis-cli --pipe` or loadgen:
+//   acincrby  ACINCRBY K term freq          (typeahead)
+//   hincrby   HINCRBY K term freq           (a Redis hash: counts only, no top-k)
+//   sugadd    FT.SUGADD K term freq INCR    (RediSearch suggestions)
+//   zload     EVALSHA SHA 0 term freq       (plain Redis: a sorted set per prefix, see
+//                                            scripts/bench)
+//   lines     "term freq" lines
+// Workloads (N operations over the first D terms of the same dictionary, D defaults to N;
+// terms are drawn by their Zipf frequency, prefixes model typing: length 1..6 of a drawn
+// term; with --records P, P percent of the operations are records and the rest queries):
+//   typeahead   ACRECORD K term / ACTOPK K prefix 10
+//   redis-hash  HINCRBY K term 1 / (no query: records only)
+//   redis-zset  EVALSHA SHA 0 term 1 / ZRANGE p:prefix 0 9 REV
+//   redisearch  FT.SUGADD K term 1 INCR / FT.SUGGET K prefix MAX 10
+//   get         GET K (the ceiling for any one-key command)
+//   prefixes    typing prefixes, one per line
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +27,7 @@
 #include "tools/term_generator.h"
 
 namespace {
+
 void Resp(std::string* out, std::initializer_list<std::string_view> args) {
   *out += "*" + std::to_string(args.size()) + "\r\n";
   for (auto a : args) {
@@ -22,65 +36,116 @@ void Resp(std::string* out, std::initializer_list<std::string_view> args) {
     *out += "\r\n";
   }
 }
+
+void Drain(std::string* out, bool force) {
+  if (force || out->size() > (1 << 20)) {
+    fwrite(out->data(), 1, out->size(), stdout);
+    out->clear();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: gen-terms N [--seed S] [--format acincrby|hincrby|sugadd|lines|"
-                 "prefixes] [--key K]\n");
+                 "usage: gen-terms N [--seed S] [--format F] [--key K] [--dict D] "
+                 "[--records PERCENT] [--sha SHA] (formats: see the source's first lines)\n");
     return 1;
   }
   uint64_t n = std::strtoull(argv[1], nullptr, 10);
-  uint64_t seed = 1;
-  std::string format = "acincrby", key = "terms";
+  uint64_t seed = 1, dict = n, records = 100;
+  std::string format = "acincrby", key = "terms", sha;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--seed"))
+    std::string_view a = argv[i];
+    if (a == "--seed") {
       seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--format"))
+    } else if (a == "--format") {
       format = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--key"))
+    } else if (a == "--key") {
       key = argv[i + 1];
+    } else if (a == "--dict") {
+      dict = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (a == "--records") {
+      records = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (a == "--sha") {
+      sha = argv[i + 1];
+    } else {
+      std::fprintf(stderr, "gen-terms: unknown option %s\n", argv[i]);
+      return 1;
+    }
   }
   typeahead::tools::TermGenerator gen(seed);
   std::string out;
-  if (format == "prefixes") {
-    // Terms of a smaller dictionary drawn by Zipf rank, cut at a typing position.
-    uint64_t pool_size = std::min<uint64_t>(n, 100000);
-    std::vector<std::string> pool;
-    for (uint64_t i = 0; i < pool_size; ++i) pool.push_back(gen.Next());
-    std::vector<double> weights;
-    for (uint64_t r = 1; r <= pool_size; ++r) weights.push_back(1.0 / static_cast<double>(r));
-    std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
-    std::mt19937_64 rng(seed + 1);
-    for (uint64_t i = 0; i < n; ++i) {
-      const std::string& t = pool[pick(rng)];
-      size_t len = 1 + rng() % std::min<size_t>(6, t.size());
-      out.append(t, 0, len);
-      out.push_back('\n');
-      if (out.size() > (1 << 20)) {
-        fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
-      }
-    }
-  } else {
+  bool data_format = format == "acincrby" || format == "hincrby" || format == "sugadd" ||
+                     format == "zload" || format == "lines";
+  if (data_format) {
     for (uint64_t i = 1; i <= n; ++i) {
       std::string term = gen.Next();
       std::string freq = std::to_string(typeahead::tools::TermGenerator::ZipfFrequency(i, n));
-      if (format == "acincrby")
+      if (format == "acincrby") {
         Resp(&out, {"ACINCRBY", key, term, freq});
-      else if (format == "hincrby")
+      } else if (format == "hincrby") {
         Resp(&out, {"HINCRBY", key, term, freq});
-      else if (format == "sugadd")
+      } else if (format == "sugadd") {
         Resp(&out, {"FT.SUGADD", key, term, freq, "INCR"});
-      else
+      } else if (format == "zload") {
+        Resp(&out, {"EVALSHA", sha, "0", term, freq});
+      } else {
         out += term + " " + freq + "\n";
-      if (out.size() > (1 << 20)) {
-        fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
       }
+      Drain(&out, false);
     }
+    Drain(&out, true);
+    return 0;
   }
-  fwrite(out.data(), 1, out.size(), stdout);
+  if (format == "get") {
+    for (uint64_t i = 0; i < n; ++i) Resp(&out, {"GET", key});
+    Drain(&out, true);
+    return 0;
+  }
+  // Draws come from the dictionary's first terms (beyond a million the Zipf tail is rarely
+  // drawn, and a pool that size keeps the generator quick).
+  uint64_t pool_size = std::max<uint64_t>(1, std::min<uint64_t>(dict, 1000000));
+  std::vector<std::string> pool;
+  pool.reserve(pool_size);
+  for (uint64_t i = 0; i < pool_size; ++i) pool.push_back(gen.Next());
+  std::vector<double> weights;
+  for (uint64_t r = 1; r <= pool_size; ++r) weights.push_back(1.0 / static_cast<double>(r));
+  std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
+  std::mt19937_64 rng(seed + 1);
+  for (uint64_t i = 0; i < n; ++i) {
+    const std::string& t = pool[pick(rng)];
+    bool record = rng() % 100 < records;
+    std::string prefix = t.substr(0, 1 + rng() % std::min<size_t>(6, t.size()));
+    if (format == "prefixes") {
+      out += prefix + "\n";
+    } else if (format == "typeahead") {
+      if (record) {
+        Resp(&out, {"ACRECORD", key, t});
+      } else {
+        Resp(&out, {"ACTOPK", key, prefix, "10"});
+      }
+    } else if (format == "redis-hash") {
+      Resp(&out, {"HINCRBY", key, t, "1"});
+    } else if (format == "redis-zset") {
+      if (record) {
+        Resp(&out, {"EVALSHA", sha, "0", t, "1"});
+      } else {
+        Resp(&out, {"ZRANGE", "p:" + prefix, "0", "9", "REV"});
+      }
+    } else if (format == "redisearch") {
+      if (record) {
+        Resp(&out, {"FT.SUGADD", key, t, "1", "INCR"});
+      } else {
+        Resp(&out, {"FT.SUGGET", key, prefix, "MAX", "10"});
+      }
+    } else {
+      std::fprintf(stderr, "gen-terms: unknown format %s\n", format.c_str());
+      return 1;
+    }
+    Drain(&out, false);
+  }
+  Drain(&out, true);
   return 0;
 }

@@ -1,0 +1,289 @@
+"""Runs typeahead, Redis and Redis + RediSearch side by side on the same data and workloads.
+
+Every server gets core 0 (typeahead with one thread, so each is one core's worth of server)
+and the load generator core 1. Figures per run: ops/s and latency percentiles from loadgen,
+server CPU microseconds per operation from /proc/<pid>/stat (robust when the machine is
+noisy: it counts the work, not the waiting), and the server's RSS after the run. The ratio is
+typeahead's ops/s over the peer's on the same workload (for loads: the peer's time over ours,
+so above 1 is always better for typeahead).
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+# The do-it-yourself top-k of plain Redis: a sorted set per prefix, every record updating
+# all of them; the query is ZRANGE on the prefix's set.
+ZSET_SCRIPT = """
+local term = ARGV[1]
+local inc = tonumber(ARGV[2])
+for i = 1, #term do
+  redis.call('ZINCRBY', 'p:' .. string.sub(term, 1, i), inc, term)
+end
+return 1
+"""
+REDISEARCH = "/usr/lib/redis/modules/redisearch.so"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class Server:
+    def __init__(self, name, argv, port, workdir):
+        self.name, self.port = name, port
+        self.log = open(os.path.join(workdir, name + ".log"), "w")
+        self.proc = subprocess.Popen(["taskset", "-c", "0"] + argv, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r = subprocess.run(["redis-cli", "-p", str(port), "PING"], capture_output=True,
+                               text=True)
+            if "PONG" in r.stdout:
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"{name} did not start; see {self.log.name}")
+
+    def cli(self, *args):
+        r = subprocess.run(["redis-cli", "-p", str(self.port)] + list(args), capture_output=True,
+                           text=True, check=True)
+        return r.stdout.strip()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_loadgen(tools, server, workload, args, rate=None):
+    argv = ["taskset", "-c", "1", os.path.join(tools, "loadgen"), "--port", str(server.port),
+            "--workload", workload, "--connections", str(args.connections), "--duration",
+            str(args.duration)]
+    if rate:
+        argv += ["--rate", str(rate)]
+    cpu0 = cpu_seconds(server.proc.pid)
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    cpu1 = cpu_seconds(server.proc.pid)
+    result = json.loads(out)
+    ops = max(result["ops"], 1)
+    result["cpu_us_per_op"] = (cpu1 - cpu0) * 1e6 / ops
+    result["rss"] = rss_bytes(server.proc.pid)
+    return result
+
+
+def gen(tools, path, n, fmt, **kw):
+    argv = [os.path.join(tools, "gen-terms"), str(n), "--format", fmt]
+    for k, v in kw.items():
+        argv += ["--" + k, str(v)]
+    with open(path, "wb") as f:
+        subprocess.run(argv, stdout=f, check=True)
+    return path
+
+
+def bulk_load(server, path):
+    cpu0 = cpu_seconds(server.proc.pid)
+    start = time.time()
+    with open(path, "rb") as f:
+        r = subprocess.run(["taskset", "-c", "1", "redis-cli", "-p", str(server.port), "--pipe"],
+                           stdin=f, capture_output=True, text=True)
+    seconds = time.time() - start
+    if "errors: 0" not in r.stdout:
+        raise RuntimeError(f"loading {server.name}: {r.stdout} {r.stderr}")
+    cpu1 = cpu_seconds(server.proc.pid)
+    return seconds, cpu1 - cpu0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--root", required=True)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--full", action="store_true")
+    p.add_argument("--only", default=None, help="run only workloads whose name contains this")
+    p.add_argument("--n", type=int, default=None, help="unique terms loaded")
+    p.add_argument("--duration", type=float, default=None, help="seconds per run")
+    p.add_argument("--connections", type=int, default=50)
+    p.add_argument("--json", default="bench-results.json")
+    p.add_argument("--build", default=None, help="build directory (default build-release)")
+    args = p.parse_args()
+    if args.n is None:
+        args.n = 20000 if args.quick else 1000000
+    if args.duration is None:
+        args.duration = 2 if args.quick else 10
+    build = args.build or os.path.join(args.root, "build-release")
+    tools = os.path.join(build, "tools")
+    server_bin = os.path.join(build, "server", "typeahead-server")
+    work = tempfile.mkdtemp(prefix="typeahead-bench-")
+    servers = {}
+    rows = []
+    try:
+        ports = {name: free_port() for name in ("typeahead", "redis", "redis-zset", "redisearch")}
+        os.makedirs(os.path.join(work, "data"))
+        servers["typeahead"] = Server("typeahead", [
+            server_bin, "--port", str(ports["typeahead"]), "--dir", os.path.join(work, "data"),
+            "--threads", "1", "--save", "", "--auto-aof-rewrite-percentage", "0"],
+            ports["typeahead"], work)
+        # Redis with the same durability as our default: AOF, fsync every second.
+        servers["redis"] = Server("redis", [
+            "redis-server", "--port", str(ports["redis"]), "--dir", work, "--save", "",
+            "--appendonly", "yes", "--appendfsync", "everysec",
+            "--appendfilename", "redis.aof", "--appenddirname", "redis-aof"],
+            ports["redis"], work)
+        # The sorted sets get a server of their own, so each RSS is one structure's.
+        servers["redis-zset"] = Server("redis-zset", [
+            "redis-server", "--port", str(ports["redis-zset"]), "--dir", work, "--save", "",
+            "--appendonly", "yes", "--appendfsync", "everysec",
+            "--appendfilename", "zset.aof", "--appenddirname", "zset-aof"],
+            ports["redis-zset"], work)
+        servers["redisearch"] = Server("redisearch", [
+            "redis-server", "--port", str(ports["redisearch"]), "--dir", work, "--save", "",
+            "--appendonly", "yes", "--appendfsync", "everysec",
+            "--appendfilename", "search.aof", "--appenddirname", "search-aof",
+            "--loadmodule", REDISEARCH],
+            ports["redisearch"], work)
+        sha = servers["redis-zset"].cli("SCRIPT", "LOAD", ZSET_SCRIPT)
+        n = args.n
+
+        def want(name):
+            return args.only is None or args.only in name
+
+        def add(workload, system, result, baseline=None):
+            row = {"workload": workload, "system": system, **result}
+            rows.append(row)
+            print(f"{workload:>10} {system:<22} {result.get('ops_per_sec', 0):>10.0f} ops/s",
+                  file=sys.stderr)
+            return row
+
+        # Bulk load: the same N terms with their Zipf frequencies into every system.
+        loads = {
+            "typeahead": ("typeahead", "acincrby", {}),
+            "redis-hash": ("redis", "hincrby", {"key": "h"}),
+            "redis-zset": ("redis-zset", "zload", {"sha": sha}),
+            "redisearch": ("redisearch", "sugadd", {}),
+        }
+        load_time = {}
+        if want("load"):
+            for system, (server, fmt, kw) in loads.items():
+                if system == "redis-zset" and n > 2000000:
+                    continue  # every prefix of every term: tens of GB at this size
+                path = gen(tools, os.path.join(work, f"load-{system}.resp"), n, fmt, **kw)
+                rss0 = rss_bytes(servers[server].proc.pid)
+                seconds, cpu = bulk_load(servers[server], path)
+                load_time[system] = seconds
+                add("load", system, {"ops": n, "seconds": seconds, "ops_per_sec": n / seconds,
+                                     "cpu_us_per_op": cpu * 1e6 / n,
+                                     "rss": rss_bytes(servers[server].proc.pid),
+                                     "rss_added": rss_bytes(servers[server].proc.pid) - rss0})
+                os.remove(path)
+        ops = max(200000, int(args.duration * 400000))
+        workloads = [
+            ("record", 100, [("typeahead", "typeahead", {}), ("redis-hash", "redis", {"key": "h"}),
+                             ("redis-zset", "redis-zset", {"sha": sha}),
+                             ("redisearch", "redisearch", {})]),
+            ("topk", 0, [("typeahead", "typeahead", {}),
+                         ("redis-zset", "redis-zset", {"sha": sha}),
+                         ("redisearch", "redisearch", {}), ("redis GET (ceiling)", "redis", {})]),
+            ("mixed", 10, [("typeahead", "typeahead", {}),
+                           ("redis-zset", "redis-zset", {"sha": sha}),
+                           ("redisearch", "redisearch", {})]),
+        ]
+        for workload, records, systems in workloads:
+            if not want(workload):
+                continue
+            for system, server, kw in systems:
+                if system == "redis-zset" and n > 2000000:
+                    continue
+                fmt = {"typeahead": "typeahead", "redis-hash": "redis-hash",
+                       "redis-zset": "redis-zset", "redisearch": "redisearch",
+                       "redis GET (ceiling)": "get"}[system]
+                key = "h" if system == "redis-hash" else "terms"
+                path = gen(tools, os.path.join(work, f"{workload}-{fmt}.resp"), ops, fmt,
+                           dict=n, records=records, key=key, **{k: v for k, v in kw.items()
+                                                                if k == "sha"})
+                add(workload, system, run_loadgen(tools, servers[server], path, args))
+                os.remove(path)
+        planned = [(w, s) for w, _, systems in workloads if want(w) for s, _, _ in systems
+                   if not (s == "redis-zset" and n > 2000000)]
+        planned += [("load", s) for s in loads if want("load")
+                    and not (s == "redis-zset" and n > 2000000)]
+        # Open loop: the mixed workload at a fixed rate, latency measured from when each
+        # command was due.
+        if want("mixed"):
+            for system, server in (("typeahead", "typeahead"), ("redisearch", "redisearch")):
+                fmt = system
+                path = gen(tools, os.path.join(work, f"open-{fmt}.resp"), ops, fmt, dict=n,
+                           records=10)
+                add("mixed@20k/s", system,
+                    run_loadgen(tools, servers[server], path, args, rate=20000))
+                planned.append(("mixed@20k/s", system))
+                os.remove(path)
+    finally:
+        for s in servers.values():
+            s.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    # Every planned row must be there, with operations done and no errors.
+    produced = {(r["workload"], r["system"]) for r in rows
+                if r.get("ops", 0) > 0 and r.get("errors", 0) == 0}
+    missing = [p for p in planned if p not in produced]
+    if missing:
+        print(f"bench: rows missing or failed: {missing}", file=sys.stderr)
+        sys.exit(1)
+    # Ratios against typeahead's row of the same workload.
+    ours = {r["workload"]: r for r in rows if r["system"] == "typeahead"}
+    for r in rows:
+        t = ours.get(r["workload"])
+        if r["system"] == "typeahead" or t is None:
+            r["ratio"] = None
+        elif r["workload"] == "load":
+            r["ratio"] = r["seconds"] / t["seconds"]
+        else:
+            r["ratio"] = t["ops_per_sec"] / max(r["ops_per_sec"], 1)
+    meta = {"terms": args.n, "seconds_per_run": args.duration,
+            "connections": args.connections, "mode": "quick" if args.quick else "full",
+            "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    with open(args.json, "w") as f:
+        json.dump({"meta": meta, "rows": rows}, f, indent=1)
+    print(f"{args.n} terms, {args.connections} connections, {args.duration} s per run; "
+          "servers on core 0, loadgen on core 1\n")
+    print("| workload | system | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/op | "
+          "server RSS MB | typeahead/peer |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        def f(key, fmt="{:.1f}"):
+            return fmt.format(r[key]) if r.get(key) is not None else "-"
+        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        print(f"| {r['workload']} | {r['system']} | {r['ops_per_sec']:.0f} | {f('p50_us')} | "
+              f"{f('p99_us')} | {f('p999_us')} | {f('cpu_us_per_op', '{:.2f}')} | "
+              f"{r['rss'] / 1e6:.1f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
