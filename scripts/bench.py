@@ -54,20 +54,32 @@ def rss_bytes(pid):
 
 class Server:
     def __init__(self, name, argv, port, workdir):
-        self.name, self.port = name, port
-        self.log = open(os.path.join(workdir, name + ".log"), "w")
-        self.proc = subprocess.Popen(["taskset", "-c", "0"] + argv, stdout=self.log,
+        self.name, self.port, self.argv = name, port, argv
+        self.log = open(os.path.join(workdir, name + ".log"), "a")
+        self.start()
+
+    def start(self):
+        """Starts the process and waits until it answers PONG (not LOADING)."""
+        self.proc = subprocess.Popen(["taskset", "-c", "0"] + self.argv, stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
+        deadline = time.time() + 600
         while time.time() < deadline:
-            r = subprocess.run(["redis-cli", "-p", str(port), "PING"], capture_output=True,
+            r = subprocess.run(["redis-cli", "-p", str(self.port), "PING"], capture_output=True,
                                text=True)
             if "PONG" in r.stdout:
                 return
             if self.proc.poll() is not None:
                 break
-            time.sleep(0.05)
-        raise RuntimeError(f"{name} did not start; see {self.log.name}")
+            time.sleep(0.02)
+        raise RuntimeError(f"{self.name} did not start; see {self.log.name}")
+
+    def kill_and_restart(self):
+        """SIGKILL, then start again on the same files; returns seconds until it serves."""
+        self.proc.kill()
+        self.proc.wait()
+        start = time.time()
+        self.start()
+        return time.time() - start
 
     def cli(self, *args):
         r = subprocess.run(["redis-cli", "-p", str(self.port)] + list(args), capture_output=True,
@@ -121,28 +133,11 @@ def bulk_load(server, path):
     return seconds, cpu1 - cpu0
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--root", required=True)
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--full", action="store_true")
-    p.add_argument("--only", default=None, help="run only workloads whose name contains this")
-    p.add_argument("--n", type=int, default=None, help="unique terms loaded")
-    p.add_argument("--duration", type=float, default=None, help="seconds per run")
-    p.add_argument("--connections", type=int, default=50)
-    p.add_argument("--json", default="bench-results.json")
-    p.add_argument("--build", default=None, help="build directory (default build-release)")
-    args = p.parse_args()
-    if args.n is None:
-        args.n = 20000 if args.quick else 1000000
-    if args.duration is None:
-        args.duration = 2 if args.quick else 10
-    build = args.build or os.path.join(args.root, "build-release")
-    tools = os.path.join(build, "tools")
-    server_bin = os.path.join(build, "server", "typeahead-server")
+def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
+    """Starts fresh servers, loads n terms into each and runs every workload against each.
+    Workload names get suffix (the dictionary size of a second, bigger suite)."""
     work = tempfile.mkdtemp(prefix="typeahead-bench-")
     servers = {}
-    rows = []
     try:
         ports = {name: free_port() for name in ("typeahead", "redis", "redis-zset", "redisearch")}
         os.makedirs(os.path.join(work, "data"))
@@ -169,12 +164,13 @@ def main():
             "--loadmodule", REDISEARCH],
             ports["redisearch"], work)
         sha = servers["redis-zset"].cli("SCRIPT", "LOAD", ZSET_SCRIPT)
-        n = args.n
 
         def want(name):
             return args.only is None or args.only in name
 
-        def add(workload, system, result, baseline=None):
+        def add(workload, system, result):
+            workload += suffix
+            planned.append((workload, system))
             row = {"workload": workload, "system": system, **result}
             rows.append(row)
             print(f"{workload:>10} {system:<22} {result.get('ops_per_sec', 0):>10.0f} ops/s",
@@ -189,10 +185,10 @@ def main():
             "redisearch": ("redisearch", "sugadd", {}),
         }
         load_time = {}
+        if big:
+            del loads["redis-zset"]  # every prefix of every term: tens of GB at this size
         if want("load"):
             for system, (server, fmt, kw) in loads.items():
-                if system == "redis-zset" and n > 2000000:
-                    continue  # every prefix of every term: tens of GB at this size
                 path = gen(tools, os.path.join(work, f"load-{system}.resp"), n, fmt, **kw)
                 rss0 = rss_bytes(servers[server].proc.pid)
                 seconds, cpu = bulk_load(servers[server], path)
@@ -218,7 +214,7 @@ def main():
             if not want(workload):
                 continue
             for system, server, kw in systems:
-                if system == "redis-zset" and n > 2000000:
+                if system == "redis-zset" and big:
                     continue
                 fmt = {"typeahead": "typeahead", "redis-hash": "redis-hash",
                        "redis-zset": "redis-zset", "redisearch": "redisearch",
@@ -229,10 +225,6 @@ def main():
                                                                 if k == "sha"})
                 add(workload, system, run_loadgen(tools, servers[server], path, args))
                 os.remove(path)
-        planned = [(w, s) for w, _, systems in workloads if want(w) for s, _, _ in systems
-                   if not (s == "redis-zset" and n > 2000000)]
-        planned += [("load", s) for s in loads if want("load")
-                    and not (s == "redis-zset" and n > 2000000)]
         # Open loop: the mixed workload at a fixed rate, latency measured from when each
         # command was due.
         if want("mixed"):
@@ -242,12 +234,85 @@ def main():
                            records=10)
                 add("mixed@20k/s", system,
                     run_loadgen(tools, servers[server], path, args, rate=20000))
-                planned.append(("mixed@20k/s", system))
                 os.remove(path)
+        if big and want("durability"):
+            durability(args, tools, servers, n, work, add)
     finally:
         for s in servers.values():
             s.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+
+def durability(args, tools, servers, n, work, add):
+    """appendfsync modes, latency during a background save, and restart time: typeahead
+    against Redis holding the same terms in a hash (RediSearch persists as Redis does)."""
+    pairs = (("typeahead", "typeahead", "typeahead"), ("redis-hash", "redis", "redis-hash"))
+    ops = max(200000, int(args.duration * 400000))
+    for mode in ("always", "everysec", "no"):
+        for system, server, fmt in pairs:
+            servers[server].cli("CONFIG", "SET", "appendfsync", mode)
+            key = "h" if system == "redis-hash" else "terms"
+            path = gen(tools, os.path.join(work, "fsync.resp"), ops, fmt, dict=n, records=100,
+                       key=key)
+            add(f"record fsync={mode}", system, run_loadgen(tools, servers[server], path, args))
+            os.remove(path)
+    for system, server, fmt in pairs:
+        servers[server].cli("CONFIG", "SET", "appendfsync", "everysec")
+    # A fixed 20k ops/s (typeahead: 10% records, 90% top-k; Redis: HINCRBY) while BGSAVE runs.
+    seconds = max(args.duration, 20)
+    for system, server, fmt in pairs:
+        key = "h" if system == "redis-hash" else "terms"
+        path = gen(tools, os.path.join(work, "bgsave.resp"), int(seconds * 20000), fmt,
+                   dict=n, records=10, key=key)
+        argv = ["taskset", "-c", "1", os.path.join(tools, "loadgen"), "--port",
+                str(servers[server].port), "--workload", path, "--connections",
+                str(args.connections), "--duration", str(seconds), "--rate", "20000"]
+        load = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+        time.sleep(2)
+        started = time.time()
+        servers[server].cli("BGSAVE")
+        while "rdb_bgsave_in_progress:1" in servers[server].cli("INFO", "persistence"):
+            time.sleep(0.05)
+        save_seconds = time.time() - started
+        result = json.loads(load.communicate()[0])
+        result["bgsave_seconds"] = save_seconds
+        result["rss"] = rss_bytes(servers[server].proc.pid)
+        add("mixed@20k/s during BGSAVE", system, result)
+        os.remove(path)
+    for system, server, fmt in pairs:
+        restart = servers[server].kill_and_restart()
+        add("restart after kill -9", system,
+            {"ops": 1, "seconds": restart, "ops_per_sec": 1 / restart,
+             "rss": rss_bytes(servers[server].proc.pid)})
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--root", required=True)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--full", action="store_true")
+    p.add_argument("--only", default=None, help="run only workloads whose name contains this")
+    p.add_argument("--n", type=int, default=None, help="unique terms loaded")
+    p.add_argument("--duration", type=float, default=None, help="seconds per run")
+    p.add_argument("--connections", type=int, default=50)
+    p.add_argument("--json", default="bench-results.json")
+    p.add_argument("--build", default=None, help="build directory (default build-release)")
+    p.add_argument("--big", type=int, default=10000000,
+                   help="--full: terms of the second suite, with the durability figures")
+    args = p.parse_args()
+    if args.n is None:
+        args.n = 20000 if args.quick else 1000000
+    if args.duration is None:
+        args.duration = 2 if args.quick else 10
+    build = args.build or os.path.join(args.root, "build-release")
+    tools = os.path.join(build, "tools")
+    server_bin = os.path.join(build, "server", "typeahead-server")
+    rows, planned = [], []
+    run_suite(args, tools, server_bin, args.n, "", rows, planned)
+    if args.full and args.big > 0:
+        label = f"{args.big // 1000000}M" if args.big % 1000000 == 0 else str(args.big)
+        run_suite(args, tools, server_bin, args.big, f", {label}", rows, planned, big=True)
 
     # Every planned row must be there, with operations done and no errors.
     produced = {(r["workload"], r["system"]) for r in rows
@@ -262,7 +327,7 @@ def main():
         t = ours.get(r["workload"])
         if r["system"] == "typeahead" or t is None:
             r["ratio"] = None
-        elif r["workload"] == "load":
+        elif r["workload"].startswith(("load", "restart")):
             r["ratio"] = r["seconds"] / t["seconds"]
         else:
             r["ratio"] = t["ops_per_sec"] / max(r["ops_per_sec"], 1)
@@ -273,16 +338,20 @@ def main():
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
     print(f"{args.n} terms, {args.connections} connections, {args.duration} s per run; "
           "servers on core 0, loadgen on core 1\n")
-    print("| workload | system | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/op | "
-          "server RSS MB | typeahead/peer |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| workload | system | ops/s | p50 µs | p99 µs | p99.9 µs | max µs | time s | "
+          "server CPU µs/op | server RSS MB | typeahead/peer |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         def f(key, fmt="{:.1f}"):
             return fmt.format(r[key]) if r.get(key) is not None else "-"
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        print(f"| {r['workload']} | {r['system']} | {r['ops_per_sec']:.0f} | {f('p50_us')} | "
-              f"{f('p99_us')} | {f('p999_us')} | {f('cpu_us_per_op', '{:.2f}')} | "
-              f"{r['rss'] / 1e6:.1f} | {ratio} |")
+        timed = r["workload"].startswith(("load", "restart"))
+        seconds = r["seconds"] if timed else r.get("bgsave_seconds")
+        rate = "-" if r["workload"].startswith("restart") else f"{r['ops_per_sec']:.0f}"
+        print(f"| {r['workload']} | {r['system']} | {rate} | {f('p50_us')} | "
+              f"{f('p99_us')} | {f('p999_us')} | {f('max_us', '{:.0f}')} | "
+              f"{'-' if seconds is None else f'{seconds:.1f}'} | "
+              f"{f('cpu_us_per_op', '{:.2f}')} | {r['rss'] / 1e6:.1f} | {ratio} |")
 
 
 if __name__ == "__main__":
