@@ -406,6 +406,32 @@ awaitable<void> Persistence::WriteSnapshot(Shard& s, ShardResult* r) {
   r->ok = co_await OffThread(background_, finish);
 }
 
+awaitable<uint64_t> Persistence::ChangesSinceSave() {
+  auto per_shard = co_await shards_.RunAll([](Shard& s) { return s.journal().changes(); });
+  uint64_t total = 0;
+  for (uint64_t c : per_shard) total += c;
+  co_return total - std::min(total, changes_at_save_.load());
+}
+
+awaitable<bool> Persistence::SaveBeforeShutdown(bool forced) {
+  const Config& config = Shard::Current()->config();
+  if (!forced) {
+    if (config.save.empty()) co_return true;
+    uint64_t changes = co_await ChangesSinceSave();  // not inside ||: see Server::Shutdown
+    if (changes == 0) co_return true;
+  }
+  asio::steady_timer wait(co_await asio::this_coro::executor);
+  while (true) {
+    while (in_progress_) {
+      wait.expires_after(std::chrono::milliseconds(10));
+      co_await wait.async_wait(kNoThrow);
+    }
+    if (in_progress_.exchange(true)) continue;  // another one started meanwhile
+    co_return co_await asio::co_spawn(shards_[0].io(), RunCheckpoint("shutdown"),
+                                      asio::use_awaitable);
+  }
+}
+
 void Persistence::StartTimers() { asio::co_spawn(shards_[0].io(), Cron(), asio::detached); }
 
 awaitable<void> Persistence::Cron() {

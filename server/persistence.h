@@ -50,6 +50,11 @@ class Persistence {
   boost::asio::awaitable<bool> Checkpoint(std::string reason);
   // Starts a checkpoint and returns; false when one is already running.
   bool StartCheckpoint(std::string reason);
+  // Before a shutdown: takes a checkpoint when forced (SHUTDOWN SAVE) or when save rules are
+  // configured and something changed since the last one, as Redis does, so the next start
+  // loads a snapshot instead of replaying logs. Waits for a checkpoint already running.
+  // Returns false when the checkpoint failed. From any shard thread.
+  boost::asio::awaitable<bool> SaveBeforeShutdown(bool forced);
   bool in_progress() const { return in_progress_.load(); }
 
   DiskHealth& health() { return health_; }
@@ -83,6 +88,8 @@ class Persistence {
   // On shard s: writes its snapshot (s.snapshot()) to the end and commits the file.
   boost::asio::awaitable<void> WriteSnapshot(Shard& s, ShardResult* r);
   boost::asio::awaitable<void> Cron();
+  // Changes recorded on every shard since the last successful checkpoint.
+  boost::asio::awaitable<uint64_t> ChangesSinceSave();
 
   ShardSet& shards_;
   std::string dir_;

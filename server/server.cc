@@ -102,11 +102,7 @@ int Server::Run() {
   // Signals first: once we listen, clients (and supervisors) may consider us up and send
   // SIGTERM, which must shut down cleanly rather than kill.
   auto signals = std::make_shared<asio::signal_set>(io0, SIGINT, SIGTERM);
-  signals->async_wait([this, signals](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    RequestShutdown(sig == SIGINT ? "Received SIGINT scheduling shutdown..."
-                                  : "Received SIGTERM scheduling shutdown...");
-  });
+  WaitForSignal(signals);
   persistence_.Recover();
   Listen();
   persistence_.StartTimers();
@@ -121,6 +117,43 @@ int Server::Run() {
   persistence_.Close();
   Log(LogLevel::kNotice, "typeahead is now ready to exit, bye bye...");
   return 0;
+}
+
+void Server::WaitForSignal(std::shared_ptr<asio::signal_set> signals) {
+  signals->async_wait([this, signals](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    std::string reason = sig == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                       : "Received SIGTERM scheduling shutdown...";
+    if (shutting_down_) {
+      // A second signal while the first one's save runs: stop now (the logs hold the data).
+      RequestShutdown(reason + " (again: not waiting for the save)");
+      return;
+    }
+    shutting_down_ = true;
+    WaitForSignal(signals);
+    // Trivially copyable captures only (see OffThread in persistence.cc on GCC 12).
+    asio::co_spawn(
+        shards_[0].io(),
+        [this, sig]() -> asio::awaitable<void> {
+          co_await Shutdown(sig == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                          : "Received SIGTERM scheduling shutdown...",
+                            false, false, true);
+        },
+        asio::detached);
+  });
+}
+
+asio::awaitable<bool> Server::Shutdown(std::string reason, bool save, bool nosave, bool force) {
+  Log(LogLevel::kWarning, "{}", reason);
+  // No co_await inside && or ||: GCC 12 miscompiles it (an illegal instruction at run time).
+  bool saved = true;
+  if (!nosave) saved = co_await persistence_.SaveBeforeShutdown(save);
+  if (!saved && !force && !persistence_.aof_enabled()) {
+    Log(LogLevel::kWarning, "Error trying to save the data before exiting: not exiting.");
+    co_return false;
+  }
+  RequestShutdown("Shutting down");
+  co_return true;
 }
 
 void Server::RequestShutdown(std::string_view reason) {

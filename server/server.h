@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -30,6 +31,10 @@ class Server {
   int Run();
   // Stops accepting and ends every shard's loop. Thread-safe; idempotent.
   void RequestShutdown(std::string_view reason);
+  // SHUTDOWN and SIGTERM: saves as Persistence::SaveBeforeShutdown says, then shuts down.
+  // A failed save stops the shutdown (returns false) only when there is no log to fall back
+  // on and force is not set. From a shard thread.
+  boost::asio::awaitable<bool> Shutdown(std::string reason, bool save, bool nosave, bool force);
 
   ShardSet& shards() { return shards_; }
   Persistence& persistence() { return persistence_; }
@@ -48,12 +53,14 @@ class Server {
 
  private:
   boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor);
+  void WaitForSignal(std::shared_ptr<boost::asio::signal_set> signals);
   void Listen();
 
   // Counters first: connections destroyed with the shards still update them.
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> connected_{0};
   std::atomic<bool> stopping_{false};
+  bool shutting_down_ = false;  // shard 0: a signal's save is running
   Config config_;
   ShardSet shards_;
   // After shards_: destroyed first, so background jobs finish while the shards still exist.

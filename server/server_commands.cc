@@ -515,15 +515,24 @@ void Time(CommandContext& cx, Args) {
   cx.reply.Bulk(std::to_string(us % 1000000));
 }
 
-void Shutdown(CommandContext& cx, Args args) {
+awaitable<void> Shutdown(CommandContext& cx, Args args) {
+  bool save = false, nosave = false, force = false;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (!EqualsIgnoreCase(args[i], "NOSAVE") && !EqualsIgnoreCase(args[i], "SAVE") &&
-        !EqualsIgnoreCase(args[i], "NOW") && !EqualsIgnoreCase(args[i], "FORCE")) {
-      return cx.Error("ERR syntax error");
+    if (EqualsIgnoreCase(args[i], "NOSAVE")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(args[i], "SAVE")) {
+      save = true;
+    } else if (EqualsIgnoreCase(args[i], "FORCE")) {
+      force = true;
+    } else if (!EqualsIgnoreCase(args[i], "NOW")) {
+      co_return cx.Error("ERR syntax error");
     }
   }
+  if (save && nosave) co_return cx.Error("ERR syntax error");
+  if (!co_await cx.server.Shutdown("User requested shutdown...", save, nosave, force)) {
+    co_return cx.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
   // As Redis: no reply on success; the connection closes when the server stops.
-  cx.server.RequestShutdown("User requested shutdown...");
   cx.conn.CloseAfterReply();
 }
 
@@ -750,6 +759,7 @@ std::vector<CommandSpec> ServerCommands() {
          true,
          false,
          {{"nosave", "pure-token", "NOSAVE"}, {"save", "pure-token", "SAVE"}}}},
+       nullptr,
        Shutdown},
   };
 }

@@ -98,7 +98,7 @@ ParsedLog Parse(const std::string& data) {
 // that holds the most of them.
 std::string RecordTerms(const std::string& data, int n) {
   {
-    ServerProcess server({}, data);
+    ServerProcess server({"--save", ""}, data);  // no snapshot at shutdown: all in the log
     auto c = Connect(server.port());
     for (int i = 0; i < n; ++i) Run(c.get(), {"ACRECORD", "k", "term" + std::to_string(i)});
     server.Stop();
@@ -206,7 +206,7 @@ TEST_CASE("A torn last record is cut at start-up; garbage after the last record 
     size_t cut = into == 0 ? original.size() - 1 : last + into;
     CAPTURE(cut);
     WriteAll(path, original.substr(0, cut));
-    ServerProcess server({}, data.path);
+    ServerProcess server({"--save", ""}, data.path);
     auto c = Connect(server.port());
     for (size_t i = 0; i + 1 < parsed.terms.size(); ++i) {
       CHECK(Run(c.get(), {"ACSCORE", "k", parsed.terms[i]}) == ":1");
@@ -217,14 +217,14 @@ TEST_CASE("A torn last record is cut at start-up; garbage after the last record 
     // Writes go on after the cut, and survive another restart.
     CHECK(Run(c.get(), {"ACRECORD", "k", parsed.terms.back()}) == ":1");
     server.Stop(SIGKILL);
-    ServerProcess again({}, data.path);
+    ServerProcess again({"--save", ""}, data.path);
     auto c2 = Connect(again.port());
     CHECK_MESSAGE(Run(c2.get(), {"ACSCORE", "k", parsed.terms.back()}) == ":1", again.ReadLog());
     again.Stop();
     original = ReadAll(path);  // the term recorded again is the last record now
   }
   WriteAll(path, original + "garbage\r\n*1\r\n$4\r\n");
-  ServerProcess server({}, data.path);
+  ServerProcess server({"--save", ""}, data.path);
   auto c = Connect(server.port());
   CHECK(Run(c.get(), {"ACCARD", "k"}) == ":40");
 }
@@ -251,7 +251,7 @@ TEST_CASE("Corruption in the middle refuses to start; typeahead-check-log --fix 
   CHECK(RunToExit({TYPEAHEAD_CHECK_LOG_BIN, "--fix", path}, &out) == 0);
   CHECK(fs::file_size(path) == bad);
   CHECK(RunToExit({TYPEAHEAD_CHECK_LOG_BIN, path}, &out) == 0);
-  ServerProcess server({}, data.path);
+  ServerProcess server({"--save", ""}, data.path);
   auto c = Connect(server.port());
   CHECK(Run(c.get(), {"ACSCORE", "k", parsed.terms[0]}) == ":1");
   CHECK(Run(c.get(), {"ACSCORE", "k", parsed.terms[1]}) == ":1");
@@ -442,4 +442,46 @@ TEST_CASE("A full disk refuses writes with MISCONF, keeps reads, and loses nothi
   ServerProcess server({}, data);
   auto c = Connect(server.port());
   CHECK(Run(c.get(), {"ACTOPK", "k", "", "10"}) == "[\"after\", \"before\", \"during\"]");
+}
+
+TEST_CASE("SIGTERM and SHUTDOWN save a snapshot when save rules are set; NOSAVE does not") {
+  TempDir data;
+  auto loaded = [](const ServerProcess& s, int terms, int records) {
+    return s.ReadLog().find(fmt::format("{} snapshot terms and {} log records", terms, records)) !=
+           std::string::npos;
+  };
+  {
+    ServerProcess server({}, data.path);
+    auto c = Connect(server.port());
+    Run(c.get(), {"ACRECORD", "k", "a"});
+    Run(c.get(), {"ACRECORD", "k", "b"});
+    CHECK(server.Stop() == 0);  // SIGTERM, default save rules: a snapshot first
+  }
+  {
+    ServerProcess server({}, data.path);
+    CHECK(loaded(server, 2, 0));
+    auto c = Connect(server.port());
+    Run(c.get(), {"ACRECORD", "k", "c"});
+    CHECK(Run(c.get(), {"SHUTDOWN", "SAVE", "NOSAVE"}) == "-ERR syntax error");
+    Run(c.get(), {"SHUTDOWN", "NOSAVE"});
+    CHECK(server.WaitExit(10000) == 0);
+  }
+  {
+    ServerProcess server({"--save", ""}, data.path);
+    CHECK(loaded(server, 2, 1));
+    auto c = Connect(server.port());
+    Run(c.get(), {"SHUTDOWN", "SAVE"});  // forced although no rules are set
+    CHECK(server.WaitExit(10000) == 0);
+  }
+  {
+    ServerProcess server({"--save", ""}, data.path);
+    CHECK(loaded(server, 3, 0));
+    auto c = Connect(server.port());
+    Run(c.get(), {"ACRECORD", "k", "d"});
+    CHECK(server.Stop() == 0);  // no rules: nothing saved, the log has it
+  }
+  ServerProcess server({}, data.path);
+  CHECK(loaded(server, 3, 1));
+  auto c = Connect(server.port());
+  CHECK(Run(c.get(), {"ACCARD", "k"}) == ":4");
 }
