@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <string.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,7 +42,11 @@ std::string UnknownCommandError(Args args) {
 }  // namespace
 
 Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id)
-    : server_(server), shard_(shard), socket_(std::move(socket)), id_(id) {
+    : server_(server),
+      shard_(shard),
+      socket_(std::move(socket)),
+      wake_(socket_.get_executor()),
+      id_(id) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   auto remote = socket_.remote_endpoint(ec);
@@ -218,7 +223,8 @@ awaitable<void> Connection::RunPending() {
   // Remote shards start first and run in parallel with the local batch; each posts its
   // completion back here, and the last one wakes this coroutine through the timer.
   size_t remote_left = 0;
-  asio::steady_timer wake(socket_.get_executor(), asio::steady_timer::time_point::max());
+  asio::steady_timer& wake = wake_;
+  wake.expires_at(asio::steady_timer::time_point::max());
   auto here = socket_.get_executor();
   for (size_t i = 0; i < shards.size(); ++i) {
     if (!involved[i] || i == shard_.id()) continue;
@@ -259,7 +265,8 @@ awaitable<void> Connection::WaitDurable() {
   ShardSet& shards = server_.shards();
   durable_need_.resize(shards.size());
   size_t left = 0;
-  asio::steady_timer wake(socket_.get_executor(), asio::steady_timer::time_point::max());
+  asio::steady_timer& wake = wake_;
+  wake.expires_at(asio::steady_timer::time_point::max());
   auto here = socket_.get_executor();
   for (size_t i = 0; i < shards.size(); ++i) {
     uint64_t need = durable_need_[i];
@@ -291,7 +298,11 @@ awaitable<void> Connection::WaitDurable() {
 
 awaitable<bool> Connection::Flush() {
   if (out_.empty() || killed_) co_return !killed_;
-  co_await WaitDurable();
+  // Only after writes: reads need no coroutine frame and no timer here.
+  if (durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
+                                  [](uint64_t need) { return need != 0; })) {
+    co_await WaitDurable();
+  }
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
   shard_.stats().net_output_bytes += n;
   out_.clear();

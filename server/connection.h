@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -85,6 +86,9 @@ class Connection {
   Server& server_;
   Shard& shard_;
   boost::asio::ip::tcp::socket socket_;
+  // Wakes this coroutine when other shards finished its batch (RunPending) or made its
+  // writes durable (WaitDurable); one per connection, reused.
+  boost::asio::steady_timer wake_;
   uint64_t id_;
   std::string addr_, laddr_;
   int fd_;
