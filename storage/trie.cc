@@ -18,6 +18,7 @@ void Reserve(C& c, size_t extra) {
 
 // Scratch buffers reused across calls on the same thread: no allocation per update.
 thread_local std::vector<uint32_t> t_ids;
+thread_local std::string t_locus_path;  // TopK: the locus's term, reused
 thread_local std::vector<uint32_t> t_chain;
 }  // namespace
 
@@ -217,6 +218,17 @@ void Trie::PathOf(uint32_t n, std::string* out) const {
   for (uint32_t x = n; x != kRoot; x = nodes_[x].parent) len += nodes_[x].label_len;
   out->resize(len);
   for (uint32_t x = n; x != kRoot; x = nodes_[x].parent) {
+    len -= nodes_[x].label_len;
+    std::memcpy(out->data() + len, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);
+  }
+}
+
+void Trie::PathBelow(uint32_t n, uint32_t top, std::string_view top_path, std::string* out) const {
+  size_t len = top_path.size();
+  for (uint32_t x = n; x != top; x = nodes_[x].parent) len += nodes_[x].label_len;
+  out->resize(len);
+  std::memcpy(out->data(), top_path.data(), top_path.size());
+  for (uint32_t x = n; x != top; x = nodes_[x].parent) {
     len -= nodes_[x].label_len;
     std::memcpy(out->data() + len, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);
   }
@@ -591,9 +603,13 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
   const size_t start_size = out->size();
   uint32_t locus = Locus(prefix);
   if (locus == kNone) return;
+  // Every result lies below the locus: climb to the root once, and from each result only up
+  // to the locus (each level climbed is a likely cache miss).
+  std::string& locus_path = t_locus_path;
+  PathOf(locus, &locus_path);
   auto emit = [&](uint32_t id) {
     ScoredTerm s{std::string(), Freq(id)};
-    PathOf(id, &s.term);
+    PathBelow(id, locus, locus_path, &s.term);
     out->push_back(std::move(s));
   };
   if (Cache(locus) == kNone || k <= kCacheSize) {

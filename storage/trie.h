@@ -160,6 +160,8 @@ class Trie {
 
   // Term of node n (its full path) into *out.
   void PathOf(uint32_t n, std::string* out) const;
+  // The same for n in top's subtree, given top's path: climbs only up to top.
+  void PathBelow(uint32_t n, uint32_t top, std::string_view top_path, std::string* out) const;
   bool TermRanksBefore(uint32_t a, uint32_t b) const;
   bool BytewiseLess(uint32_t a, uint32_t b) const;  // a's term before b's term
   // Appends the terms of n's subtree in bytewise order.
