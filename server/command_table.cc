@@ -1,6 +1,6 @@
 #include "server/command_table.h"
 
-#include "server/ascii.h"
+#include "protocol/ascii.h"
 
 namespace typeahead::server {
 namespace {

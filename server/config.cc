@@ -11,9 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include "protocol/ascii.h"
 #include "protocol/number.h"
 #include "protocol/resp_parser.h"
-#include "server/ascii.h"
 
 namespace typeahead::server {
 namespace {

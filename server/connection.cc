@@ -10,7 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "server/ascii.h"
+#include "protocol/ascii.h"
 #include "server/command_table.h"
 #include "server/log.h"
 #include "server/server.h"

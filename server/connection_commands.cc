@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
 
+#include "protocol/ascii.h"
 #include "protocol/number.h"
-#include "server/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/server.h"

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "server/ascii.h"
+#include "protocol/ascii.h"
 
 namespace typeahead::server {
 namespace {

@@ -8,8 +8,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <set>
 
+#include "protocol/ascii.h"
 #include "protocol/number.h"
-#include "server/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/glob.h"

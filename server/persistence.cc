@@ -82,8 +82,6 @@ Persistence::Persistence(ShardSet& shards, const Config& config)
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i].journal().Attach(&background_, &health_);
 }
 
-std::string Persistence::DirPath() const { return dir_; }
-
 std::string Persistence::FilePath(const std::string& name) const { return dir_ + "/" + name; }
 
 bool Persistence::SwitchManifest(const Manifest& m, std::string* error) {
@@ -124,18 +122,8 @@ void Persistence::Recover() {
     if (aof_) {
       for (size_t p = 0; p < n; ++p) manifest_.partitions[p].logs = {Manifest::LogName(1, p)};
     }
-    for (const auto& p : manifest_.partitions) {
-      for (const auto& log : p.logs) {
-        storage::AppendLog create;
-        if (!create.Open(FilePath(log), 0, &error)) throw std::runtime_error(error);
-      }
-    }
+    OpenJournals(manifest_, std::vector<uint64_t>(n, 0));  // creates the logs
     if (!SwitchManifest(manifest_, &error)) throw std::runtime_error(error);
-    for (size_t p = 0; aof_ && p < n; ++p) {
-      if (!shards_[p].journal().Open(FilePath(manifest_.partitions[p].logs.back()), 0, &error)) {
-        throw std::runtime_error(error);
-      }
-    }
     last_save_time_ = UnixNow();
     Log(LogLevel::kNotice, "No data yet in {}: starting empty", dir_);
     return;
@@ -196,12 +184,9 @@ void Persistence::Recover() {
                          : std::string("appendonly changed"));
     return;
   }
-  for (size_t p = 0; aof_ && p < n; ++p) {
-    if (!shards_[p].journal().Open(FilePath(manifest_.partitions[p].logs.back()),
-                                   stats[p].last_log_base, &error)) {
-      throw std::runtime_error(error);
-    }
-  }
+  std::vector<uint64_t> bases;
+  for (const auto& st : stats) bases.push_back(st.last_log_base);
+  OpenJournals(manifest_, bases);
   // Leftovers of a checkpoint cut short by a crash.
   if (!SwitchManifest(manifest_, &error)) throw std::runtime_error(error);
 }
@@ -218,23 +203,26 @@ void Persistence::CheckpointNow(std::string_view why) {
     storage::SnapshotInfo info{static_cast<uint32_t>(p), static_cast<uint32_t>(n), 0};
     storage::WriteSnapshot(&shards_[p].partition(), FilePath(next.partitions[p].snapshot), info,
                            &errors[p]);
-    if (aof_) {
-      next.partitions[p].logs = {Manifest::LogName(next.generation, p)};
-      storage::AppendLog create;
-      if (errors[p].empty()) create.Open(FilePath(next.partitions[p].logs[0]), 0, &errors[p]);
-    }
+    if (aof_) next.partitions[p].logs = {Manifest::LogName(next.generation, p)};
   });
   std::string error;
   for (const auto& e : errors) {
     if (!e.empty()) throw std::runtime_error(e);
   }
+  OpenJournals(next, std::vector<uint64_t>(n, 0));  // creates the logs the manifest will name
   if (!SwitchManifest(next, &error)) throw std::runtime_error(error);
   manifest_ = next;
   snapshot_bytes_ = 0;
   for (size_t p = 0; p < n; ++p) {
     std::error_code size_ec;
     snapshot_bytes_ += std::filesystem::file_size(FilePath(next.partitions[p].snapshot), size_ec);
-    if (aof_ && !shards_[p].journal().Open(FilePath(next.partitions[p].logs[0]), 0, &error)) {
+  }
+}
+
+void Persistence::OpenJournals(const Manifest& m, const std::vector<uint64_t>& bases) {
+  std::string error;
+  for (size_t p = 0; aof_ && p < m.partitions.size(); ++p) {
+    if (!shards_[p].journal().Open(FilePath(m.partitions[p].logs.back()), bases[p], &error)) {
       throw std::runtime_error(error);
     }
   }

@@ -72,10 +72,12 @@ class Persistence {
   bool aof_enabled() const { return aof_; }
 
  private:
-  std::string DirPath() const;
   std::string FilePath(const std::string& name) const;
   // Writes m as the manifest and removes data files it does not name. Blocking.
   bool SwitchManifest(const storage::Manifest& m, std::string* error);
+  // Start-up: opens (creating when absent) each shard's journal on its partition's last log
+  // in m, bases[p] being the offset of that file's first byte. Throws on failure.
+  void OpenJournals(const storage::Manifest& m, const std::vector<uint64_t>& bases);
   // Start-up: snapshots every partition synchronously into a new generation.
   void CheckpointNow(std::string_view why);
   boost::asio::awaitable<bool> RunCheckpoint(std::string reason);

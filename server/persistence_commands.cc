@@ -1,7 +1,7 @@
 // SAVE, BGSAVE, BGREWRITEAOF and LASTSAVE. Here the three writers are one operation, a
 // checkpoint (see persistence.h): a snapshot of every partition plus fresh logs. SAVE waits
 // for it but, unlike Redis's, does not stop other clients meanwhile.
-#include "server/ascii.h"
+#include "protocol/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/server.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <set>
 
-#include "server/ascii.h"
+#include "protocol/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/glob.h"

@@ -58,6 +58,14 @@ size_t AppendRecord(std::string* out, uint64_t offset, std::span<const std::stri
   return out->size() - start;
 }
 
+uint64_t FirstRecordOffset(std::string_view data) {
+  uint64_t offset;
+  if (data.size() < kRecordHeaderSize || data[0] != '#' || !GetHex(data.substr(1, 16), &offset)) {
+    return 0;
+  }
+  return offset;
+}
+
 size_t RecordScanner::Parse(size_t pos, Record* out) {
   std::string_view rest = data_.substr(pos);
   if (rest.size() < kRecordHeaderSize) {

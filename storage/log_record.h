@@ -26,6 +26,10 @@ inline constexpr size_t kRecordHeaderSize = 37;
 // Appends one record holding args as a RESP multibulk to *out; returns its size in bytes.
 size_t AppendRecord(std::string* out, uint64_t offset, std::span<const std::string_view> args);
 
+// The offset in the first record header of a log file's bytes (0 when it has none): where the
+// file says it begins, for tools that read a log without its manifest.
+uint64_t FirstRecordOffset(std::string_view data);
+
 struct Record {
   uint64_t offset = 0;
   std::vector<std::string_view> args;  // views into the scanned data

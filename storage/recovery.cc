@@ -48,26 +48,7 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-uint64_t HexField(std::string_view s) {
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') {
-      v = v << 4 | static_cast<uint64_t>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      v = v << 4 | static_cast<uint64_t>(c - 'a' + 10);
-    } else {
-      return 0;
-    }
-  }
-  return v;
-}
-
 }  // namespace
-
-uint64_t FirstRecordOffset(std::string_view data) {
-  if (data.size() < kRecordHeaderSize || data[0] != '#') return 0;
-  return HexField(data.substr(1, 16));
-}
 
 bool LoadPartitionFiles(const std::string& dir, const PartitionFiles& files, Partition* into,
                         LoadStats* stats, std::string* error) {

@@ -28,8 +28,4 @@ struct LoadStats {
 bool LoadPartitionFiles(const std::string& dir, const PartitionFiles& files, Partition* into,
                         LoadStats* stats, std::string* error);
 
-// The offset in a log file's first record header (0 when it has none): where the file says
-// it begins, for tools that read a log without its manifest.
-uint64_t FirstRecordOffset(std::string_view data);
-
 }  // namespace typeahead::storage

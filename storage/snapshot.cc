@@ -170,10 +170,10 @@ SnapshotWriter::Entry* SnapshotWriter::Pending(std::string_view key) {
 void SnapshotWriter::BeforeTermChange(std::string_view key, std::string_view term) {
   Entry* e = Pending(key);
   if (e == nullptr || (e->scanned && term <= std::string_view(e->cursor))) return;
-  if (e->before.count(std::string(term))) return;  // keeps the value at the cut
+  auto [it, first_change] = e->before.try_emplace(std::string(term), 0);
+  if (!first_change) return;  // keeps the value at the cut
   const Trie* dict = partition_->Find(key);
-  auto freq = dict ? dict->Score(term) : std::nullopt;
-  e->before.emplace(term, freq.value_or(0));
+  it->second = (dict ? dict->Score(term) : std::nullopt).value_or(0);
 }
 
 void SnapshotWriter::BeforeKeyDropped(std::string_view key, Trie* dict) {

@@ -213,21 +213,13 @@ uint32_t Trie::NewSlot() {
 
 void Trie::FreeSlot(uint32_t slot) { free_slots_.push_back(slot); }
 
-void Trie::PathOf(uint32_t n, std::string* out) const {
-  size_t len = 0;
-  for (uint32_t x = n; x != kRoot; x = nodes_[x].parent) len += nodes_[x].label_len;
-  out->resize(len);
-  for (uint32_t x = n; x != kRoot; x = nodes_[x].parent) {
-    len -= nodes_[x].label_len;
-    std::memcpy(out->data() + len, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);
-  }
-}
+void Trie::PathOf(uint32_t n, std::string* out) const { PathBelow(n, kRoot, {}, out); }
 
 void Trie::PathBelow(uint32_t n, uint32_t top, std::string_view top_path, std::string* out) const {
   size_t len = top_path.size();
   for (uint32_t x = n; x != top; x = nodes_[x].parent) len += nodes_[x].label_len;
   out->resize(len);
-  std::memcpy(out->data(), top_path.data(), top_path.size());
+  if (!top_path.empty()) std::memcpy(out->data(), top_path.data(), top_path.size());
   for (uint32_t x = n; x != top; x = nodes_[x].parent) {
     len -= nodes_[x].label_len;
     std::memcpy(out->data() + len, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);

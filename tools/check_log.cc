@@ -11,7 +11,6 @@
 
 #include "storage/file_util.h"
 #include "storage/log_record.h"
-#include "storage/recovery.h"
 
 int main(int argc, char** argv) {
   bool fix = false;

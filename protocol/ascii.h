@@ -1,11 +1,12 @@
 // ASCII case helpers for command names, options and directives, which Redis matches
-// case-insensitively. Bytes outside A-Z/a-z are left as they are.
+// case-insensitively. Bytes outside A-Z/a-z are left as they are. In namespace typeahead
+// itself: the server matches commands with them and the storage layer matches logged ones.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace typeahead::server {
+namespace typeahead {
 
 inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 inline char AsciiUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
@@ -30,4 +31,4 @@ inline std::string ToUpper(std::string_view s) {
   return out;
 }
 
-}  // namespace typeahead::server
+}  // namespace typeahead
