@@ -157,6 +157,7 @@ RespParser::Status RespParser::ParseMultibulk(std::string_view data) {
         count > static_cast<int64_t>(limits_.max_args)) {
       return Fail("invalid multibulk length");
     }
+    if (unauthenticated_ && count > kUnauthArgs) return Fail("unauthenticated multibulk length");
     pos_ = cr + 2;
     if (count <= 0) return Complete(data, pos_);  // `*0` and `*-1` are ignored, as in Redis
     remaining_ = count;
@@ -181,6 +182,7 @@ RespParser::Status RespParser::ParseMultibulk(std::string_view data) {
           static_cast<uint64_t>(len) > limits_.max_bulk_len) {
         return Fail("invalid bulk length");
       }
+      if (unauthenticated_ && len > kUnauthBulk) return Fail("unauthenticated bulk length");
       bulk_len_ = len;
       pos_ = cr + 2;
     }

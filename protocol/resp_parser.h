@@ -31,11 +31,17 @@ class RespParser {
     size_t max_args = 1024 * 1024;               // arguments per multibulk command
     size_t max_inline = 64 * 1024;               // inline request / count line length
   };
+  // Before AUTH, as Redis: at most kUnauthArgs arguments of at most kUnauthBulk bytes, so a
+  // stranger cannot make us hold large requests.
+  static constexpr int64_t kUnauthArgs = 10;
+  static constexpr int64_t kUnauthBulk = 16384;
 
   RespParser() = default;
   explicit RespParser(Limits limits) : limits_(limits) {}
 
   void set_limits(const Limits& limits) { limits_ = limits; }
+  // While set, the unauthenticated limits above apply too.
+  void set_unauthenticated(bool on) { unauthenticated_ = on; }
   const Limits& limits() const { return limits_; }
 
   Status Parse(std::string_view data);
@@ -66,6 +72,7 @@ class RespParser {
   void ResetFrame();
 
   Limits limits_;
+  bool unauthenticated_ = false;
   // Progress through the current multibulk frame; offsets are relative to its first byte.
   size_t pos_ = 0;
   int64_t remaining_ = -1;  // arguments still to read, -1 before the count line

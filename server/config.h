@@ -24,8 +24,12 @@ struct Config {
   std::vector<std::string> bind = {"127.0.0.1"};
   std::string dir = "./data";
   std::string requirepass;
+  // With no password, accept only loopback clients (127.0.0.0/8, ::1) as Redis 7 does.
+  bool protected_mode = true;
   int64_t maxclients = 10000;
-  int64_t timeout = 0;
+  int64_t timeout = 0;  // seconds a client may stay idle; 0 = forever
+  // Commands flagged denyoom are refused while the allocator holds more than this (0 = never).
+  int64_t maxmemory = 0;
   bool appendonly = true;
   std::string appendfsync = "everysec";
   std::string save = "3600 1 300 100 60 10000";

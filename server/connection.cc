@@ -13,6 +13,7 @@
 #include "protocol/ascii.h"
 #include "server/command_table.h"
 #include "server/log.h"
+#include "server/memory_usage.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -96,10 +97,12 @@ std::string Connection::Describe() const {
 }
 
 void Connection::PrepareRead() {
-  // Keep the unconsumed input at the front and at least kReadChunk (or what the parser says
-  // the current bulk still needs) free after it.
+  // Keep the unconsumed input at the front and at least kReadChunk free after it; for a large
+  // bulk, room for what it still needs, but never more than the buffer already holds: the
+  // buffer grows by doubling as the bytes really arrive, so a client that announces a 500 MB
+  // bulk and sends nothing costs us one chunk, not 500 MB of zeroed pages.
   size_t pending = in_end_ - in_start_;
-  size_t want = std::max(kReadChunk, parser_.bytes_hint());
+  size_t want = std::max(kReadChunk, std::min(parser_.bytes_hint(), in_.size()));
   if (in_.size() - in_end_ >= want) return;
   if (in_start_ > 0) {
     std::memmove(in_.data(), in_.data() + in_start_, pending);
@@ -121,7 +124,11 @@ awaitable<void> Connection::Loop() {
     last_interaction_ = clock_mark_ = Clock::now();
     bool keep = co_await ProcessInput();
     if (!co_await Flush() || !keep || close_after_reply_) break;
-    if (static_cast<int64_t>(in_end_ - in_start_) > shard_.config().client_query_buffer_limit) {
+    // Before AUTH, at most 1 MB of pending input, as Redis.
+    int64_t query_limit =
+        authenticated ? shard_.config().client_query_buffer_limit
+                      : std::min<int64_t>(shard_.config().client_query_buffer_limit, 1024 * 1024);
+    if (static_cast<int64_t>(in_end_ - in_start_) > query_limit) {
       Log(LogLevel::kWarning, "Closing client that reached max query buffer length: {}",
           Describe());
       break;
@@ -142,6 +149,7 @@ awaitable<void> Connection::Loop() {
 awaitable<bool> Connection::ProcessInput() {
   while (in_start_ < in_end_ && !close_after_reply_ && !killed_) {
     std::string_view data(in_.data() + in_start_, in_end_ - in_start_);
+    parser_.set_unauthenticated(!authenticated);  // AUTH may be the command just run
     auto status = parser_.Parse(data);
     if (status == protocol::RespParser::Status::kNeedMore) break;
     if (status == protocol::RespParser::Status::kError) {
@@ -351,6 +359,14 @@ const CommandSpec* Connection::Resolve(Args args) {
       error_text_ =
           "MISCONF Errors writing a snapshot to disk: commands that may modify the data set "
           "are refused while stop-writes-on-bgsave-error is yes. Check the server log.";
+      return nullptr;
+    }
+  }
+  if (spec->flags & kDenyOom) {
+    int64_t limit = shard_.config().maxmemory;
+    if (limit > 0 && UsedMemory() > limit) {
+      ++stat.rejected_calls;
+      error_text_ = "OOM command not allowed when used memory > 'maxmemory'.";
       return nullptr;
     }
   }

@@ -39,6 +39,8 @@ class Connection {
   uint64_t id() const { return id_; }
   const std::string& addr() const { return addr_; }
   const std::string& laddr() const { return laddr_; }
+  // When the client last sent us bytes (what `timeout` measures idleness from).
+  Clock::time_point last_interaction() const { return last_interaction_; }
 
   // Client state that commands read and change.
   int resp = 2;  // change with SetProtocol()

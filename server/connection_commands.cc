@@ -41,6 +41,7 @@ bool Authenticate(CommandContext& cx, std::string_view user, std::string_view pa
   bool ok =
       EqualsIgnoreCase(user, "default") && (required.empty() || ConstantTimeEquals(pass, required));
   if (!ok) {
+    ++cx.shard.stats().auth_failures;
     cx.Error("WRONGPASS invalid username-password pair or user is disabled.");
     return false;
   }

@@ -14,6 +14,7 @@
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/memory_usage.h"
 
 namespace typeahead::server {
 namespace asio = boost::asio;
@@ -26,6 +27,51 @@ std::string RandomHex40() {
   for (char& c : s) c = kHex[rd() % 16];
   return s;
 }
+
+namespace {
+
+constexpr std::string_view kMaxClientsError = "-ERR max number of clients reached\r\n";
+// Redis 7's text, word for word: clients and operators search for it.
+constexpr std::string_view kProtectedModeError =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Set up an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from "
+    "the outside.\r\n";
+
+// Loopback as Redis counts it: 127.0.0.0/8 and ::1 (and 127/8 mapped into IPv6).
+bool IsLoopback(const tcp::endpoint& remote) {
+  auto a = remote.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  }
+  return a.is_loopback();
+}
+
+// Writes the reason and closes. The socket is fresh and the text short: it fits the send
+// buffer, so nothing here blocks. What the client already sent (redis-cli sends its command
+// at once) is read first: closing with unread input sends a reset, which may destroy the
+// reason before the client reads it.
+template <typename Socket>
+void Refuse(Socket& socket, std::string_view reason) {
+  boost::system::error_code ec;
+  asio::write(socket, asio::buffer(reason), ec);
+  socket.shutdown(Socket::shutdown_send, ec);
+  socket.non_blocking(true, ec);
+  char sink[4096];
+  for (int i = 0; i < 16 && !ec; ++i) socket.read_some(asio::buffer(sink), ec);
+  socket.close(ec);
+}
+
+}  // namespace
 
 Server::Server(Config config)
     : config_(std::move(config)),
@@ -84,12 +130,18 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
       continue;
     }
     ++shards_[0].stats().connections_received;
-    if (connected_clients() >= shards_[0].config().maxclients) {
+    const Config& config = shards_[0].config();
+    std::string_view refusal;
+    if (connected_clients() >= config.maxclients) {
+      refusal = kMaxClientsError;
+    } else if (config.protected_mode && config.requirepass.empty()) {
+      boost::system::error_code pec;
+      auto remote = socket.remote_endpoint(pec);
+      if (pec || !IsLoopback(remote)) refusal = kProtectedModeError;
+    }
+    if (!refusal.empty()) {
       ++shards_[0].stats().rejected_connections;
-      static const char kErr[] = "-ERR max number of clients reached\r\n";
-      boost::system::error_code wec;
-      asio::write(socket, asio::buffer(kErr, sizeof(kErr) - 1), wec);
-      socket.close(wec);
+      Refuse(socket, refusal);
       continue;
     }
     auto conn = std::make_unique<Connection>(*this, target, std::move(socket), NextClientId());
@@ -104,6 +156,7 @@ int Server::Run() {
   auto signals = std::make_shared<asio::signal_set>(io0, SIGINT, SIGTERM);
   WaitForSignal(signals);
   persistence_.Recover();
+  RefreshUsedMemory();  // maxmemory holds from the first command, before shard 0's cron runs
   Listen();
   persistence_.StartTimers();
   for (auto& acceptor : acceptors_) {

@@ -1,13 +1,11 @@
 // Server commands: COMMAND, INFO, CONFIG, TIME, SHUTDOWN.
 #include <fmt/format.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
-#include <fstream>
 #include <set>
 
 #include "protocol/ascii.h"
@@ -16,6 +14,7 @@
 #include "server/glob.h"
 #include "server/keyspace.h"
 #include "server/log.h"
+#include "server/memory_usage.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -160,18 +159,6 @@ std::string Human(double bytes) {
                 : fmt::format("{:.2f}{}", bytes, units[u]);
 }
 
-int64_t RssBytes() {
-  std::ifstream in("/proc/self/statm");
-  int64_t pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
-
-int64_t HeapBytes() {
-  struct mallinfo2 mi = mallinfo2();
-  return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
-}
-
 struct ShardSnapshot {
   ShardStats stats;
   size_t clients = 0;
@@ -225,6 +212,7 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     total.commands_processed += s.stats.commands_processed;
     total.connections_received += s.stats.connections_received;
     total.rejected_connections += s.stats.rejected_connections;
+    total.auth_failures += s.stats.auth_failures;
     total.net_input_bytes += s.stats.net_input_bytes;
     total.net_output_bytes += s.stats.net_output_bytes;
     for (size_t i = 0; i < total.commands.size(); ++i) {
@@ -302,8 +290,8 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     field("used_memory_dataset", engine_bytes);
     field("used_memory_rss_human", Human(rss));
     field("total_system_memory", sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
-    field("maxmemory", 0);
-    field("maxmemory_human", "0B");
+    field("maxmemory", config.maxmemory);
+    field("maxmemory_human", Human(config.maxmemory));
     field("maxmemory_policy", "noeviction");
     field("mem_fragmentation_ratio",
           fmt::format("{:.2f}", used > 0 ? static_cast<double>(rss) / used : 0.0));
@@ -367,6 +355,10 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     field("pubsub_channels", 0);
     field("pubsub_patterns", 0);
     field("total_forks", 0);
+    field("acl_access_denied_auth", total.auth_failures);
+    field("acl_access_denied_cmd", 0);
+    field("acl_access_denied_key", 0);
+    field("acl_access_denied_channel", 0);
   }
   if (want("replication")) {
     section("Replication");
@@ -435,7 +427,6 @@ void ConfigGet(CommandContext& cx, Args args) {
   // Redis-only directives clients ask for, reported with the value that describes us.
   static const std::pair<std::string_view, std::string_view> kFixed[] = {
       {"databases", "1"},
-      {"maxmemory", "0"},
       {"maxmemory-policy", "noeviction"},
       {"cluster-enabled", "no"},
       {"daemonize", "no"}};

@@ -6,7 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
+#include "server/connection.h"
 #include "server/log.h"
+#include "server/memory_usage.h"
 
 namespace typeahead::server {
 namespace {
@@ -43,7 +45,7 @@ void Shard::Start(int cpu) {
     char name[16];
     snprintf(name, sizeof(name), "shard-%zu", id_);
     pthread_setname_np(pthread_self(), name);
-    SampleOps();
+    Cron();
     io_->run();
   });
 }
@@ -52,16 +54,31 @@ void Shard::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Shard::SampleOps() {
-  // Every 100 ms, as Redis's trackInstantaneousMetric: INFO averages the last 16 samples.
+void Shard::Cron() {
   auto timer = std::make_shared<asio::steady_timer>(*io_, std::chrono::milliseconds(100));
   timer->async_wait([this, timer](const boost::system::error_code& ec) {
     if (ec) return;
+    // As Redis's trackInstantaneousMetric: INFO averages the last 16 samples.
     stats_.samples[stats_.sample_index] = stats_.commands_processed - stats_.last_sample_commands;
     stats_.sample_index = (stats_.sample_index + 1) % ShardStats::kSamples;
     stats_.last_sample_commands = stats_.commands_processed;
-    SampleOps();
+    if (id_ == 0) RefreshUsedMemory();
+    if (++cron_ticks_ % 10 == 0) CloseIdleClients();
+    Cron();
   });
+}
+
+void Shard::CloseIdleClients() {
+  if (config_.timeout <= 0) return;
+  auto deadline = Connection::Clock::now() - std::chrono::seconds(config_.timeout);
+  std::vector<Connection*> idle;
+  for (auto& [id, conn] : clients_) {
+    if (conn->last_interaction() < deadline) idle.push_back(conn);
+  }
+  for (Connection* conn : idle) {
+    Log(LogLevel::kVerbose, "Closing idle client {}", conn->Describe());
+    conn->Kill();
+  }
 }
 
 ShardSet::ShardSet(size_t n, const Config& config) {

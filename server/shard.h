@@ -41,6 +41,7 @@ struct ShardStats {
   uint64_t commands_processed = 0;
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
+  uint64_t auth_failures = 0;  // AUTH and HELLO AUTH with a wrong user or password
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
   std::vector<CommandStat> commands;  // indexed by CommandSpec::stat_index
@@ -80,7 +81,10 @@ class Shard {
   void Join();
 
  private:
-  void SampleOps();
+  // Every 100 ms: samples the ops counter; once a second closes clients idle for longer than
+  // `timeout`; on shard 0 refreshes UsedMemory() for the maxmemory check.
+  void Cron();
+  void CloseIdleClients();
 
   size_t id_;
   // Destroyed first (see ~Shard): pending coroutines own connections that unregister from
@@ -95,6 +99,7 @@ class Shard {
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
   std::vector<storage::ScoredTerm> topk_scratch_;
+  unsigned cron_ticks_ = 0;
 };
 
 class ShardSet {

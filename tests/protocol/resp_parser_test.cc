@@ -161,3 +161,21 @@ TEST_CASE("RespParser::SplitArgs follows sdssplitargs") {
   CHECK(RespParser::SplitArgs("\"\\xZZ\"", &out));
   CHECK(out == std::vector<std::string>{"xZZ"});
 }
+
+TEST_CASE("RespParser: before AUTH, 10 arguments of 16 KB at most, as Redis") {
+  auto parse = [](const std::string& data, bool unauth) {
+    RespParser p;
+    p.set_unauthenticated(unauth);
+    auto st = p.Parse(data);
+    return st == Status::kError ? p.error() : std::to_string(p.args().size());
+  };
+  std::string eleven = "*11\r\n";
+  for (int i = 0; i < 11; ++i) eleven += "$1\r\na\r\n";
+  CHECK(parse(eleven, false) == "11");
+  CHECK(parse(eleven, true) == "ERR Protocol error: unauthenticated multibulk length");
+  std::string big = "*1\r\n$16385\r\n" + std::string(16385, 'x') + "\r\n";
+  CHECK(parse(big, false) == "1");
+  CHECK(parse(big, true) == "ERR Protocol error: unauthenticated bulk length");
+  std::string edge = "*1\r\n$16384\r\n" + std::string(16384, 'x') + "\r\n";
+  CHECK(parse(edge, true) == "1");
+}

@@ -1,0 +1,32 @@
+#include "server/memory_usage.h"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+
+namespace typeahead::server {
+namespace {
+std::atomic<int64_t> g_used{0};
+}
+
+int64_t HeapBytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+}
+
+int64_t RssBytes() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  long long pages = 0, resident = 0;
+  int n = fscanf(f, "%lld %lld", &pages, &resident);
+  fclose(f);
+  return n == 2 ? resident * sysconf(_SC_PAGESIZE) : 0;
+}
+
+void RefreshUsedMemory() { g_used.store(HeapBytes(), std::memory_order_relaxed); }
+
+int64_t UsedMemory() { return g_used.load(std::memory_order_relaxed); }
+
+}  // namespace typeahead::server
