@@ -58,8 +58,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   created_ = last_interaction_ = Clock::now();
   authenticated = shard_.config().requirepass.empty();
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
-  shard_.clients()[id_] = this;
-  server_.ClientConnected();
+  shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
 }
 
 Connection::~Connection() {

@@ -8,7 +8,8 @@
 
 namespace typeahead::server {
 
-// Bytes the allocator has handed out (mallinfo2: in use from the arenas plus mmapped blocks).
+// Bytes the allocator has handed out (mallinfo2: in use from the arenas plus mmapped blocks;
+// under a sanitizer, its allocator's own count).
 int64_t HeapBytes();
 // Resident set size from /proc/self/statm.
 int64_t RssBytes();

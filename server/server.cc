@@ -144,8 +144,14 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
       Refuse(socket, refusal);
       continue;
     }
-    auto conn = std::make_unique<Connection>(*this, target, std::move(socket), NextClientId());
-    asio::co_spawn(target.io(), Connection::Serve(std::move(conn)), asio::detached);
+    // The slot is taken here, so a burst of accepts cannot pass maxclients; the connection
+    // itself is built on its shard's thread, since it registers in that shard's client table.
+    ClientConnected();
+    asio::post(target.io(),
+               [this, &target, socket = std::move(socket), id = NextClientId()]() mutable {
+                 auto conn = std::make_unique<Connection>(*this, target, std::move(socket), id);
+                 asio::co_spawn(target.io(), Connection::Serve(std::move(conn)), asio::detached);
+               });
   }
 }
 

@@ -25,6 +25,10 @@ class Oracle {
     return next;
   }
   bool Erase(const std::string& term) { return terms_.erase(term) == 1; }
+  int64_t Score(const std::string& term) const {
+    auto it = terms_.find(term);
+    return it == terms_.end() ? 0 : it->second;
+  }
   size_t size() const { return terms_.size(); }
 
   std::vector<storage::ScoredTerm> TopK(const std::string& prefix, size_t k) const {
