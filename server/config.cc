@@ -105,7 +105,13 @@ Directive Enum(std::string_view name, std::string Config::*field,
           [=](const Config& c) { return c.*field; }};
 }
 
-std::optional<std::string> SetOutputLimits(Config& c, Args a) {
+std::optional<std::string> SetOutputLimits(Config& c, Args given) {
+  // CONFIG SET passes the whole "normal 0 0 0 pubsub ..." as one argument, as Redis takes it.
+  std::vector<std::string> a;
+  for (const auto& arg : given) {
+    std::istringstream in(arg);
+    for (std::string w; in >> w;) a.push_back(w);
+  }
   if (a.empty() || a.size() % 4 != 0) return "wrong number of arguments";
   Config next = c;
   for (size_t i = 0; i < a.size(); i += 4) {

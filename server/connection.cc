@@ -187,12 +187,6 @@ awaitable<bool> Connection::ProcessInput() {
       }
     }
     in_start_ += parser_.consumed();
-    const OutputLimit& limit = shard_.config().output_normal;
-    if (limit.hard > 0 && static_cast<int64_t>(out_.size()) > limit.hard) {
-      Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.",
-          Describe());
-      co_return false;
-    }
     if (out_.size() >= kFlushBytes) {
       if (!pending_.empty()) co_await RunPending();
       if (!co_await Flush()) co_return false;
@@ -305,12 +299,21 @@ awaitable<void> Connection::WaitDurable() {
 
 awaitable<bool> Connection::Flush() {
   if (out_.empty() || killed_) co_return !killed_;
+  // Every reply passes here, batched or not: the one place to hold the hard limit.
+  const OutputLimit& limit = shard_.config().output_normal;
+  if (limit.hard > 0 && static_cast<int64_t>(out_.size()) > limit.hard) {
+    Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
+    co_return false;
+  }
   // Only after writes: reads need no coroutine frame and no timer here.
   if (durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
                                   [](uint64_t need) { return need != 0; })) {
     co_await WaitDurable();
   }
+  writing_ = true;
+  write_started_ = Clock::now();
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
+  writing_ = false;
   shard_.stats().net_output_bytes += n;
   out_.clear();
   if (out_.capacity() > 4 * kFlushBytes) out_.shrink_to_fit();

@@ -41,6 +41,10 @@ class Connection {
   const std::string& laddr() const { return laddr_; }
   // When the client last sent us bytes (what `timeout` measures idleness from).
   Clock::time_point last_interaction() const { return last_interaction_; }
+  // The reply bytes being written now (0 when no write is pending) and since when: what the
+  // soft output-buffer limit is checked against.
+  size_t unsent_bytes() const { return writing_ ? out_.size() : 0; }
+  Clock::time_point write_started() const { return write_started_; }
 
   // Client state that commands read and change.
   int resp = 2;  // change with SetProtocol()
@@ -123,6 +127,8 @@ class Connection {
   bool durable_all_ = false;
   std::string error_text_;
   bool close_after_reply_ = false;
+  bool writing_ = false;
+  Clock::time_point write_started_;
   bool killed_ = false;
 };
 

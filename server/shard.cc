@@ -63,20 +63,31 @@ void Shard::Cron() {
     stats_.sample_index = (stats_.sample_index + 1) % ShardStats::kSamples;
     stats_.last_sample_commands = stats_.commands_processed;
     if (id_ == 0) RefreshUsedMemory();
-    if (++cron_ticks_ % 10 == 0) CloseIdleClients();
+    if (++cron_ticks_ % 10 == 0) CloseClientsOverLimits();
     Cron();
   });
 }
 
-void Shard::CloseIdleClients() {
-  if (config_.timeout <= 0) return;
-  auto deadline = Connection::Clock::now() - std::chrono::seconds(config_.timeout);
-  std::vector<Connection*> idle;
+void Shard::CloseClientsOverLimits() {
+  auto now = Connection::Clock::now();
+  const OutputLimit& out = config_.output_normal;
+  std::vector<Connection*> idle, slow;
   for (auto& [id, conn] : clients_) {
-    if (conn->last_interaction() < deadline) idle.push_back(conn);
+    if (config_.timeout > 0 &&
+        now - conn->last_interaction() > std::chrono::seconds(config_.timeout)) {
+      idle.push_back(conn);
+    } else if (out.soft > 0 && static_cast<int64_t>(conn->unsent_bytes()) > out.soft &&
+               now - conn->write_started() >= std::chrono::seconds(out.soft_seconds)) {
+      slow.push_back(conn);
+    }
   }
   for (Connection* conn : idle) {
     Log(LogLevel::kVerbose, "Closing idle client {}", conn->Describe());
+    conn->Kill();
+  }
+  for (Connection* conn : slow) {
+    Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.",
+        conn->Describe());
     conn->Kill();
   }
 }

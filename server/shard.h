@@ -82,9 +82,10 @@ class Shard {
 
  private:
   // Every 100 ms: samples the ops counter; once a second closes clients idle for longer than
-  // `timeout`; on shard 0 refreshes UsedMemory() for the maxmemory check.
+  // `timeout` or over the soft output limit for longer than its seconds; on shard 0 refreshes
+  // UsedMemory() for the maxmemory check.
   void Cron();
-  void CloseIdleClients();
+  void CloseClientsOverLimits();
 
   size_t id_;
   // Destroyed first (see ~Shard): pending coroutines own connections that unregister from

@@ -406,3 +406,69 @@ TEST_CASE("requirepass guards every command on every path until AUTH") {
   // FLUSHALL, DEL, RENAME, CONFIG SET, SHUTDOWN... were all refused above: nothing changed.
   CheckIntact(server.port(), pw);
 }
+
+TEST_CASE("client-query-buffer-limit closes a client whose pending request outgrows it") {
+  ServerProcess server({"--client-query-buffer-limit", "1mb"});
+  LoadDictionary(Connect(server.port()).get());
+  RawConn over(server.port());
+  over.Send("*2\r\n$4\r\nECHO\r\n$3000000\r\n" + std::string(1500000, 'x'));
+  CHECK(over.ReadUntilClose() == "");
+  CHECK(over.closed());
+  // Under the limit a large argument is served.
+  RawConn under(server.port());
+  std::string arg(600000, 'y');
+  std::string want = "$600000\r\n" + arg + "\r\n";
+  CHECK(under.Roundtrip("*2\r\n$4\r\nECHO\r\n$600000\r\n" + arg + "\r\n", want) == want);
+  CHECK(server.ReadLog().find("Closing client that reached max query buffer length") !=
+        std::string::npos);
+  CheckIntact(server.port());
+}
+
+TEST_CASE("client-output-buffer-limit normal: hard closes at once, soft after its seconds") {
+  ServerProcess server({"--max-topk", "100000", "--threads", "2"});
+  auto c = Connect(server.port());
+  LoadDictionary(c.get());
+  for (int i = 0; i < 20000; ++i) redisAppendCommand(c.get(), "ACRECORD big term-%d", i);
+  for (int i = 0; i < 20000; ++i) {
+    redisReply* r = nullptr;
+    REQUIRE(redisGetReply(c.get(), reinterpret_cast<void**>(&r)) == REDIS_OK);
+    freeReplyObject(r);
+  }
+  // Replies of ~500 KB: the empty prefix (merged from every shard) and a one-shard prefix.
+  const std::string all = "ACTOPK big \"\" 20000 WITHSCORES\r\n";
+  const std::string one = "ACTOPK big term- 20000 WITHSCORES\r\n";
+  REQUIRE(Run(c.get(), {"CONFIG", "SET", "client-output-buffer-limit", "normal 256kb 0 0"}) ==
+          "+OK");
+  for (const std::string& cmd : {all, one}) {
+    CAPTURE(cmd);
+    RawConn raw(server.port());
+    raw.Send(cmd);
+    CHECK(raw.ReadUntilClose() == "");
+    CHECK(raw.closed());
+  }
+  CHECK(Run(c.get(), {"ACTOPK", "big", "term-1999", "1"}) == "[\"term-1999\"]");
+  // Soft: 256 KB for 1 s. A client that reads the big reply keeps its connection; one that
+  // leaves 20 of them unread (10 MB: more than the kernel's socket buffers take, so a write
+  // of ours stays pending) is closed after a second or two.
+  REQUIRE(Run(c.get(), {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 256kb 1"}) ==
+          "+OK");
+  RawConn reader(server.port());
+  reader.Send(all);
+  std::string got = reader.ReadN(100, 5000);
+  CHECK(got.rfind("*40000\r\n", 0) == 0);
+  std::string whole = got + reader.ReadN(1 << 30, 500);
+  CHECK_FALSE(reader.closed());
+  RawConn sleeper(server.port());
+  std::string twenty;
+  for (int i = 0; i < 20; ++i) twenty += all;
+  sleeper.Send(twenty);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  std::string partial = sleeper.ReadUntilClose(5000);
+  CHECK(sleeper.closed());
+  CHECK(partial.size() < 20 * whole.size());  // cut off before all the replies arrived
+  MESSAGE("the unread client got " << partial.size() << " bytes before it was closed");
+  CHECK(server.ReadLog().find("closed for overcoming of output buffer limits") !=
+        std::string::npos);
+  REQUIRE(Run(c.get(), {"DEL", "big"}) == ":1");
+  CheckIntact(server.port());
+}

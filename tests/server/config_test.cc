@@ -112,3 +112,31 @@ TEST_CASE("GlobMatch follows Redis's stringmatch") {
   CHECK(GlobMatch("a*b*c", "aXXbYYc"));
   CHECK_FALSE(GlobMatch("a*b*c", "aXXbYY"));
 }
+
+TEST_CASE("Config: client-output-buffer-limit as one argument (CONFIG SET) or several") {
+  Config c;
+  std::vector<std::string> one = {"normal 2mb 1mb 5 pubsub 64mb 16mb 30"};
+  REQUIRE_FALSE(SetDirective(&c, "client-output-buffer-limit", one, true).has_value());
+  CHECK(c.output_normal.hard == 2 * 1024 * 1024);
+  CHECK(c.output_normal.soft_seconds == 5);
+  CHECK(c.output_pubsub.soft == 16 * 1024 * 1024);
+  std::vector<std::string> split = {"normal", "0", "0", "0"};
+  REQUIRE_FALSE(SetDirective(&c, "client-output-buffer-limit", split, true).has_value());
+  CHECK(c.output_normal.hard == 0);
+  std::vector<std::string> bad = {"normal 1mb 0"};
+  CHECK(SetDirective(&c, "client-output-buffer-limit", bad, true).has_value());
+  CHECK(c.output_pubsub.hard == 64 * 1024 * 1024);  // a refused value changes nothing
+}
+
+TEST_CASE("Config: the hardening directives") {
+  Config c;
+  CHECK(c.protected_mode);
+  CHECK(c.maxmemory == 0);
+  std::vector<std::string> mem = {"100mb"}, no = {"no"}, lots = {"lots"};
+  REQUIRE_FALSE(SetDirective(&c, "maxmemory", mem, true).has_value());
+  CHECK(c.maxmemory == 100ll * 1024 * 1024);
+  REQUIRE_FALSE(SetDirective(&c, "protected-mode", no, true).has_value());
+  CHECK_FALSE(c.protected_mode);
+  CHECK(SetDirective(&c, "maxmemory", lots, true).has_value());
+  CHECK(*GetDirective(c, "maxmemory") == "104857600");
+}
