@@ -3,15 +3,33 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace typeahead::protocol {
 
+namespace {
+// "<type><n>\r\n" into buf (at least 24 bytes); returns the length. Small counts and lengths
+// are by far the most common: they skip the general conversion.
+inline size_t FormatHeader(char* buf, char type, uint64_t n) {
+  buf[0] = type;
+  char* p = buf + 1;
+  if (n < 10) {
+    *p++ = static_cast<char>('0' + n);
+  } else if (n < 100) {
+    *p++ = static_cast<char>('0' + n / 10);
+    *p++ = static_cast<char>('0' + n % 10);
+  } else {
+    p = std::to_chars(p, buf + 22, n).ptr;
+  }
+  *p++ = '\r';
+  *p++ = '\n';
+  return static_cast<size_t>(p - buf);
+}
+}  // namespace
+
 void ReplyBuilder::Header(char type, uint64_t n) {
   char buf[24];
-  buf[0] = type;
-  auto r = std::to_chars(buf + 1, buf + sizeof(buf), n);
-  out_->append(buf, r.ptr);
-  out_->append("\r\n", 2);
+  out_->append(buf, FormatHeader(buf, type, n));
 }
 
 void ReplyBuilder::Signed(char type, int64_t n) {
@@ -41,9 +59,16 @@ void ReplyBuilder::Error(std::string_view text) {
 void ReplyBuilder::Integer(int64_t v) { Signed(':', v); }
 
 void ReplyBuilder::Bulk(std::string_view s) {
-  Header('$', s.size());
-  out_->append(s);
-  out_->append("\r\n", 2);
+  char head[24];
+  size_t head_len = FormatHeader(head, '$', s.size());
+  // One size change for the whole element instead of three appends.
+  size_t at = out_->size();
+  out_->resize(at + head_len + s.size() + 2);
+  char* p = out_->data() + at;
+  std::memcpy(p, head, head_len);
+  if (!s.empty()) std::memcpy(p + head_len, s.data(), s.size());
+  p[head_len + s.size()] = '\r';
+  p[head_len + s.size() + 1] = '\n';
 }
 
 void ReplyBuilder::Null() {

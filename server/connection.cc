@@ -50,6 +50,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
       id_(id) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // for TryWrite; the async operations do not mind
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) addr_ = Endpoint(remote);
   auto local = socket_.local_endpoint(ec);
@@ -122,7 +123,11 @@ awaitable<void> Connection::Loop() {
     shard_.stats().net_input_bytes += n;
     last_interaction_ = clock_mark_ = Clock::now();
     bool keep = co_await ProcessInput();
-    if (!co_await Flush() || !keep || close_after_reply_) break;
+    // Most replies go out at once from here: no coroutine frame, no trip through the loop.
+    WriteResult written = TryWrite();
+    if (written == WriteResult::kFailed) break;
+    if (written == WriteResult::kPending && !co_await Flush()) break;
+    if (!keep || close_after_reply_) break;
     // Before AUTH, at most 1 MB of pending input, as Redis.
     int64_t query_limit =
         authenticated ? shard_.config().client_query_buffer_limit
@@ -152,7 +157,8 @@ awaitable<bool> Connection::ProcessInput() {
     auto status = parser_.Parse(data);
     if (status == protocol::RespParser::Status::kNeedMore) break;
     if (status == protocol::RespParser::Status::kError) {
-      if (!pending_.empty()) co_await RunPending();  // what came before still runs, in order
+      // What came before still runs, in order.
+      if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
       reply_.Error(parser_.error());
       Log(LogLevel::kVerbose, "Protocol error ({}) from client: {}", parser_.error(), Describe());
       co_return false;
@@ -167,10 +173,12 @@ awaitable<bool> Connection::ProcessInput() {
         // Batched with its neighbours: one hop per shard for the whole run (RunPending).
         pending_.push_back({spec, static_cast<size_t>(target), pending_args_.size(), args.size()});
         pending_args_.insert(pending_args_.end(), args.begin(), args.end());
-        if (parser_.inline_command() || pending_.size() >= kMaxPending) co_await RunPending();
+        if (parser_.inline_command() || pending_.size() >= kMaxPending) {
+          if (!RunPendingHere()) co_await RunPending();
+        }
       } else {
         // Anything else runs after everything before it: replies stay in order.
-        if (!pending_.empty()) co_await RunPending();
+        if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
         if (spec == nullptr) {
           reply_.Error(error_text_);
         } else {
@@ -188,57 +196,33 @@ awaitable<bool> Connection::ProcessInput() {
     }
     in_start_ += parser_.consumed();
     if (out_.size() >= kFlushBytes) {
-      if (!pending_.empty()) co_await RunPending();
-      if (!co_await Flush()) co_return false;
+      if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
+      WriteResult written = TryWrite();
+      if (written == WriteResult::kFailed) co_return false;
+      if (written == WriteResult::kPending && !co_await Flush()) co_return false;
       clock_mark_ = Clock::now();  // waiting for the client to read is not command time
     }
   }
-  if (!pending_.empty()) co_await RunPending();
+  if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
   co_return true;
 }
 
-awaitable<void> Connection::RunPending() {
-  ShardSet& shards = server_.shards();
-  shard_out_.resize(shards.size());
-  durable_need_.resize(shards.size());
-  std::vector<bool>& involved = involved_;
-  involved.assign(shards.size(), false);
-  for (const Pending& p : pending_) involved[p.shard] = true;
-  bool resp3 = resp == 3;
-  // Runs this shard's commands in their order. The other shards only touch pending_ and
-  // shard_out_ while this coroutine waits for them.
-  auto run_on = [this, resp3](Shard& s) {
-    std::string& buf = shard_out_[s.id()];
-    buf.clear();
-    protocol::ReplyBuilder r(&buf);
-    r.set_resp3(resp3);
-    uint64_t log_end = s.journal().end();
-    for (Pending& p : pending_) {
-      if (p.shard != s.id()) continue;
-      p.reply_begin = buf.size();
-      p.ok = p.spec->on_shard(s, Args(&pending_args_[p.arg_begin], p.arg_count), r);
-      p.reply_end = buf.size();
-    }
-    if (s.journal().end() != log_end) durable_need_[s.id()] = s.journal().end();
-  };
-  // Remote shards start first and run in parallel with the local batch; each posts its
-  // completion back here, and the last one wakes this coroutine through the timer.
-  size_t remote_left = 0;
-  asio::steady_timer& wake = wake_;
-  wake.expires_at(asio::steady_timer::time_point::max());
-  auto here = socket_.get_executor();
-  for (size_t i = 0; i < shards.size(); ++i) {
-    if (!involved[i] || i == shard_.id()) continue;
-    ++remote_left;
-    asio::post(shards[i].io(), [&, i, here] {
-      run_on(shards[i]);
-      asio::post(here, [&] {
-        if (--remote_left == 0) wake.cancel();
-      });
-    });
+void Connection::RunBatchOn(Shard& s) {
+  std::string& buf = shard_out_[s.id()];
+  buf.clear();
+  protocol::ReplyBuilder r(&buf);
+  r.set_resp3(resp == 3);
+  uint64_t log_end = s.journal().end();
+  for (Pending& p : pending_) {
+    if (p.shard != s.id()) continue;
+    p.reply_begin = buf.size();
+    p.ok = p.spec->on_shard(s, Args(&pending_args_[p.arg_begin], p.arg_count), r);
+    p.reply_end = buf.size();
   }
-  if (involved[shard_.id()]) run_on(shard_);
-  if (remote_left > 0) co_await wake.async_wait(kNoThrow);
+  if (s.journal().end() != log_end) durable_need_[s.id()] = s.journal().end();
+}
+
+void Connection::FinishBatch() {
   for (const Pending& p : pending_) {
     out_.append(shard_out_[p.shard], p.reply_begin, p.reply_end - p.reply_begin);
   }
@@ -260,6 +244,47 @@ awaitable<void> Connection::RunPending() {
   for (std::string& b : shard_out_) {
     if (b.capacity() > 4 * kFlushBytes) std::string().swap(b);
   }
+}
+
+bool Connection::RunPendingHere() {
+  for (const Pending& p : pending_) {
+    if (p.shard != shard_.id()) return false;
+  }
+  size_t shards = server_.shards().size();
+  shard_out_.resize(shards);
+  durable_need_.resize(shards);
+  RunBatchOn(shard_);
+  FinishBatch();
+  return true;
+}
+
+awaitable<void> Connection::RunPending() {
+  ShardSet& shards = server_.shards();
+  shard_out_.resize(shards.size());
+  durable_need_.resize(shards.size());
+  std::vector<bool>& involved = involved_;
+  involved.assign(shards.size(), false);
+  for (const Pending& p : pending_) involved[p.shard] = true;
+  // Remote shards start first and run in parallel with the local batch; each posts its
+  // completion back here, and the last one wakes this coroutine through the timer. The other
+  // shards only touch pending_ and shard_out_ while this coroutine waits for them.
+  size_t remote_left = 0;
+  asio::steady_timer& wake = wake_;
+  wake.expires_at(asio::steady_timer::time_point::max());
+  auto here = socket_.get_executor();
+  for (size_t i = 0; i < shards.size(); ++i) {
+    if (!involved[i] || i == shard_.id()) continue;
+    ++remote_left;
+    asio::post(shards[i].io(), [&, i, here] {
+      RunBatchOn(shards[i]);
+      asio::post(here, [&] {
+        if (--remote_left == 0) wake.cancel();
+      });
+    });
+  }
+  if (involved[shard_.id()]) RunBatchOn(shard_);
+  if (remote_left > 0) co_await wake.async_wait(kNoThrow);
+  FinishBatch();
 }
 
 awaitable<void> Connection::WaitDurable() {
@@ -297,15 +322,36 @@ awaitable<void> Connection::WaitDurable() {
   if (left > 0) co_await wake.async_wait(kNoThrow);
 }
 
-awaitable<bool> Connection::Flush() {
-  if (out_.empty() || killed_) co_return !killed_;
+Connection::WriteResult Connection::TryWrite() {
+  if (killed_) return WriteResult::kFailed;
+  if (out_.empty()) return WriteResult::kDone;
   // Every reply passes here, batched or not: the one place to hold the hard limit.
   const OutputLimit& limit = shard_.config().output_normal;
   if (limit.hard > 0 && static_cast<int64_t>(out_.size()) > limit.hard) {
     Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
-    co_return false;
+    return WriteResult::kFailed;
   }
-  // Only after writes: reads need no coroutine frame and no timer here.
+  // Replies to writes wait for their log records (Flush); reads need not.
+  if (durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
+                                  [](uint64_t need) { return need != 0; })) {
+    return WriteResult::kPending;
+  }
+  boost::system::error_code ec;
+  size_t n = socket_.write_some(asio::buffer(out_), ec);  // the socket is non-blocking
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return WriteResult::kPending;
+  if (ec) return WriteResult::kFailed;
+  shard_.stats().net_output_bytes += n;
+  if (n < out_.size()) {  // rare: the socket buffer is full; Flush writes the rest
+    std::memmove(out_.data(), out_.data() + n, out_.size() - n);
+    out_.resize(out_.size() - n);
+    return WriteResult::kPending;
+  }
+  out_.clear();
+  if (out_.capacity() > 4 * kFlushBytes) out_.shrink_to_fit();
+  return WriteResult::kDone;
+}
+
+awaitable<bool> Connection::Flush() {
   if (durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
                                   [](uint64_t need) { return need != 0; })) {
     co_await WaitDurable();
@@ -317,7 +363,7 @@ awaitable<bool> Connection::Flush() {
   shard_.stats().net_output_bytes += n;
   out_.clear();
   if (out_.capacity() > 4 * kFlushBytes) out_.shrink_to_fit();
-  co_return !ec;
+  co_return !ec && !killed_;
 }
 
 const CommandSpec* Connection::Resolve(Args args) {

@@ -78,7 +78,16 @@ class Connection {
   // Runs the batched single-shard commands, one hop per shard, and splices their replies into
   // out_ in arrival order.
   boost::asio::awaitable<void> RunPending();
+  // RunPending without suspending, when every batched command belongs to this shard: no
+  // coroutine frame on the common path. False (nothing done) when another shard is involved.
+  bool RunPendingHere();
+  void RunBatchOn(Shard& s);  // runs s's part of the batch on s's thread
+  void FinishBatch();         // splices the replies in order, counts, clears the batch
   void Account(const CommandSpec& spec, bool failed);
+  // Writes out_ now if the socket takes it and no durability wait is due (kDone); kPending
+  // leaves the rest to Flush(), which waits for durability and for the socket. kFailed: close.
+  enum class WriteResult { kDone, kPending, kFailed };
+  WriteResult TryWrite();
   boost::asio::awaitable<bool> Flush();
   // Holds the replies until every log record of this client's writes is durable as
   // appendfsync asks (see Journal): a reply never acknowledges what a crash could lose.

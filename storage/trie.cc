@@ -600,9 +600,9 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
   std::string& locus_path = t_locus_path;
   PathOf(locus, &locus_path);
   auto emit = [&](uint32_t id) {
-    ScoredTerm s{std::string(), Freq(id)};
+    ScoredTerm& s = out->emplace_back();  // built in place: no string moved
+    s.freq = Freq(id);
     PathBelow(id, locus, locus_path, &s.term);
-    out->push_back(std::move(s));
   };
   if (Cache(locus) == kNone || k <= kCacheSize) {
     std::vector<uint32_t>& ids = t_ids;
