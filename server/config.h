@@ -50,9 +50,11 @@ struct Config {
   OutputLimit output_replica{256ll << 20, 64ll << 20, 60};
   OutputLimit output_pubsub{32ll << 20, 8ll << 20, 60};
   int64_t threads = 0;  // 0 until resolved: hardware cores
-  // Pin shard i to core i % cores. Off helps when the machine is shared with a busy process
-  // (a load generator on a 2-core box); on keeps each shard's data in one core's caches.
-  bool pin_threads = true;
+  // Pin shard i to core i % cores. Off by default: on a machine shared with busy processes
+  // (a load generator, another server) a pinned shard cannot move off a contended core
+  // (redis-benchmark ping_mbulk P=16 on this 2-core box: 0.8-0.9 of Redis pinned, 1.09-1.19
+  // unpinned). On dedicated cores, yes keeps each shard's data in one core's caches.
+  bool pin_threads = false;
   int64_t max_term_length = 512;
   int64_t max_topk = 1000;
 
