@@ -59,6 +59,10 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   created_ = last_interaction_ = Clock::now();
   authenticated = shard_.config().requirepass.empty();
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
+  size_t shards = server_.shards().size();  // fixed for the server's life
+  shard_out_.resize(shards);
+  durable_need_.resize(shards);
+  involved_.resize(shards);
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
 }
 
@@ -157,8 +161,7 @@ awaitable<bool> Connection::ProcessInput() {
     auto status = parser_.Parse(data);
     if (status == protocol::RespParser::Status::kNeedMore) break;
     if (status == protocol::RespParser::Status::kError) {
-      // What came before still runs, in order.
-      if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
+      if (!RunPendingHere()) co_await RunPending();  // what came before still runs, in order
       reply_.Error(parser_.error());
       Log(LogLevel::kVerbose, "Protocol error ({}) from client: {}", parser_.error(), Describe());
       co_return false;
@@ -178,7 +181,7 @@ awaitable<bool> Connection::ProcessInput() {
         }
       } else {
         // Anything else runs after everything before it: replies stay in order.
-        if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
+        if (!RunPendingHere()) co_await RunPending();
         if (spec == nullptr) {
           reply_.Error(error_text_);
         } else {
@@ -196,14 +199,14 @@ awaitable<bool> Connection::ProcessInput() {
     }
     in_start_ += parser_.consumed();
     if (out_.size() >= kFlushBytes) {
-      if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
+      if (!RunPendingHere()) co_await RunPending();
       WriteResult written = TryWrite();
       if (written == WriteResult::kFailed) co_return false;
       if (written == WriteResult::kPending && !co_await Flush()) co_return false;
       clock_mark_ = Clock::now();  // waiting for the client to read is not command time
     }
   }
-  if (!pending_.empty() && !RunPendingHere()) co_await RunPending();
+  if (!RunPendingHere()) co_await RunPending();
   co_return true;
 }
 
@@ -247,12 +250,10 @@ void Connection::FinishBatch() {
 }
 
 bool Connection::RunPendingHere() {
+  if (pending_.empty()) return true;
   for (const Pending& p : pending_) {
     if (p.shard != shard_.id()) return false;
   }
-  size_t shards = server_.shards().size();
-  shard_out_.resize(shards);
-  durable_need_.resize(shards);
   RunBatchOn(shard_);
   FinishBatch();
   return true;
@@ -260,10 +261,8 @@ bool Connection::RunPendingHere() {
 
 awaitable<void> Connection::RunPending() {
   ShardSet& shards = server_.shards();
-  shard_out_.resize(shards.size());
-  durable_need_.resize(shards.size());
   std::vector<bool>& involved = involved_;
-  involved.assign(shards.size(), false);
+  std::fill(involved.begin(), involved.end(), false);
   for (const Pending& p : pending_) involved[p.shard] = true;
   // Remote shards start first and run in parallel with the local batch; each posts its
   // completion back here, and the last one wakes this coroutine through the timer. The other
@@ -289,7 +288,6 @@ awaitable<void> Connection::RunPending() {
 
 awaitable<void> Connection::WaitDurable() {
   ShardSet& shards = server_.shards();
-  durable_need_.resize(shards.size());
   size_t left = 0;
   asio::steady_timer& wake = wake_;
   wake.expires_at(asio::steady_timer::time_point::max());
@@ -322,6 +320,11 @@ awaitable<void> Connection::WaitDurable() {
   if (left > 0) co_await wake.async_wait(kNoThrow);
 }
 
+bool Connection::DurabilityDue() const {
+  return durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
+                                     [](uint64_t need) { return need != 0; });
+}
+
 Connection::WriteResult Connection::TryWrite() {
   if (killed_) return WriteResult::kFailed;
   if (out_.empty()) return WriteResult::kDone;
@@ -332,8 +335,7 @@ Connection::WriteResult Connection::TryWrite() {
     return WriteResult::kFailed;
   }
   // Replies to writes wait for their log records (Flush); reads need not.
-  if (durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
-                                  [](uint64_t need) { return need != 0; })) {
+  if (DurabilityDue()) {
     return WriteResult::kPending;
   }
   boost::system::error_code ec;
@@ -352,8 +354,7 @@ Connection::WriteResult Connection::TryWrite() {
 }
 
 awaitable<bool> Connection::Flush() {
-  if (durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
-                                  [](uint64_t need) { return need != 0; })) {
+  if (DurabilityDue()) {
     co_await WaitDurable();
   }
   writing_ = true;

@@ -78,8 +78,9 @@ class Connection {
   // Runs the batched single-shard commands, one hop per shard, and splices their replies into
   // out_ in arrival order.
   boost::asio::awaitable<void> RunPending();
-  // RunPending without suspending, when every batched command belongs to this shard: no
-  // coroutine frame on the common path. False (nothing done) when another shard is involved.
+  // RunPending without suspending, when every batched command belongs to this shard (or
+  // none is batched): no coroutine frame on the common path. False, with nothing done, when
+  // another shard is involved: then co_await RunPending().
   bool RunPendingHere();
   void RunBatchOn(Shard& s);  // runs s's part of the batch on s's thread
   void FinishBatch();         // splices the replies in order, counts, clears the batch
@@ -88,6 +89,8 @@ class Connection {
   // leaves the rest to Flush(), which waits for durability and for the socket. kFailed: close.
   enum class WriteResult { kDone, kPending, kFailed };
   WriteResult TryWrite();
+  // Replies in out_ must wait for log records (WaitDurable) before they may be sent.
+  bool DurabilityDue() const;
   boost::asio::awaitable<bool> Flush();
   // Holds the replies until every log record of this client's writes is durable as
   // appendfsync asks (see Journal): a reply never acknowledges what a crash could lose.
@@ -128,7 +131,8 @@ class Connection {
   };
   std::vector<Pending> pending_;
   std::vector<std::string_view> pending_args_;
-  std::vector<std::string> shard_out_;  // replies written by each shard for pending_
+  // Per shard, sized once: replies each shard wrote for pending_, and whether it has any.
+  std::vector<std::string> shard_out_;
   std::vector<bool> involved_;
   // Per shard, the log offset the replies in out_ wait for (0: none); durable_all_: every
   // shard's current end (after a write that ran through the async path).
