@@ -105,13 +105,25 @@ Directive Enum(std::string_view name, std::string Config::*field,
           [=](const Config& c) { return c.*field; }};
 }
 
-std::optional<std::string> SetOutputLimits(Config& c, Args given) {
-  // CONFIG SET passes the whole "normal 0 0 0 pubsub ..." as one argument, as Redis takes it.
-  std::vector<std::string> a;
-  for (const auto& arg : given) {
+// The words of every argument: CONFIG SET passes a list value ("60 100 300 10", "normal 0 0 0
+// pubsub ...", "127.0.0.1 ::1") as one argument, a config file line as several.
+std::vector<std::string> SplitWords(Args args) {
+  std::vector<std::string> words;
+  for (const auto& arg : args) {
     std::istringstream in(arg);
-    for (std::string w; in >> w;) a.push_back(w);
+    for (std::string w; in >> w;) words.push_back(w);
   }
+  return words;
+}
+
+std::string JoinWords(const std::vector<std::string>& words) {
+  std::string s;
+  for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
+  return s;
+}
+
+std::optional<std::string> SetOutputLimits(Config& c, Args given) {
+  std::vector<std::string> a = SplitWords(given);
   if (a.empty() || a.size() % 4 != 0) return "wrong number of arguments";
   Config next = c;
   for (size_t i = 0; i < a.size(); i += 4) {
@@ -151,19 +163,13 @@ std::optional<std::string> SetSave(Config& c, Args a) {
     c.save.clear();
     return std::nullopt;
   }
-  std::vector<std::string> words;
-  for (const auto& arg : a) {
-    std::istringstream in(arg);
-    for (std::string w; in >> w;) words.push_back(w);
-  }
+  std::vector<std::string> words = SplitWords(a);
   if (words.empty() || words.size() % 2 != 0) return "Invalid save parameters";
   for (const auto& w : words) {
     int64_t v;
     if (!protocol::ParseInt64(w, &v) || v < 0) return "Invalid save parameters";
   }
-  std::string joined;
-  for (const auto& w : words) joined += (joined.empty() ? "" : " ") + w;
-  c.save = joined;
+  c.save = JoinWords(words);
   return std::nullopt;
 }
 
@@ -172,21 +178,12 @@ const std::vector<Directive>& Table() {
       Int("port", &Config::port, 0, 65535, false),
       {"bind", false,
        [](Config& c, Args a) -> std::optional<std::string> {
-         if (a.empty()) return "wrong number of arguments";
-         std::vector<std::string> addrs;
-         for (const auto& arg : a) {
-           std::istringstream in(arg);
-           for (std::string w; in >> w;) addrs.push_back(w);
-         }
+         std::vector<std::string> addrs = SplitWords(a);
          if (addrs.empty()) return "wrong number of arguments";
          c.bind = addrs;
          return std::nullopt;
        },
-       [](const Config& c) {
-         std::string s;
-         for (const auto& b : c.bind) s += (s.empty() ? "" : " ") + b;
-         return s;
-       }},
+       [](const Config& c) { return JoinWords(c.bind); }},
       Str("dir", &Config::dir, false),
       Str("requirepass", &Config::requirepass),
       Bool("protected-mode", &Config::protected_mode),
@@ -223,12 +220,6 @@ const Directive* Find(std::string_view name) {
     if (d.name == lower) return &d;
   }
   return nullptr;
-}
-
-std::string Quote(const std::vector<std::string>& words) {
-  std::string s;
-  for (const auto& w : words) s += (s.empty() ? "" : " ") + w;
-  return s;
 }
 
 }  // namespace
@@ -341,9 +332,9 @@ std::optional<std::string> LoadConfig(int argc, char** argv, Config* config) {
       if (auto e = SetDirective(config, words[0], args, false)) error = *e;
     }
     if (!error.empty()) {
-      return fmt::format("*** FATAL CONFIG FILE ERROR ***\nReading {}\n>>> '{}'\n{}", line.source,
-                         Quote(words.empty() ? std::vector<std::string>{std::string(t)} : words),
-                         error);
+      return fmt::format(
+          "*** FATAL CONFIG FILE ERROR ***\nReading {}\n>>> '{}'\n{}", line.source,
+          JoinWords(words.empty() ? std::vector<std::string>{std::string(t)} : words), error);
     }
   }
   if (config->threads == 0) {

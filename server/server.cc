@@ -181,11 +181,11 @@ int Server::Run() {
 void Server::WaitForSignal(std::shared_ptr<asio::signal_set> signals) {
   signals->async_wait([this, signals](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    std::string reason = sig == SIGINT ? "Received SIGINT scheduling shutdown..."
+    const char* reason = sig == SIGINT ? "Received SIGINT scheduling shutdown..."
                                        : "Received SIGTERM scheduling shutdown...";
     if (shutting_down_) {
       // A second signal while the first one's save runs: stop now (the logs hold the data).
-      RequestShutdown(reason + " (again: not waiting for the save)");
+      RequestShutdown(std::string(reason) + " (again: not waiting for the save)");
       return;
     }
     shutting_down_ = true;
@@ -193,10 +193,8 @@ void Server::WaitForSignal(std::shared_ptr<asio::signal_set> signals) {
     // Trivially copyable captures only (see OffThread in persistence.cc on GCC 12).
     asio::co_spawn(
         shards_[0].io(),
-        [this, sig]() -> asio::awaitable<void> {
-          co_await Shutdown(sig == SIGINT ? "Received SIGINT scheduling shutdown..."
-                                          : "Received SIGTERM scheduling shutdown...",
-                            false, false, true);
+        [this, reason]() -> asio::awaitable<void> {
+          co_await Shutdown(reason, false, false, true);
         },
         asio::detached);
   });
