@@ -24,12 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string Info(redisContext* c, const std::string& field) {
-  auto r = Command(c, {"INFO", "persistence"});
-  std::string text(r->str, r->len);
-  size_t at = text.find("\r\n" + field + ":");
-  if (at == std::string::npos) return "<missing>";
-  at += field.size() + 3;
-  return text.substr(at, text.find("\r\n", at) - at);
+  return InfoField(c, "persistence", field);
 }
 
 // Polls cond every 20 ms for at most seconds; returns whether it held.

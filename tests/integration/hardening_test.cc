@@ -57,11 +57,8 @@ void CheckIntact(int port, const std::string& password = "") {
 }
 
 int64_t InfoInt(redisContext* c, const std::string& section, const std::string& field) {
-  auto r = Command(c, {"INFO", section});
-  std::string text(r->str, r->len);
-  size_t at = text.find("\r\n" + field + ":");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + field.size() + 3));
+  std::string value = InfoField(c, section, field);
+  return value == "<missing>" ? -1 : std::stoll(value);
 }
 
 // Sends without blocking; returns bytes accepted (0 when the socket buffer is full).

@@ -117,10 +117,7 @@ TEST_CASE("A client that stops reading is back-pressured, not buffered without b
   }
   // Each reply is ~3 KB for ~19 request bytes: unbounded buffering would hold gigabytes.
   auto c = Connect(server.port());
-  auto info = Command(c.get(), {"INFO", "memory"});
-  std::string text(info->str, info->len);
-  auto pos = text.find("used_memory_rss:");
-  long long rss = std::stoll(text.substr(pos + 16));
+  long long rss = std::stoll(InfoField(c.get(), "memory", "used_memory_rss"));
   CHECK(rss < 200ll * 1024 * 1024);
   CHECK(Run(c.get(), {"PING"}) == "+PONG");
   MESSAGE("sent " << sent << " bytes of requests without reading; server RSS " << rss);

@@ -226,6 +226,16 @@ std::string Run(redisContext* c, const std::vector<std::string>& args) {
   return Render(r.get());
 }
 
+std::string InfoField(redisContext* c, const std::string& section, const std::string& field) {
+  auto r = Command(c, {"INFO", section});
+  if (r == nullptr || r->type != REDIS_REPLY_STRING) return "<missing>";
+  std::string text(r->str, r->len);
+  size_t at = text.find("\r\n" + field + ":");
+  if (at == std::string::npos) return "<missing>";
+  at += field.size() + 3;
+  return text.substr(at, text.find("\r\n", at) - at);
+}
+
 RawConn::RawConn(int port) {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

@@ -59,6 +59,8 @@ ReplyPtr Command(redisContext* c, const std::vector<std::string>& args);
 // [a, b].
 std::string Render(const redisReply* r);
 std::string Run(redisContext* c, const std::vector<std::string>& args);
+// One field of INFO <section>, or "<missing>".
+std::string InfoField(redisContext* c, const std::string& section, const std::string& field);
 
 // A plain socket for byte-exact protocol checks (RESP3, protocol errors, pipelines).
 class RawConn {
