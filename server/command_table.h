@@ -39,6 +39,14 @@ std::vector<CommandSpec> KeyspaceCommands();
 std::vector<CommandSpec> AutocompleteCommands();
 std::vector<CommandSpec> PersistenceCommands();
 
+}  // namespace typeahead::server
+
+namespace typeahead::replication {
+std::vector<server::CommandSpec> ReplicationCommands();  // replication/replication_commands.cc
+}  // namespace typeahead::replication
+
+namespace typeahead::server {
+
 // COMMAND rendering, shared by COMMAND and COMMAND INFO/DOCS.
 void ReplyCommandInfo(protocol::ReplyBuilder& reply, const CommandSpec& spec);
 void ReplyCommandDocs(protocol::ReplyBuilder& reply, const CommandSpec& spec);

@@ -197,7 +197,25 @@ const std::vector<Directive>& Table() {
       Bool("stop-writes-on-bgsave-error", &Config::stop_writes_on_bgsave_error),
       Int("debug-log-flush-delay", &Config::debug_log_flush_delay, 0, 1000),
       {"save", true, SetSave, [](const Config& c) { return c.save; }},
-      Str("replicaof", &Config::replicaof, false),
+      {"replicaof", false,
+       [](Config& c, Args a) -> std::optional<std::string> {
+         std::vector<std::string> words = SplitWords(a);
+         int64_t port;
+         if (words.size() != 2 || !protocol::ParseInt64(words[1], &port) || port < 0 ||
+             port > 65535) {
+           return "wrong number of arguments";
+         }
+         c.replicaof = JoinWords(words);
+         return std::nullopt;
+       },
+       [](const Config& c) { return c.replicaof; }},
+      Str("masterauth", &Config::masterauth),
+      Memory("repl-backlog-size", &Config::repl_backlog_size, 16 * 1024, LLONG_MAX),
+      Int("repl-timeout", &Config::repl_timeout, 1, INT_MAX),
+      Int("repl-ping-replica-period", &Config::repl_ping_replica_period, 1, INT_MAX),
+      Int("replica-priority", &Config::replica_priority, 0, INT_MAX),
+      Int("min-replicas-to-write", &Config::min_replicas_to_write, 0, INT_MAX),
+      Int("min-replicas-max-lag", &Config::min_replicas_max_lag, 0, INT_MAX),
       Enum("loglevel", &Config::loglevel, {"debug", "verbose", "notice", "warning"}),
       Str("logfile", &Config::logfile, false),
       Memory("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, LLONG_MAX),
@@ -216,6 +234,10 @@ const std::vector<Directive>& Table() {
 const Directive* Find(std::string_view name) {
   std::string lower = ToLower(name);
   if (lower == "slaveof") lower = "replicaof";
+  if (lower == "repl-ping-slave-period") lower = "repl-ping-replica-period";
+  if (lower == "slave-priority") lower = "replica-priority";
+  if (lower == "min-slaves-to-write") lower = "min-replicas-to-write";
+  if (lower == "min-slaves-max-lag") lower = "min-replicas-max-lag";
   for (const auto& d : Table()) {
     if (d.name == lower) return &d;
   }

@@ -41,7 +41,17 @@ struct Config {
   // Testing only: holds each log flush back this many milliseconds, widening the window in
   // which a reply sent before its record was written would be lost to a kill -9.
   int64_t debug_log_flush_delay = 0;
-  std::string replicaof;
+  std::string replicaof;  // "host port" to start as a replica of, empty for a primary
+  std::string masterauth;
+  // Replication (replication/): the backlog for partial resyncs (cross-datacenter links lose
+  // more than Redis's 1mb default covers), how long a silent link lives, how often a primary
+  // pings its replicas, and the write quorum.
+  int64_t repl_backlog_size = 16ll << 20;
+  int64_t repl_timeout = 60;
+  int64_t repl_ping_replica_period = 10;
+  int64_t replica_priority = 100;
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag = 10;
   std::string loglevel = "notice";
   std::string logfile;
   int64_t proto_max_bulk_len = 512ll * 1024 * 1024;

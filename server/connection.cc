@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 
 #include "protocol/ascii.h"
+#include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/log.h"
 #include "server/memory_usage.h"
@@ -78,6 +79,19 @@ void Connection::Kill() {
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+}
+
+awaitable<bool> Connection::FlushOutput() {
+  if (out_.empty()) co_return !killed_;
+  co_return co_await Flush();
+}
+
+int Connection::ReleaseSocket(asio::ip::tcp* protocol) {
+  boost::system::error_code ec;
+  auto local = socket_.local_endpoint(ec);
+  *protocol = !ec && local.address().is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
+  killed_ = true;
+  return socket_.release(ec);
 }
 
 void Connection::Reset() {
@@ -395,6 +409,18 @@ const CommandSpec* Connection::Resolve(Args args) {
     return nullptr;
   }
   if (spec->flags & kWrite) {
+    const replication::Replication& repl = server_.replication();
+    if (repl.is_replica()) {
+      ++stat.rejected_calls;
+      error_text_ = "READONLY You can't write against a read only replica.";
+      return nullptr;
+    }
+    int64_t quorum = shard_.config().min_replicas_to_write;
+    if (quorum > 0 && repl.good_replicas() < quorum) {
+      ++stat.rejected_calls;
+      error_text_ = "NOREPLICAS Not enough good replicas to write.";
+      return nullptr;
+    }
     const DiskHealth& health = server_.persistence().health();
     if (health.failing_logs.load(std::memory_order_relaxed) > 0) {
       ++stat.rejected_calls;

@@ -52,6 +52,9 @@ class Connection {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
+  // What a replica said in REPLCONF before its PSYNC.
+  int64_t replica_listening_port = 0;
+  std::string replica_ip;
 
   void SetProtocol(int version) {
     resp = version;
@@ -62,6 +65,11 @@ class Connection {
   // Ends the connection once the replies produced so far are written (QUIT, CLIENT KILL of
   // oneself).
   void CloseAfterReply() { close_after_reply_ = true; }
+  // Writes the replies produced so far. False when the connection is gone.
+  boost::asio::awaitable<bool> FlushOutput();
+  // Gives the socket up (PSYNC: a replica link takes it over on shard 0) and ends the
+  // connection without closing it. Returns the descriptor and its protocol.
+  int ReleaseSocket(boost::asio::ip::tcp* protocol);
   // The CLIENT LIST / CLIENT INFO line, without the trailing newline.
   std::string Describe() const;
   // Resets the state RESET clears: protocol, name, authentication (when a password is set).

@@ -6,6 +6,7 @@
 
 #include "protocol/ascii.h"
 #include "protocol/number.h"
+#include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/server.h"
@@ -225,6 +226,7 @@ awaitable<void> ClientList(CommandContext& cx, Args args) {
 }
 
 struct KillFilter {
+  enum class Type { kAny, kNormal, kReplica, kMaster, kPubsub } type = Type::kAny;
   int64_t id = 0;
   std::string addr, laddr;
   bool skip_me = true;
@@ -258,12 +260,17 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
       } else if (EqualsIgnoreCase(opt, "LADDR")) {
         filter.laddr = val;
       } else if (EqualsIgnoreCase(opt, "TYPE")) {
-        if (EqualsIgnoreCase(val, "master") || EqualsIgnoreCase(val, "replica") ||
-            EqualsIgnoreCase(val, "slave") || EqualsIgnoreCase(val, "pubsub")) {
-          co_return cx.reply.Integer(0);  // none of these kinds of client exist yet
-        }
-        if (!EqualsIgnoreCase(val, "normal"))
+        if (EqualsIgnoreCase(val, "normal")) {
+          filter.type = KillFilter::Type::kNormal;
+        } else if (EqualsIgnoreCase(val, "replica") || EqualsIgnoreCase(val, "slave")) {
+          filter.type = KillFilter::Type::kReplica;
+        } else if (EqualsIgnoreCase(val, "master")) {
+          filter.type = KillFilter::Type::kMaster;
+        } else if (EqualsIgnoreCase(val, "pubsub")) {
+          filter.type = KillFilter::Type::kPubsub;
+        } else {
           co_return cx.Error(fmt::format("ERR Unknown client type '{}'", val));
+        }
       } else if (EqualsIgnoreCase(opt, "USER")) {
         if (!EqualsIgnoreCase(val, "default"))
           co_return cx.Error(fmt::format("ERR No such user '{}'", val));
@@ -279,6 +286,16 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
       }
     }
   }
+  if (filter.type == KillFilter::Type::kReplica || filter.type == KillFilter::Type::kMaster) {
+    // Replication links are not client connections: they live in Replication, on shard 0.
+    replication::Replication& repl = cx.server.replication();
+    bool replicas = filter.type == KillFilter::Type::kReplica;
+    auto kill = [&](Shard&) {
+      return replicas ? repl.KillReplicaLinks(filter.addr) : repl.KillPrimaryLink();
+    };
+    co_return cx.reply.Integer(co_await cx.server.shards().Run(0, kill));
+  }
+  if (filter.type == KillFilter::Type::kPubsub) co_return cx.reply.Integer(0);  // none yet
   uint64_t caller = cx.conn.id();
   auto killed = co_await cx.server.shards().RunAll([&](Shard& shard) {
     std::vector<Connection*> victims;

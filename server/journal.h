@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "replication/feed.h"
 #include "storage/append_log.h"
 
 namespace typeahead::server {
@@ -54,9 +55,10 @@ class Journal {
   void Close();
   bool enabled() const { return log_.is_open(); }
 
-  // Logs one change made on this shard.
+  // Logs one change made on this shard, and passes it to the replication stream.
   void Record(std::span<const std::string_view> args) {
     ++changes_;
+    feed_.Record(args);
     if (!log_.is_open()) return;
     log_.Append(args);
     ScheduleFlush();
@@ -84,6 +86,7 @@ class Journal {
   void SyncEverySecond();
 
   Shard& shard_;
+  replication::ReplicationFeed& feed_;
   BackgroundWorker* background_ = nullptr;
   DiskHealth* health_ = nullptr;
   storage::AppendLog log_;

@@ -13,6 +13,7 @@ namespace {
 std::mutex g_mu;
 FILE* g_out = nullptr;  // nullptr: stdout
 std::atomic<int> g_level{static_cast<int>(LogLevel::kNotice)};
+std::atomic<char> g_role{'M'};
 }  // namespace
 
 bool LogOpen(const std::string& path) {
@@ -40,6 +41,8 @@ bool LogLevelFromName(std::string_view name, LogLevel* out) {
   return true;
 }
 
+void LogSetRole(char role) { g_role.store(role, std::memory_order_relaxed); }
+
 void LogWrite(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
   static const char kMarks[] = ".-*#";
@@ -51,7 +54,8 @@ void LogWrite(LogLevel level, std::string_view message) {
   size_t n = std::strftime(stamp, sizeof(stamp), "%d %b %Y %H:%M:%S.", &t);
   std::snprintf(stamp + n, sizeof(stamp) - n, "%03d", static_cast<int>(tv.tv_usec / 1000));
   std::string line =
-      fmt::format("{}:M {} {} {}\n", getpid(), stamp, kMarks[static_cast<int>(level)], message);
+      fmt::format("{}:{} {} {} {}\n", getpid(), g_role.load(std::memory_order_relaxed), stamp,
+                  kMarks[static_cast<int>(level)], message);
   std::lock_guard lock(g_mu);
   FILE* out = g_out != nullptr ? g_out : stdout;
   std::fwrite(line.data(), 1, line.size(), out);

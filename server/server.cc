@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <random>
 
+#include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -78,8 +79,8 @@ Server::Server(Config config)
       shards_(static_cast<size_t>(config_.threads), config_),
       persistence_(shards_, config_),
       run_id_(RandomHex40()),
-      replid_(RandomHex40()),
       started_(std::chrono::system_clock::now()) {
+  replication_ = std::make_unique<replication::Replication>(*this);
   size_t slots = CommandTable::Get().all().size();
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i].stats().commands.resize(slots);
 }
@@ -165,6 +166,7 @@ int Server::Run() {
   RefreshUsedMemory();  // maxmemory holds from the first command, before shard 0's cron runs
   Listen();
   persistence_.StartTimers();
+  asio::post(io0, [this] { replication_->Start(); });
   for (auto& acceptor : acceptors_) {
     asio::co_spawn(io0, Accept(*acceptor), asio::detached);
   }
@@ -173,6 +175,7 @@ int Server::Run() {
   Log(LogLevel::kNotice, "Ready to accept connections tcp on port {}", port_);
   shards_.Start(config_.pin_threads);
   shards_.Join();
+  replication_->Release();
   persistence_.Close();
   Log(LogLevel::kNotice, "typeahead is now ready to exit, bye bye...");
   return 0;

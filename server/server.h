@@ -17,6 +17,10 @@
 #include "server/persistence.h"
 #include "server/shard.h"
 
+namespace typeahead::replication {
+class Replication;
+}
+
 namespace typeahead::server {
 
 inline constexpr std::string_view kRedisVersion = "7.0.15";  // what clients gate features on
@@ -38,8 +42,8 @@ class Server {
 
   ShardSet& shards() { return shards_; }
   Persistence& persistence() { return persistence_; }
+  replication::Replication& replication() { return *replication_; }
   const std::string& run_id() const { return run_id_; }
-  const std::string& replid() const { return replid_; }
   std::chrono::system_clock::time_point started() const { return started_; }
   uint16_t port() const { return port_; }
   const std::string& executable() const { return executable_; }
@@ -62,12 +66,14 @@ class Server {
   std::atomic<bool> stopping_{false};
   bool shutting_down_ = false;  // shard 0: a signal's save is running
   Config config_;
+  // Before shards_, so destroyed after them: coroutines in the shards' loops refer to it. Its
+  // links (sockets on shard 0) are dropped by Release() when the loops stopped.
+  std::unique_ptr<replication::Replication> replication_;
   ShardSet shards_;
   // After shards_: destroyed first, so background jobs finish while the shards still exist.
   Persistence persistence_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::string run_id_;
-  std::string replid_;
   std::string executable_;
   std::chrono::system_clock::time_point started_;
   uint16_t port_ = 0;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "protocol/ascii.h"
+#include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/glob.h"
@@ -228,6 +229,14 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     engine_bytes += s.engine_bytes;
   }
 
+  replication::Replication& repl = server.replication();
+  std::array<uint64_t, 3> repl_counters{};
+  auto repl_state = [&](Shard&) {
+    repl_counters = {repl.sync_full(), repl.sync_partial_ok(), repl.sync_partial_err()};
+    return repl.Info();
+  };
+  std::string repl_info = co_await server.shards().Run(0, repl_state);
+
   const Config& config = cx.shard.config();
   auto now = std::chrono::system_clock::now();
   int64_t uptime = std::chrono::duration_cast<std::chrono::seconds>(now - server.started()).count();
@@ -347,9 +356,9 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     field("total_net_input_bytes", total.net_input_bytes);
     field("total_net_output_bytes", total.net_output_bytes);
     field("rejected_connections", total.rejected_connections);
-    field("sync_full", 0);
-    field("sync_partial_ok", 0);
-    field("sync_partial_err", 0);
+    field("sync_full", repl_counters[0]);
+    field("sync_partial_ok", repl_counters[1]);
+    field("sync_partial_err", repl_counters[2]);
     field("expired_keys", 0);
     field("evicted_keys", 0);
     field("pubsub_channels", 0);
@@ -362,17 +371,7 @@ awaitable<void> Info(CommandContext& cx, Args args) {
   }
   if (want("replication")) {
     section("Replication");
-    field("role", "master");
-    field("connected_slaves", 0);
-    field("master_failover_state", "no-failover");
-    field("master_replid", server.replid());
-    field("master_replid2", std::string(40, '0'));
-    field("master_repl_offset", 0);
-    field("second_repl_offset", -1);
-    field("repl_backlog_active", 0);
-    field("repl_backlog_size", 16 * 1024 * 1024);
-    field("repl_backlog_first_byte_offset", 0);
-    field("repl_backlog_histlen", 0);
+    out += repl_info;
   }
   if (want("cpu")) {
     rusage self;

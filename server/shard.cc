@@ -19,6 +19,7 @@ Shard::Shard(size_t id, Config config)
     : id_(id),
       io_(std::make_unique<asio::io_context>(1)),
       work_(asio::make_work_guard(*io_)),
+      feed_(std::make_unique<replication::ReplicationFeed>(*io_)),
       journal_(std::make_unique<Journal>(*this)),
       config_(std::move(config)) {}
 

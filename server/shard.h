@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "replication/feed.h"
 #include "server/config.h"
 #include "server/journal.h"
 #include "storage/partition.h"
@@ -66,6 +67,8 @@ class Shard {
   void set_config(const Config& c) { config_ = c; }
   ShardStats& stats() { return stats_; }
   Journal& journal() { return *journal_; }
+  // This shard's side of the replication stream (fed by the journal's Record).
+  replication::ReplicationFeed& feed() { return *feed_; }
   // The snapshot being written of this shard's partition, if any (see Persistence).
   std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
@@ -94,6 +97,7 @@ class Shard {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   storage::Partition partition_;
+  std::unique_ptr<replication::ReplicationFeed> feed_;
   std::unique_ptr<Journal> journal_;  // destroyed before io_: its timers live on it
   std::unique_ptr<storage::SnapshotWriter> snapshot_;
   Config config_;

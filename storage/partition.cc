@@ -2,13 +2,25 @@
 
 namespace typeahead::storage {
 
+void Partition::RemoveObserver(ChangeObserver* observer) { std::erase(observers_, observer); }
+
+void Partition::BeforeKeyDropped(std::string_view key, Trie* dict) {
+  // An observer may move the dictionary out to keep it; every observer but the last gets a
+  // copy, so two snapshots running at once (rare) both keep what they need.
+  for (size_t i = 0; i + 1 < observers_.size(); ++i) {
+    Trie copy = *dict;
+    observers_[i]->BeforeKeyDropped(key, &copy);
+  }
+  if (!observers_.empty()) observers_.back()->BeforeKeyDropped(key, dict);
+}
+
 const Trie* Partition::Find(std::string_view key) const {
   auto it = keys_.find(key);
   return it == keys_.end() ? nullptr : &it->second;
 }
 
 OpResult<int64_t> Partition::IncrBy(std::string_view key, std::string_view term, int64_t delta) {
-  if (observer_ != nullptr) observer_->BeforeTermChange(key, term);
+  BeforeTermChange(key, term);
   auto it = keys_.find(key);
   if (it == keys_.end()) {
     if (delta <= 0) return int64_t{0};  // nothing to remove, nothing to create
@@ -22,7 +34,7 @@ OpResult<int64_t> Partition::IncrBy(std::string_view key, std::string_view term,
 bool Partition::EraseTerm(std::string_view key, std::string_view term) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return false;
-  if (observer_ != nullptr) observer_->BeforeTermChange(key, term);
+  BeforeTermChange(key, term);
   bool erased = it->second.Erase(term);
   if (it->second.empty()) Erase(key);
   return erased;
@@ -31,7 +43,7 @@ bool Partition::EraseTerm(std::string_view key, std::string_view term) {
 bool Partition::Erase(std::string_view key) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return false;
-  if (observer_ != nullptr) observer_->BeforeKeyDropped(key, &it->second);
+  BeforeKeyDropped(key, &it->second);
   keys_.erase(it);
   return true;
 }
@@ -40,7 +52,7 @@ bool Partition::Rename(std::string_view key, std::string_view new_key) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return false;
   if (key == new_key) return true;
-  if (observer_ != nullptr) observer_->BeforeKeyMoved(key);
+  BeforeKeyMoved(key);
   Trie moved = std::move(it->second);
   keys_.erase(it);
   Erase(new_key);
@@ -49,10 +61,16 @@ bool Partition::Rename(std::string_view key, std::string_view new_key) {
 }
 
 void Partition::Clear() {
-  if (observer_ != nullptr) {
-    for (auto& [key, dict] : keys_) observer_->BeforeKeyDropped(key, &dict);
+  if (!observers_.empty()) {
+    for (auto& [key, dict] : keys_) BeforeKeyDropped(key, &dict);
   }
   keys_.clear();
+}
+
+void Partition::Replace(Partition&& other) {
+  Clear();
+  keys_ = std::move(other.keys_);
+  other.keys_.clear();
 }
 
 size_t Partition::term_count() const {

@@ -1,8 +1,9 @@
 // Partition owns, for every autocomplete key, the terms whose routing rule (storage/routing.h)
 // maps to it. A key exists in a partition only while it has at least one term there; a key
 // exists in the server when any partition has it.
-// Every change goes through the mutators below, which tell an attached ChangeObserver (a
-// snapshot in progress) before anything changes, so it can save what it has not written yet.
+// Every change goes through the mutators below, which tell the attached ChangeObservers
+// (snapshots in progress: a checkpoint, a replica's full sync) before anything changes, so each
+// can save what it has not written yet.
 // Not thread-safe: only its own thread touches it.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "storage/trie.h"
 
@@ -47,17 +49,27 @@ class Partition {
   // is absent (nothing changes then).
   bool Rename(std::string_view key, std::string_view new_key);
   void Clear();
+  // Drops everything and takes other's keys instead (a replica's full sync).
+  void Replace(Partition&& other);
 
-  // At most one observer; nullptr detaches it.
-  void set_observer(ChangeObserver* observer) { observer_ = observer; }
+  void AddObserver(ChangeObserver* observer) { observers_.push_back(observer); }
+  void RemoveObserver(ChangeObserver* observer);
 
   const KeyMap& keys() const { return keys_; }
   size_t term_count() const;
   size_t MemoryUsage() const;
 
  private:
+  void BeforeTermChange(std::string_view key, std::string_view term) {
+    for (ChangeObserver* o : observers_) o->BeforeTermChange(key, term);
+  }
+  void BeforeKeyMoved(std::string_view key) {
+    for (ChangeObserver* o : observers_) o->BeforeKeyMoved(key);
+  }
+  void BeforeKeyDropped(std::string_view key, Trie* dict);
+
   KeyMap keys_;
-  ChangeObserver* observer_ = nullptr;
+  std::vector<ChangeObserver*> observers_;
 };
 
 }  // namespace typeahead::storage

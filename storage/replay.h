@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/partition.h"
 
@@ -13,5 +14,14 @@ namespace typeahead::storage {
 
 // False with *error when the command is not one the log may hold (a newer format, or a bug).
 bool ApplyLogged(Partition* partition, std::span<const std::string_view> args, std::string* error);
+
+// For a replica whose partition count differs from its primary's: applies a key-level command
+// (DEL, RENAME, FLUSHALL) that the primary's partition `source` of `sources` logged to the
+// terms of *partition that rule routes to `source` (storage/routing.h), the only ones that
+// command touched on the primary. *records gets term-level commands (ACDEL, ACINCRBY) that
+// redo the same change on *partition alone, for its own log. False for any other command.
+bool ApplyLoggedFrom(Partition* partition, std::span<const std::string_view> args, size_t source,
+                     size_t sources, std::vector<std::vector<std::string>>* records,
+                     std::string* error);
 
 }  // namespace typeahead::storage

@@ -11,6 +11,7 @@
 
 #include "storage/crc32c.h"
 #include "storage/file_util.h"
+#include "storage/fixed_bytes.h"
 
 namespace typeahead::storage {
 namespace {
@@ -20,18 +21,6 @@ constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 32, kTrailerSize = 20;
 constexpr size_t kBlockBytes = 256 * 1024;
 constexpr uint8_t kKeyTag = 1, kTermTag = 2;
-
-template <typename T>
-void Put(std::string* out, T v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(v));
-}
-
-template <typename T>
-T Get(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
 
 void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -58,18 +47,18 @@ bool GetVarint(std::string_view* in, uint64_t* v) {
 }  // namespace
 
 SnapshotFile::SnapshotFile(std::string path, const SnapshotInfo& info)
-    : path_(std::move(path)), tmp_(path_ + ".tmp") {
-  fd_ = open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) {
+    : path_(std::move(path)), tmp_(path_ + ".tmp"), in_memory_(path_.empty()) {
+  if (!in_memory_) fd_ = open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (!in_memory_ && fd_ < 0) {
     error_ = fmt::format("can't create {}: {}", tmp_, strerror(errno));
     return;
   }
   std::string header(kMagic, sizeof(kMagic));
-  Put<uint32_t>(&header, kVersion);
-  Put<uint32_t>(&header, info.partition);
-  Put<uint32_t>(&header, info.partitions);
-  Put<uint32_t>(&header, 0);
-  Put<uint64_t>(&header, info.log_offset);
+  PutFixed<uint32_t>(&header, kVersion);
+  PutFixed<uint32_t>(&header, info.partition);
+  PutFixed<uint32_t>(&header, info.partitions);
+  PutFixed<uint32_t>(&header, 0);
+  PutFixed<uint64_t>(&header, info.log_offset);
   Write(header);
 }
 
@@ -83,6 +72,10 @@ SnapshotFile::~SnapshotFile() {
 void SnapshotFile::Write(std::string_view bytes) {
   if (!error_.empty()) return;
   crc_ = Crc32cExtend(crc_, bytes.data(), bytes.size());
+  if (in_memory_) {
+    memory_.append(bytes);
+    return;
+  }
   if (int err = WriteAll(fd_, bytes); err != 0) {
     error_ = fmt::format("can't write {}: {}", tmp_, strerror(err));
   }
@@ -106,12 +99,16 @@ void SnapshotFile::AppendBlock(std::string_view raw) {
 
 bool SnapshotFile::Finish(uint64_t keys, uint64_t terms, std::string* error) {
   std::string tail;
-  Put<uint32_t>(&tail, 0);
-  Put<uint32_t>(&tail, 0);
-  Put<uint64_t>(&tail, keys);
-  Put<uint64_t>(&tail, terms);
+  PutFixed<uint32_t>(&tail, 0);
+  PutFixed<uint32_t>(&tail, 0);
+  PutFixed<uint64_t>(&tail, keys);
+  PutFixed<uint64_t>(&tail, terms);
   Write(tail);
-  Put<uint32_t>(&tail, crc_);
+  PutFixed<uint32_t>(&tail, crc_);
+  if (in_memory_ && error_.empty()) {
+    memory_.append(tail, tail.size() - 4, 4);
+    return true;
+  }
   if (error_.empty()) {
     if (int err = WriteAll(fd_, std::string_view(tail).substr(tail.size() - 4)); err != 0) {
       error_ = fmt::format("can't write {}: {}", tmp_, strerror(err));
@@ -142,14 +139,14 @@ SnapshotWriter::SnapshotWriter(Partition* partition, std::string path, SnapshotI
     entries_.back().key = key;
   }
   for (size_t i = 0; i < entries_.size(); ++i) index_.emplace(entries_[i].key, i);
-  partition_->set_observer(this);
+  partition_->AddObserver(this);
   attached_ = true;
 }
 
 SnapshotWriter::~SnapshotWriter() { Detach(); }
 
 void SnapshotWriter::Detach() {
-  if (attached_) partition_->set_observer(nullptr);
+  if (attached_) partition_->RemoveObserver(this);
   attached_ = false;
 }
 
@@ -294,31 +291,40 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info,
                   std::string* error) {
   auto data = ReadWholeFile(path, error);
   if (!data) return false;
+  auto sink = [into](std::string_view key, std::string_view term, int64_t freq) {
+    return static_cast<bool>(into->IncrBy(key, term, freq));
+  };
+  return DecodeSnapshot(*data, path, sink, info, error);
+}
+
+bool DecodeSnapshot(std::string_view bytes, std::string_view name, const SnapshotSink& sink,
+                    SnapshotInfo* info, std::string* error) {
+  const std::string_view* data = &bytes;
   auto bad = [&](std::string_view what) {
-    *error = fmt::format("snapshot {} is damaged: {}", path, what);
+    *error = fmt::format("snapshot {} is damaged: {}", name, what);
     return false;
   };
   if (data->size() < kHeaderSize + 8 + kTrailerSize ||
       std::memcmp(data->data(), kMagic, sizeof(kMagic)) != 0) {
     return bad("not a typeahead snapshot");
   }
-  if (Get<uint32_t>(data->data() + 8) != kVersion) return bad("unknown format version");
+  if (GetFixed<uint32_t>(data->data() + 8) != kVersion) return bad("unknown format version");
   size_t body = data->size() - 4;
-  if (Crc32cExtend(0, data->data(), body) != Get<uint32_t>(data->data() + body)) {
+  if (Crc32cExtend(0, data->data(), body) != GetFixed<uint32_t>(data->data() + body)) {
     return bad("checksum mismatch");
   }
-  info->partition = Get<uint32_t>(data->data() + 12);
-  info->partitions = Get<uint32_t>(data->data() + 16);
-  info->log_offset = Get<uint64_t>(data->data() + 24);
-  uint64_t keys = Get<uint64_t>(data->data() + body - 16);
-  uint64_t terms = Get<uint64_t>(data->data() + body - 8);
+  info->partition = GetFixed<uint32_t>(data->data() + 12);
+  info->partitions = GetFixed<uint32_t>(data->data() + 16);
+  info->log_offset = GetFixed<uint64_t>(data->data() + 24);
+  uint64_t keys = GetFixed<uint64_t>(data->data() + body - 16);
+  uint64_t terms = GetFixed<uint64_t>(data->data() + body - 8);
   size_t pos = kHeaderSize;
   std::string raw, key, term;
   info->keys = info->terms = 0;
   while (true) {
     if (pos + 8 > body - 16) return bad("truncated block");
-    uint32_t raw_len = Get<uint32_t>(data->data() + pos);
-    uint32_t comp_len = Get<uint32_t>(data->data() + pos + 4);
+    uint32_t raw_len = GetFixed<uint32_t>(data->data() + pos);
+    uint32_t comp_len = GetFixed<uint32_t>(data->data() + pos + 4);
     pos += 8;
     if (raw_len == 0) break;
     if (comp_len > body - 16 - pos) return bad("truncated block");
@@ -347,7 +353,7 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info,
         if (!GetVarint(&in, &f) || f == 0 || f > INT64_MAX || term.empty()) {
           return bad("bad term entry");
         }
-        if (!into->IncrBy(key, term, static_cast<int64_t>(f))) return bad("frequency overflow");
+        if (!sink(key, term, static_cast<int64_t>(f))) return bad("frequency overflow");
         ++info->terms;
       } else {
         return bad("unknown entry");

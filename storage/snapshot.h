@@ -15,9 +15,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "storage/partition.h"
@@ -33,6 +35,8 @@ struct SnapshotInfo {
 // The file being written: compresses and checksums blocks in order, then writes the trailer
 // and commits the file (fsync, rename, directory fsync). Owned by one thread at a time, so
 // the compression and the writes can run off the partition's thread.
+// With an empty path the bytes collect in memory instead, for TakeOutput() (a replica's full
+// sync streams them) and Finish() commits nothing.
 class SnapshotFile {
  public:
   // Creates path + ".tmp" and writes the header; check error().
@@ -46,12 +50,16 @@ class SnapshotFile {
   bool Finish(uint64_t keys, uint64_t terms, std::string* error);
   const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
+  // In-memory mode: the bytes produced since the last call.
+  std::string TakeOutput() { return std::exchange(memory_, {}); }
 
  private:
   void Write(std::string_view bytes);
 
   std::string path_, tmp_;
   int fd_ = -1;
+  bool in_memory_ = false;
+  std::string memory_;
   uint32_t crc_ = 0;
   std::string compressed_;
   std::string error_;
@@ -119,6 +127,13 @@ class SnapshotWriter final : public ChangeObserver {
 // Loads the snapshot at path into *into (normally empty). False with *error naming the file
 // and what is wrong; *into may then hold part of it.
 bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, std::string* error);
+
+// Checks and decodes a whole snapshot held in memory (name is for messages), handing every
+// term to sink(key, term, freq); sink returns false on a frequency overflow. Lets a replica
+// spread a primary's partition over its own partitions.
+using SnapshotSink = std::function<bool(std::string_view, std::string_view, int64_t)>;
+bool DecodeSnapshot(std::string_view data, std::string_view name, const SnapshotSink& sink,
+                    SnapshotInfo* info, std::string* error);
 
 // Writes a whole snapshot of *partition at once (start-up, tests): a writer run to the end.
 bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo info,

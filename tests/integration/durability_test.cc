@@ -27,32 +27,6 @@ std::string Info(redisContext* c, const std::string& field) {
   return InfoField(c, "persistence", field);
 }
 
-// Polls cond every 20 ms for at most seconds; returns whether it held.
-template <typename F>
-bool WaitFor(F cond, int seconds = 20) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-// Every key's every term with its frequency, in ranking order: the whole visible state.
-std::string DumpAll(redisContext* c) {
-  auto keys = Command(c, {"KEYS", "*"});
-  std::vector<std::string> names;
-  for (size_t i = 0; i < keys->elements; ++i) {
-    names.emplace_back(keys->element[i]->str, keys->element[i]->len);
-  }
-  std::sort(names.begin(), names.end());
-  std::string out;
-  for (const auto& k : names) {
-    out += k + " => " + Run(c, {"ACTOPK", k, "", "1000000", "WITHSCORES"}) + "\n";
-  }
-  return out;
-}
-
 std::vector<std::string> LogFiles(const std::string& data) {
   std::vector<std::string> logs;
   for (const auto& e : fs::directory_iterator(data + "/appendonlydir")) {

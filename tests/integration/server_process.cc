@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -234,6 +235,20 @@ std::string InfoField(redisContext* c, const std::string& section, const std::st
   if (at == std::string::npos) return "<missing>";
   at += field.size() + 3;
   return text.substr(at, text.find("\r\n", at) - at);
+}
+
+std::string DumpAll(redisContext* c) {
+  auto keys = Command(c, {"KEYS", "*"});
+  std::vector<std::string> names;
+  for (size_t i = 0; keys != nullptr && i < keys->elements; ++i) {
+    names.emplace_back(keys->element[i]->str, keys->element[i]->len);
+  }
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& k : names) {
+    out += k + " => " + Run(c, {"ACTOPK", k, "", "1000000", "WITHSCORES"}) + "\n";
+  }
+  return out;
 }
 
 RawConn::RawConn(int port) {

@@ -5,8 +5,10 @@
 #include <hiredis/hiredis.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace typeahead::test {
@@ -61,6 +63,20 @@ std::string Render(const redisReply* r);
 std::string Run(redisContext* c, const std::vector<std::string>& args);
 // One field of INFO <section>, or "<missing>".
 std::string InfoField(redisContext* c, const std::string& section, const std::string& field);
+
+// Every key's every term with its frequency, in ranking order: the whole visible state.
+std::string DumpAll(redisContext* c);
+
+// Polls cond every 20 ms for at most seconds; returns whether it held.
+template <typename F>
+bool WaitFor(F cond, int seconds = 20) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
 
 // A plain socket for byte-exact protocol checks (RESP3, protocol errors, pipelines).
 class RawConn {
