@@ -1,6 +1,7 @@
 #include "replication/replication.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <sstream>
 #include <thread>
 
 #include "protocol/ascii.h"
@@ -23,6 +25,7 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "server/shard.h"
+#include "storage/file_util.h"
 #include "storage/replay.h"
 #include "storage/routing.h"
 #include "storage/snapshot.h"
@@ -136,8 +139,85 @@ Replication::Replication(server::Server& server)
 
 Replication::~Replication() = default;
 
+namespace {
+constexpr std::string_view kStateFile = "replication.state";
+}
+
+void Replication::LoadState(const std::string& dir) {
+  std::string path = dir + "/" + std::string(kStateFile), error;
+  if (access(path.c_str(), F_OK) != 0) return;
+  auto text = storage::ReadWholeFile(path, &error);
+  // Used once: removed before anything else can change the data.
+  if (unlink(path.c_str()) != 0 || !storage::SyncDir(dir, &error)) {
+    throw std::runtime_error(fmt::format("Can't remove {}: {}", path, strerror(errno)));
+  }
+  std::istringstream in(text ? *text : "");
+  std::string magic, replid;
+  uint64_t offset = 0;
+  StreamPosition pos;
+  if (!(in >> magic >> replid >> offset >> pos.partition >> pos.partitions >> pos.seq) ||
+      magic != "typeahead-replication-1" || replid.size() != 40) {
+    Log(LogLevel::kWarning, "Ignoring a damaged {}", path);
+    return;
+  }
+  replid_ = replid;
+  backlog_ = std::make_unique<Backlog>(
+      static_cast<size_t>(server_.shards()[0].config().repl_backlog_size));
+  backlog_->Reset(offset);
+  resume_ = pos;
+  Log(LogLevel::kNotice, "Continuing replication history {} at offset {}", replid_, offset);
+}
+
+void Replication::SaveState(const std::string& dir) {
+  if (!quiesced_ || !backlog_) return;
+  std::string text = fmt::format("typeahead-replication-1\n{}\n{}\n{} {} {}\n", replid_,
+                                 backlog_->end(), resume_ ? resume_->partition : -1,
+                                 resume_ ? resume_->partitions : 0, resume_ ? resume_->seq : 0);
+  std::string error;
+  if (!storage::WriteFileAtomically(dir + "/" + std::string(kStateFile), text, &error)) {
+    Log(LogLevel::kWarning, "Can't save the replication state: {}", error);
+  }
+}
+
+awaitable<void> Replication::Quiesce() {
+  if (primary_) {
+    const StreamApplier& a = primary_->applier;
+    quiesced_host_ = primary_->host;
+    quiesced_port_ = primary_->port;
+    primary_->stopped = true;
+    primary_->Close();
+    asio::steady_timer poll(server_.shards()[0].io());
+    while (applying_) {
+      poll.expires_after(std::chrono::milliseconds(1));
+      co_await poll.async_wait(kNoThrow);
+    }
+    // The data matches the offset unless a full sync is replacing it.
+    if (primary_->ever_connected && primary_->state != PrimaryLink::State::kSync) {
+      resume_ = StreamPosition{a.partition(), a.partitions(), a.seq()};
+    } else {
+      quiesced_ = false;
+      co_return;
+    }
+  } else {
+    resume_.reset();  // a primary's stream announces its first partition anyway
+  }
+  quiesced_ = true;
+}
+
+void Replication::Unquiesce() {
+  quiesced_ = false;
+  if (!quiesced_host_.empty() && primary_ && primary_->stopped) {
+    primary_.reset();
+    replica_ = false;  // so ReplicaOf starts a new link instead of saying "already connected"
+    ReplicaOf(quiesced_host_, quiesced_port_);
+  }
+}
+
 void Replication::Start() {
   asio::co_spawn(server_.shards()[0].io(), Cron(), asio::detached);
+  if (backlog_ && server_.shards()[0].config().replicaof.empty()) {
+    EnableFeeds();  // a restarted primary: every write goes on into the stream
+  }
   const std::string& replicaof = server_.shards()[0].config().replicaof;
   if (!replicaof.empty()) {
     auto space = replicaof.find(' ');
@@ -530,6 +610,10 @@ std::string Replication::ReplicaOf(const std::string& host, int64_t port) {
   UpdateGoodReplicas();
   auto& io = server_.shards()[0].io();
   primary_ = std::make_shared<PrimaryLink>(io, host, port, server_.shards().size());
+  if (resume_) {
+    primary_->applier.Resume(resume_->partition, resume_->partitions, resume_->seq);
+    resume_.reset();
+  }
   Log(LogLevel::kNotice, "Connecting to MASTER {}:{}", host, port);
   asio::co_spawn(io, FollowPrimary(primary_), asio::detached);
   return "+OK";

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,8 +60,19 @@ class Replication {
   explicit Replication(server::Server& server);
   ~Replication();
 
+  // At start-up, before serving: takes over the replication id and offset a clean shutdown
+  // saved (SaveState) with the data, so replicas, or our primary, continue partially. The
+  // file is removed at once: after a crash the data on disk may be past that offset.
+  void LoadState(const std::string& dir);
   // On shard 0's thread once serving: starts the cron and follows `replicaof` if set.
   void Start();
+  // Shutdown, on shard 0 before the last save: stops following the primary and waits for
+  // the stream data in flight to be applied, so the data matches the offset SaveState writes.
+  boost::asio::awaitable<void> Quiesce();
+  // The shutdown was called off: follows the primary again.
+  void Unquiesce();
+  // After the shard threads stopped and the data is durable: saves the id and offset.
+  void SaveState(const std::string& dir);
   // After the shard threads stopped: drops the links (their sockets are shard 0's).
   void Release();
 
@@ -146,7 +158,18 @@ class Replication {
   uint64_t sync_full_ = 0, sync_partial_ok_ = 0, sync_partial_err_ = 0;
   uint64_t next_link_id_ = 0;
   uint64_t full_sync_bytes_ = 0;
-  bool applying_ = false;     // Stream() is applying a read of the primary's stream
+  bool applying_ = false;  // Stream() is applying a read of the primary's stream
+  bool quiesced_ = false;
+  std::string quiesced_host_;  // the primary Quiesce() stopped following
+  int64_t quiesced_port_ = 0;
+  // Where the primary's stream stood at our last clean shutdown (see LoadState), for the
+  // first link after start-up.
+  struct StreamPosition {
+    int64_t partition = -1;
+    uint32_t partitions = 0;
+    uint64_t seq = 0;
+  };
+  std::optional<StreamPosition> resume_;
   bool hold_stream_ = false;  // FullSync() on a replica is cutting its partitions
   Clock::time_point last_ping_ = Clock::now();
 };

@@ -163,6 +163,7 @@ int Server::Run() {
   auto signals = std::make_shared<asio::signal_set>(io0, SIGINT, SIGTERM);
   WaitForSignal(signals);
   persistence_.Recover();
+  replication_->LoadState(config_.dir);
   RefreshUsedMemory();  // maxmemory holds from the first command, before shard 0's cron runs
   Listen();
   persistence_.StartTimers();
@@ -177,6 +178,7 @@ int Server::Run() {
   shards_.Join();
   replication_->Release();
   persistence_.Close();
+  if (keep_replication_state_) replication_->SaveState(config_.dir);
   Log(LogLevel::kNotice, "typeahead is now ready to exit, bye bye...");
   return 0;
 }
@@ -206,12 +208,20 @@ void Server::WaitForSignal(std::shared_ptr<asio::signal_set> signals) {
 asio::awaitable<bool> Server::Shutdown(std::string reason, bool save, bool nosave, bool force) {
   Log(LogLevel::kWarning, "{}", reason);
   // No co_await inside && or ||: GCC 12 miscompiles it (an illegal instruction at run time).
+  // Stream data in flight is applied first, so what is saved matches the replication offset.
+  co_await asio::co_spawn(shards_[0].io(), replication_->Quiesce(), asio::use_awaitable);
   bool saved = true;
   if (!nosave) saved = co_await persistence_.SaveBeforeShutdown(save);
   if (!saved && !force && !persistence_.aof_enabled()) {
     Log(LogLevel::kWarning, "Error trying to save the data before exiting: not exiting.");
+    auto resume = [this](Shard&) { replication_->Unquiesce(); };
+    co_await shards_.Run(0, resume);
     co_return false;
   }
+  // The replication offset is worth keeping only with the data it describes on disk.
+  bool data_kept = persistence_.aof_enabled() ||
+                   (saved && !nosave && (save || !shards_[0].config().save.empty()));
+  keep_replication_state_ = data_kept;
   RequestShutdown("Shutting down");
   co_return true;
 }

@@ -64,7 +64,8 @@ class Server {
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> connected_{0};
   std::atomic<bool> stopping_{false};
-  bool shutting_down_ = false;  // shard 0: a signal's save is running
+  bool shutting_down_ = false;                       // shard 0: a signal's save is running
+  std::atomic<bool> keep_replication_state_{false};  // set by Shutdown() when the data is kept
   Config config_;
   // Before shards_, so destroyed after them: coroutines in the shards' loops refer to it. Its
   // links (sockets on shard 0) are dropped by Release() when the loops stopped.

@@ -273,3 +273,58 @@ TEST_CASE("A replica of a replica gets the same stream, full sync included") {
   CHECK(DumpAll(l.get()) == want);
   CHECK(Repl(l.get(), "master_replid") == Repl(p.get(), "master_replid"));
 }
+
+TEST_CASE("Restarts: a replica and then its primary come back and continue partially") {
+  TempDir pdir, rdir;
+  auto primary =
+      std::make_unique<ServerProcess>(std::vector<std::string>{"--threads", "2"}, pdir.path);
+  std::string pport = std::to_string(primary->port());
+  std::vector<std::string> replica_args = {"--threads", "3", "--replicaof", "127.0.0.1", pport};
+  auto replica = std::make_unique<ServerProcess>(replica_args, rdir.path);
+  auto p = Connect(primary->port());
+  Populate(p.get(), 2, 400, 5);
+  {
+    auto r = Connect(replica->port());
+    REQUIRE(CaughtUp(p.get(), r.get()));
+  }
+  CHECK(Stat(p.get(), "sync_full") == "1");
+
+  // The replica restarts (clean shutdown) while writes go on: it asks for what it missed.
+  CHECK(replica->Stop() == 0);
+  { Writers writers(primary->port(), 10, 200); }
+  replica = std::make_unique<ServerProcess>(replica_args, rdir.path);
+  auto r = Connect(replica->port());
+  REQUIRE(CaughtUp(p.get(), r.get()));
+  CHECK(Stat(p.get(), "sync_full") == "1");
+  CHECK(Stat(p.get(), "sync_partial_ok") == "1");
+  CHECK(DumpAll(r.get()) == DumpAll(p.get()));
+
+  // The primary restarts from its files on the same port: same history, the replica
+  // continues.
+  std::string replid = Repl(p.get(), "master_replid");
+  std::string offset = Repl(p.get(), "master_repl_offset");
+  p.reset();
+  CHECK(primary->Stop() == 0);
+  primary = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--threads", "2", "--port", pport}, pdir.path);
+  REQUIRE(primary->port() == std::stoi(pport));
+  p = Connect(primary->port());
+  CHECK(Repl(p.get(), "master_replid") == replid);
+  CHECK(Repl(p.get(), "master_repl_offset") == offset);
+  { Writers writers(primary->port(), 10, 200); }
+  REQUIRE(CaughtUp(p.get(), r.get()));
+  CHECK(Stat(p.get(), "sync_partial_ok") == "1");
+  CHECK(Stat(p.get(), "sync_full") == "0");
+  CHECK(DumpAll(r.get()) == DumpAll(p.get()));
+
+  // After a crash the offset cannot be vouched for: a new history, a full sync.
+  p.reset();
+  primary->Stop(SIGKILL);
+  primary = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"--threads", "2", "--port", pport}, pdir.path);
+  p = Connect(primary->port());
+  CHECK(Repl(p.get(), "master_replid") != replid);
+  REQUIRE(CaughtUp(p.get(), r.get()));
+  CHECK(Stat(p.get(), "sync_full") == "1");
+  CHECK(DumpAll(r.get()) == DumpAll(p.get()));
+}

@@ -84,8 +84,13 @@ ServerProcess::ServerProcess(std::vector<std::string> extra, std::string data_di
   dir_ = mkdtemp(tmpl);
   log_ = dir_ + "/server.log";
   if (data_dir.empty()) data_dir = dir_ + "/data";
+  // A "--port N" among the extra arguments fixes the port (a restart on the same address).
+  int fixed_port = 0;
+  for (size_t i = 0; i + 1 < extra.size(); ++i) {
+    if (extra[i] == "--port") fixed_port = std::stoi(extra[i + 1]);
+  }
   for (int attempt = 0; attempt < 5; ++attempt) {
-    port_ = FreePort();
+    port_ = fixed_port != 0 ? fixed_port : FreePort();
     std::vector<std::string> args = {TYPEAHEAD_SERVER_BIN, "--port", std::to_string(port_), "--dir",
                                      data_dir};
     args.insert(args.end(), extra.begin(), extra.end());
