@@ -22,6 +22,7 @@
 #include "replication/feed.h"
 #include "replication/stream_applier.h"
 #include "replication/sync_payload.h"
+#include "replication/zstd_stream.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/shard.h"
@@ -74,6 +75,26 @@ struct ReplicaLink {
   Replication::Clock::time_point last_ack = Replication::Clock::now();
   bool closed = false;
   int64_t hard_limit = 0;
+  std::unique_ptr<ZstdStreamEncoder> zstd;  // repl-compression zstd, when the replica offered it
+  uint64_t* raw_bytes = nullptr;            // the Replication's totals
+  uint64_t* wire_bytes = nullptr;
+
+  // What goes on the socket for these stream bytes.
+  std::string Wire(std::string bytes) {
+    *raw_bytes += bytes.size();
+    if (zstd) {
+      std::string out;
+      if (!zstd->Encode(bytes, &out)) {
+        Log(LogLevel::kWarning, "zstd failed on the link to replica {}:{}", hello.ip,
+            hello.listening_port);
+        Close();
+        return {};
+      }
+      bytes = std::move(out);
+    }
+    *wire_bytes += bytes.size();
+    return bytes;
+  }
 
   void Send(std::string_view bytes) {
     if (closed) return;
@@ -112,6 +133,8 @@ struct PrimaryLink {
   Replication::Clock::time_point down_since = Replication::Clock::now();
   uint64_t sync_read_bytes = 0;
   bool ever_connected = false;
+  std::unique_ptr<ZstdStreamDecoder> zstd;  // set when the primary said it compresses
+  std::string raw;                          // bytes as read, before decompression
 
   void Close() {
     boost::system::error_code ec;
@@ -341,6 +364,9 @@ void Replication::AttachReplica(tcp::socket socket, ReplicaHello hello, std::str
   if (!ec) link->peer = fmt::format("{}:{}", remote.address().to_string(), remote.port());
   link->hello = std::move(hello);
   link->hard_limit = server_.shards()[0].config().output_replica.hard;
+  if (link->hello.zstd) link->zstd = std::make_unique<ZstdStreamEncoder>(1);
+  link->raw_bytes = &stream_raw_bytes_;
+  link->wire_bytes = &stream_wire_bytes_;
   asio::co_spawn(server_.shards()[0].io(),
                  ServeReplica(std::move(link), std::move(replid), std::move(offset)),
                  asio::detached);
@@ -359,11 +385,13 @@ awaitable<void> Replication::ServeReplica(std::shared_ptr<ReplicaLink> link, std
     ++sync_partial_ok_;
     EnsureBacklog();
     std::string reply = fmt::format("+CONTINUE {}\r\n", replid_);
-    reply += backlog_->CopyFrom(static_cast<uint64_t>(offset));
-    link->pending = std::move(reply);
+    link->pending = backlog_->CopyFrom(static_cast<uint64_t>(offset));
     link->state = ReplicaLink::State::kOnline;
     link->ack = static_cast<uint64_t>(offset - 1);
     links_.push_back(link);
+    // The reply line is plain; what follows it may be compressed.
+    auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(reply), kNoThrow);
+    if (ec) link->Close();
     Log(LogLevel::kNotice,
         "Partial resynchronization request from {} accepted. Sending {} bytes of backlog "
         "starting from offset {}.",
@@ -395,8 +423,7 @@ awaitable<void> Replication::ServeReplica(std::shared_ptr<ReplicaLink> link, std
       co_await link->wake.async_wait(kNoThrow);
       continue;
     }
-    std::string out;
-    out.swap(link->pending);
+    std::string out = link->Wire(std::exchange(link->pending, {}));
     auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(out), kNoThrow);
     if (ec) break;
   }
@@ -442,7 +469,8 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
   }
   uint64_t skip = backlog_->end() - start;
   std::string mark = server::RandomHex40();
-  std::string head = fmt::format("+FULLRESYNC {} {}\r\n$EOF:{}\r\n", replid_, start, mark);
+  std::string line = fmt::format("+FULLRESYNC {} {}\r\n", replid_, start);
+  std::string head = fmt::format("$EOF:{}\r\n", mark);
   head += PayloadHeader(static_cast<uint32_t>(n));
   if (chained && primary_) {
     const StreamApplier& a = primary_->applier;
@@ -451,8 +479,9 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
     head += PayloadResume(-1, 0, 0, chained ? 0 : skip);
   }
   hold_stream_ = false;
-  uint64_t payload_bytes = 0;
-  bool ok = true;
+  uint64_t payload_bytes = 0, wire_bytes = stream_wire_bytes_;
+  auto [lec, ln] = co_await asio::async_write(link->socket, asio::buffer(line), kNoThrow);
+  bool ok = !lec;
   std::string error;
   for (size_t p = 0; p < n; ++p) {
     std::string chunk = std::move(head);
@@ -472,9 +501,10 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
       std::string data = co_await shards.Run(p, step);
       if (!error.empty()) ok = false;
       if (!data.empty()) chunk += PayloadData(data);
-      auto [ec, written] = co_await asio::async_write(link->socket, asio::buffer(chunk), kNoThrow);
       payload_bytes += chunk.size();
+      std::string wire = link->Wire(std::move(chunk));
       chunk.clear();
+      auto [ec, written] = co_await asio::async_write(link->socket, asio::buffer(wire), kNoThrow);
       if (ec || link->closed) ok = false;
       if (!ok) break;
     }
@@ -489,12 +519,15 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
     co_return false;
   }
   std::string tail = PayloadEnd(mark);
-  auto [ec, written] = co_await asio::async_write(link->socket, asio::buffer(tail), kNoThrow);
-  if (ec || link->closed) co_return false;
   payload_bytes += tail.size();
-  full_sync_bytes_ += payload_bytes;
-  Log(LogLevel::kNotice, "Full sync payload sent: {} bytes; streaming from offset {}",
-      payload_bytes, start);
+  std::string wire = link->Wire(std::move(tail));
+  auto [ec, written] = co_await asio::async_write(link->socket, asio::buffer(wire), kNoThrow);
+  if (ec || link->closed) co_return false;
+  wire_bytes = stream_wire_bytes_ - wire_bytes;
+  Log(LogLevel::kNotice,
+      "Full sync payload sent: {} bytes ({} on the wire{}); streaming from "
+      "offset {}",
+      payload_bytes, wire_bytes, link->zstd ? ", zstd" : "", start);
   link->state = ReplicaLink::State::kOnline;
   link->ack = start;
   link->last_ack = Clock::now();
@@ -678,6 +711,39 @@ awaitable<bool> Exchange(PrimaryLink& link, std::string request, std::string* li
   co_return co_await ReadLine(link.socket, link.in, line, &link.last_io);
 }
 
+// Reads what the primary sent after its PSYNC reply into link.in, decompressed if need be.
+awaitable<bool> ReadMore(PrimaryLink& link) {
+  link.raw.resize(64 * 1024);
+  auto [ec, n] = co_await link.socket.async_read_some(asio::buffer(link.raw), kNoThrow);
+  if (ec || link.stopped) co_return false;
+  link.last_io = Replication::Clock::now();
+  std::string_view got(link.raw.data(), n);
+  if (!link.zstd) {
+    link.in.append(got);
+  } else if (!link.zstd->Decode(got, &link.in)) {
+    Log(LogLevel::kWarning, "Damaged zstd data from the master");
+    co_return false;
+  }
+  co_return true;
+}
+
+// The next line of what follows the PSYNC reply (bare newlines are keepalives).
+awaitable<bool> ReadStreamLine(PrimaryLink& link, std::string* line) {
+  for (;;) {
+    size_t skip = 0;
+    while (skip < link.in.size() && link.in[skip] == '\n') ++skip;
+    link.in.erase(0, skip);
+    size_t end = link.in.find("\r\n");
+    if (end != std::string::npos) {
+      line->assign(link.in, 0, end);
+      link.in.erase(0, end + 2);
+      co_return true;
+    }
+    if (link.in.size() > 64 * 1024) co_return false;
+    if (!co_await ReadMore(link)) co_return false;
+  }
+}
+
 }  // namespace
 
 awaitable<bool> Replication::Handshake(PrimaryLink& link) {
@@ -718,6 +784,13 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
   if (!co_await Exchange(link, Command("REPLCONF", "capa", "eof", "capa", "psync2"), &line)) {
     co_return false;
   }
+  // Our own capability: a typeahead primary with repl-compression zstd answers +zstd; any
+  // other answer (a Redis primary's error included) means a plain link.
+  if (!co_await Exchange(link, Command("REPLCONF", "compression", "zstd"), &line)) {
+    co_return false;
+  }
+  link.zstd.reset();
+  if (line == "+zstd") link.zstd = std::make_unique<ZstdStreamDecoder>();
   std::string psync;
   if (backlog_) {
     std::string offset = std::to_string(backlog_->end() + 1);
@@ -726,6 +799,11 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
     psync = Command("PSYNC", "?", "-1");
   }
   if (!co_await Exchange(link, psync, &line)) co_return false;
+  if (link.zstd) {
+    // Whatever came after the reply line is compressed.
+    std::string compressed = std::exchange(link.in, {});
+    if (!link.zstd->Decode(compressed, &link.in)) co_return false;
+  }
   if (line.starts_with("+FULLRESYNC ")) {
     auto words = std::string_view(line).substr(12);
     auto space = words.find(' ');
@@ -761,7 +839,7 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   link.state = PrimaryLink::State::kSync;
   link.sync_read_bytes = 0;
   std::string line;
-  if (!co_await ReadLine(link.socket, link.in, &line, &link.last_io)) co_return false;
+  if (!co_await ReadStreamLine(link, &line)) co_return false;
   if (!line.starts_with("$EOF:") || line.size() != 45) {
     Log(LogLevel::kWarning, "Unexpected full-sync header from master: '{}'", line.substr(0, 64));
     co_return false;
@@ -776,13 +854,7 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
       co_return false;
     }
     if (decoder.done()) break;
-    size_t have = link.in.size();
-    link.in.resize(have + 64 * 1024);
-    auto [ec, n] = co_await link.socket.async_read_some(
-        asio::buffer(link.in.data() + have, 64 * 1024), kNoThrow);
-    link.in.resize(have + (ec ? 0 : n));
-    if (ec || link.stopped) co_return false;
-    link.last_io = Clock::now();
+    if (!co_await ReadMore(link)) co_return false;
   }
   Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: received {} bytes of payload",
       link.sync_read_bytes);
@@ -858,7 +930,6 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
 }
 
 awaitable<bool> Replication::Stream(PrimaryLink& link) {
-  std::string buf(64 * 1024, '\0');
   for (;;) {
     while (hold_stream_) {  // a replica of ours is cutting its snapshot (FullSync)
       link.wake.expires_after(std::chrono::milliseconds(1));
@@ -887,13 +958,10 @@ awaitable<bool> Replication::Stream(PrimaryLink& link) {
       }
     }
     if (link.stopped) co_return false;
-    auto [ec, n] = co_await link.socket.async_read_some(asio::buffer(buf), kNoThrow);
-    if (ec || link.stopped) {
+    if (!co_await ReadMore(link)) {
       if (!link.stopped) Log(LogLevel::kWarning, "Connection with master lost.");
       co_return false;
     }
-    link.last_io = Clock::now();
-    link.in.append(buf.data(), n);
   }
 }
 

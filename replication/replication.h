@@ -51,6 +51,7 @@ struct PrimaryLink;
 struct ReplicaHello {
   std::string ip;  // REPLCONF ip-address, else the peer's address
   int64_t listening_port = 0;
+  bool zstd = false;  // REPLCONF compression zstd, and our repl-compression is zstd
 };
 
 class Replication {
@@ -110,6 +111,9 @@ class Replication {
   uint64_t sync_full() const { return sync_full_; }
   uint64_t sync_partial_ok() const { return sync_partial_ok_; }
   uint64_t sync_partial_err() const { return sync_partial_err_; }
+  // Stream and payload bytes sent to replicas, before and after compression.
+  uint64_t stream_raw_bytes() const { return stream_raw_bytes_; }
+  uint64_t stream_wire_bytes() const { return stream_wire_bytes_; }
 
  private:
   struct Waiter {
@@ -157,7 +161,7 @@ class Replication {
   std::vector<std::shared_ptr<Waiter>> waiters_;
   uint64_t sync_full_ = 0, sync_partial_ok_ = 0, sync_partial_err_ = 0;
   uint64_t next_link_id_ = 0;
-  uint64_t full_sync_bytes_ = 0;
+  uint64_t stream_raw_bytes_ = 0, stream_wire_bytes_ = 0;
   bool applying_ = false;  // Stream() is applying a read of the primary's stream
   bool quiesced_ = false;
   std::string quiesced_host_;  // the primary Quiesce() stopped following

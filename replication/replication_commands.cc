@@ -62,6 +62,12 @@ awaitable<void> Role(CommandContext& cx, Args) {
 // without a reply, as Redis does.
 void ReplConf(CommandContext& cx, Args args) {
   if (args.size() % 2 == 0) return cx.Error("ERR syntax error");
+  if (EqualsIgnoreCase(args[1], "compression") && args.size() == 3) {
+    // Ours: the replica offers zstd; we take it when repl-compression says so.
+    cx.conn.replica_zstd =
+        EqualsIgnoreCase(args[2], "zstd") && cx.shard.config().repl_compression == "zstd";
+    return cx.reply.Simple(cx.conn.replica_zstd ? "zstd" : "OK");
+  }
   for (size_t i = 1; i < args.size(); i += 2) {
     std::string_view option = args[i], value = args[i + 1];
     if (EqualsIgnoreCase(option, "ack") || EqualsIgnoreCase(option, "getack")) {
@@ -100,6 +106,7 @@ awaitable<void> Psync(CommandContext& cx, Args args) {
   ReplicaHello hello;
   hello.listening_port = cx.conn.replica_listening_port;
   hello.ip = cx.conn.replica_ip;
+  hello.zstd = cx.conn.replica_zstd;
   if (hello.ip.empty()) {
     // The peer's address without its port ("[::1]:5" or "127.0.0.1:5").
     std::string_view addr = cx.conn.addr();

@@ -216,6 +216,7 @@ const std::vector<Directive>& Table() {
       Int("replica-priority", &Config::replica_priority, 0, INT_MAX),
       Int("min-replicas-to-write", &Config::min_replicas_to_write, 0, INT_MAX),
       Int("min-replicas-max-lag", &Config::min_replicas_max_lag, 0, INT_MAX),
+      Enum("repl-compression", &Config::repl_compression, {"no", "zstd"}),
       Enum("loglevel", &Config::loglevel, {"debug", "verbose", "notice", "warning"}),
       Str("logfile", &Config::logfile, false),
       Memory("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, LLONG_MAX),

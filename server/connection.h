@@ -55,6 +55,7 @@ class Connection {
   // What a replica said in REPLCONF before its PSYNC.
   int64_t replica_listening_port = 0;
   std::string replica_ip;
+  bool replica_zstd = false;
 
   void SetProtocol(int version) {
     resp = version;

@@ -230,9 +230,10 @@ awaitable<void> Info(CommandContext& cx, Args args) {
   }
 
   replication::Replication& repl = server.replication();
-  std::array<uint64_t, 3> repl_counters{};
+  std::array<uint64_t, 5> repl_counters{};
   auto repl_state = [&](Shard&) {
-    repl_counters = {repl.sync_full(), repl.sync_partial_ok(), repl.sync_partial_err()};
+    repl_counters = {repl.sync_full(), repl.sync_partial_ok(), repl.sync_partial_err(),
+                     repl.stream_raw_bytes(), repl.stream_wire_bytes()};
     return repl.Info();
   };
   std::string repl_info = co_await server.shards().Run(0, repl_state);
@@ -354,7 +355,10 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     field("total_commands_processed", total.commands_processed);
     field("instantaneous_ops_per_sec", static_cast<int64_t>(ops));
     field("total_net_input_bytes", total.net_input_bytes);
-    field("total_net_output_bytes", total.net_output_bytes);
+    field("total_net_output_bytes", total.net_output_bytes + repl_counters[4]);
+    field("total_net_repl_output_bytes", repl_counters[4]);
+    // Ours: the same bytes before repl-compression (equal when it is off).
+    field("total_repl_output_bytes_uncompressed", repl_counters[3]);
     field("rejected_connections", total.rejected_connections);
     field("sync_full", repl_counters[0]);
     field("sync_partial_ok", repl_counters[1]);
