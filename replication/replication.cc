@@ -653,6 +653,7 @@ std::string Replication::ReplicaOf(const std::string& host, int64_t port) {
 }
 
 void Replication::StopFollowing() {
+  link_up_ = false;
   if (!primary_) return;
   primary_->stopped = true;
   primary_->Close();
@@ -667,6 +668,7 @@ awaitable<void> Replication::FollowPrimary(std::shared_ptr<PrimaryLink> link) {
     link->last_io = Clock::now();
     bool ok = co_await Handshake(*link);
     if (ok) ok = co_await Stream(*link);
+    link_up_ = false;
     if (link->stopped) break;
     if (link->state == PrimaryLink::State::kConnected) link->down_since = Clock::now();
     link->state = PrimaryLink::State::kConnect;
@@ -829,6 +831,7 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
     Log(LogLevel::kNotice, "Successful partial resynchronization with master.");
     link.state = PrimaryLink::State::kConnected;
     link.ever_connected = true;
+    link_up_ = true;
     co_return true;
   }
   Log(LogLevel::kWarning, "Unexpected reply to PSYNC from master: '{}'", line);
@@ -926,6 +929,7 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   link.applier.SetCuts(std::move(cuts), resume.skip);
   link.state = PrimaryLink::State::kConnected;
   link.ever_connected = true;
+  link_up_ = true;
   co_return true;
 }
 

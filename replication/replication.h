@@ -79,6 +79,8 @@ class Replication {
 
   // Thread-safe.
   bool is_replica() const { return replica_.load(std::memory_order_relaxed); }
+  // A replica whose link to the primary is not streaming (replica-serve-stale-data).
+  bool stale() const { return is_replica() && !link_up_.load(std::memory_order_relaxed); }
   // Replicas whose last ACK is at most min-replicas-max-lag seconds old (refreshed on every
   // ACK and once a second), for min-replicas-to-write.
   int64_t good_replicas() const { return good_replicas_.load(std::memory_order_relaxed); }
@@ -151,6 +153,7 @@ class Replication {
   server::Server& server_;
   std::atomic<bool> replica_{false};
   std::atomic<int64_t> good_replicas_{0};
+  std::atomic<bool> link_up_{false};
   std::string replid_, replid2_;
   int64_t second_offset_ = -1;
   std::unique_ptr<Backlog> backlog_;

@@ -216,6 +216,7 @@ const std::vector<Directive>& Table() {
       Int("replica-priority", &Config::replica_priority, 0, INT_MAX),
       Int("min-replicas-to-write", &Config::min_replicas_to_write, 0, INT_MAX),
       Int("min-replicas-max-lag", &Config::min_replicas_max_lag, 0, INT_MAX),
+      Bool("replica-serve-stale-data", &Config::replica_serve_stale_data),
       Enum("repl-compression", &Config::repl_compression, {"no", "zstd"}),
       Enum("loglevel", &Config::loglevel, {"debug", "verbose", "notice", "warning"}),
       Str("logfile", &Config::logfile, false),
@@ -237,6 +238,7 @@ const Directive* Find(std::string_view name) {
   if (lower == "slaveof") lower = "replicaof";
   if (lower == "repl-ping-slave-period") lower = "repl-ping-replica-period";
   if (lower == "slave-priority") lower = "replica-priority";
+  if (lower == "slave-serve-stale-data") lower = "replica-serve-stale-data";
   if (lower == "min-slaves-to-write") lower = "min-replicas-to-write";
   if (lower == "min-slaves-max-lag") lower = "min-replicas-max-lag";
   for (const auto& d : Table()) {

@@ -52,6 +52,8 @@ struct Config {
   int64_t replica_priority = 100;
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;
+  // A replica whose link is down answers only commands flagged stale when this is off.
+  bool replica_serve_stale_data = true;
   // "zstd": compress the links to replicas that offer it (ours do); "no": plain links.
   std::string repl_compression = "no";
   std::string loglevel = "notice";

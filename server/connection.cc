@@ -408,8 +408,14 @@ const CommandSpec* Connection::Resolve(Args args) {
     error_text_ = "NOAUTH Authentication required.";
     return nullptr;
   }
+  const replication::Replication& repl = server_.replication();
+  if (!(spec->flags & kStale) && repl.stale() && !shard_.config().replica_serve_stale_data) {
+    ++stat.rejected_calls;
+    error_text_ =
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    return nullptr;
+  }
   if (spec->flags & kWrite) {
-    const replication::Replication& repl = server_.replication();
     if (repl.is_replica()) {
       ++stat.rejected_calls;
       error_text_ = "READONLY You can't write against a read only replica.";

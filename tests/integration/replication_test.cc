@@ -365,3 +365,26 @@ TEST_CASE("repl-compression zstd: the same data over fewer bytes, partial resync
   CHECK(Stat(q.get(), "total_net_repl_output_bytes") ==
         Stat(q.get(), "total_repl_output_bytes_uncompressed"));
 }
+
+TEST_CASE("masterauth: a replica authenticates to a primary with requirepass") {
+  ServerProcess primary({"--threads", "2", "--requirepass", "s3cret"});
+  ServerProcess replica({"--threads", "2"});
+  auto p = Connect(primary.port());
+  CHECK(Run(p.get(), {"AUTH", "s3cret"}) == "+OK");
+  Populate(p.get(), 1, 200, 8);
+  auto r = Connect(replica.port());
+  Run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(primary.port())});
+  // Without the password the handshake fails and the link stays down, retried every second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(Repl(r.get(), "master_link_status") == "down");
+  // Stale data is served by default; not with replica-serve-stale-data no.
+  CHECK(Run(r.get(), {"ACCARD", "dict0"}) == ":0");
+  CHECK(Run(r.get(), {"CONFIG", "SET", "replica-serve-stale-data", "no"}) == "+OK");
+  CHECK(Run(r.get(), {"ACCARD", "dict0"}) ==
+        "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+  CHECK(Repl(r.get(), "role") == "slave");  // INFO is allowed
+  CHECK(replica.ReadLog().find("Error reply to PING from master") == std::string::npos);
+  CHECK(Run(r.get(), {"CONFIG", "SET", "masterauth", "s3cret"}) == "+OK");
+  REQUIRE(CaughtUp(p.get(), r.get()));
+  CHECK(DumpAll(r.get()) == DumpAll(p.get()));
+}
