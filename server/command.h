@@ -58,6 +58,9 @@ enum CommandFlag : uint32_t {
   kNoAuth = 1 << 9,
   kSkipMonitor = 1 << 10,
   kAllowBusy = 1 << 11,
+  // Ours, not shown by COMMAND: runs at once inside MULTI instead of being queued (EXEC,
+  // DISCARD, MULTI, WATCH, QUIT, RESET, as Redis).
+  kNotQueued = 1 << 12,
 };
 
 // One argument in COMMAND DOCS: name and type as Redis ("key", "string", "integer",

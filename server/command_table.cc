@@ -52,7 +52,7 @@ const CommandTable& CommandTable::Get() {
 
 CommandTable::CommandTable() {
   for (auto group : {ConnectionCommands, ServerCommands, PersistenceCommands, KeyspaceCommands,
-                     AutocompleteCommands, replication::ReplicationCommands}) {
+                     AutocompleteCommands, TransactionCommands, replication::ReplicationCommands}) {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
   for (auto& spec : commands_) AssignStats(spec, all_);

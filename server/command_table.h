@@ -38,6 +38,7 @@ std::vector<CommandSpec> ServerCommands();
 std::vector<CommandSpec> KeyspaceCommands();
 std::vector<CommandSpec> AutocompleteCommands();
 std::vector<CommandSpec> PersistenceCommands();
+std::vector<CommandSpec> TransactionCommands();
 
 }  // namespace typeahead::server
 

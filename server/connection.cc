@@ -95,6 +95,7 @@ int Connection::ReleaseSocket(asio::ip::tcp* protocol) {
 }
 
 void Connection::Reset() {
+  DiscardMulti();
   resp = 2;
   reply_.set_resp3(false);
   name.clear();
@@ -181,8 +182,17 @@ awaitable<bool> Connection::ProcessInput() {
       co_return false;
     }
     Args args = parser_.args();
-    if (!args.empty()) {
-      const CommandSpec* spec = Resolve(args);
+    const CommandSpec* spec = args.empty() ? nullptr : Resolve(args);
+    if (!args.empty() && in_multi_ && (spec == nullptr || !(spec->flags & kNotQueued))) {
+      if (!RunPendingHere()) co_await RunPending();  // replies stay in order
+      if (spec == nullptr) {
+        reply_.Error(error_text_);
+        multi_failed_ = true;
+      } else {
+        queued_.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
+        reply_.Simple("QUEUED");
+      }
+    } else if (!args.empty()) {
       ptrdiff_t target = spec != nullptr && spec->route != nullptr
                              ? spec->route(args, server_.shards().size())
                              : -1;
@@ -453,6 +463,55 @@ const CommandSpec* Connection::Resolve(Args args) {
   }
   last_command_ = spec->name;
   return spec;
+}
+
+void Connection::DiscardMulti() {
+  in_multi_ = multi_failed_ = false;
+  queued_.clear();
+}
+
+awaitable<void> Connection::ExecMulti() {
+  if (multi_failed_) {
+    DiscardMulti();
+    reply_.Error("EXECABORT Transaction discarded because of previous errors.");
+    co_return;
+  }
+  std::vector<Queued> queued = std::move(queued_);
+  DiscardMulti();
+  reply_.Array(queued.size());
+  std::vector<std::string_view> args;
+  for (const Queued& q : queued) {
+    args.assign(q.args.begin(), q.args.end());
+    co_await RunCommand(*q.spec, args);
+  }
+}
+
+awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {
+  ShardSet& shards = server_.shards();
+  ptrdiff_t target = spec.route != nullptr ? spec.route(args, shards.size()) : -1;
+  if (target >= 0) {
+    bool resp3 = resp == 3;
+    bool ok = true;
+    auto run = [&](Shard& s) {
+      std::string out;
+      protocol::ReplyBuilder r(&out);
+      r.set_resp3(resp3);
+      ok = spec.on_shard(s, args, r);
+      return out;
+    };
+    out_ += co_await shards.Run(static_cast<size_t>(target), run);
+    if (spec.flags & kWrite) durable_all_ = true;
+    Account(spec, !ok);
+    co_return;
+  }
+  CommandContext cx{server_, shard_, *this, reply_};
+  if (spec.sync != nullptr) {
+    spec.sync(cx, args);
+  } else {
+    co_await spec.async(cx, args);
+  }
+  if (spec.flags & kWrite) durable_all_ = true;
+  Account(spec, cx.failed);
 }
 
 void Connection::Account(const CommandSpec& spec, bool failed) {

@@ -66,6 +66,15 @@ class Connection {
   // Ends the connection once the replies produced so far are written (QUIT, CLIENT KILL of
   // oneself).
   void CloseAfterReply() { close_after_reply_ = true; }
+  // MULTI / EXEC (server/transaction_commands.cc). Inside MULTI every command but those
+  // flagged kNotQueued is checked, queued and answered QUEUED; an error while queueing makes
+  // EXEC answer EXECABORT.
+  bool in_multi() const { return in_multi_; }
+  void BeginMulti() { in_multi_ = true; }
+  void DiscardMulti();
+  // EXEC: replies with an array holding each queued command's reply, run in order.
+  boost::asio::awaitable<void> ExecMulti();
+
   // Writes the replies produced so far. False when the connection is gone.
   boost::asio::awaitable<bool> FlushOutput();
   // Gives the socket up (PSYNC: a replica link takes it over on shard 0) and ends the
@@ -94,6 +103,8 @@ class Connection {
   void RunBatchOn(Shard& s);  // runs s's part of the batch on s's thread
   void FinishBatch();         // splices the replies in order, counts, clears the batch
   void Account(const CommandSpec& spec, bool failed);
+  // Runs one command whatever its kind (single-shard, sync, async) and replies into out_.
+  boost::asio::awaitable<void> RunCommand(const CommandSpec& spec, Args args);
   // Writes out_ now if the socket takes it and no durability wait is due (kDone); kPending
   // leaves the rest to Flush(), which waits for durability and for the socket. kFailed: close.
   enum class WriteResult { kDone, kPending, kFailed };
@@ -148,6 +159,12 @@ class Connection {
   std::vector<uint64_t> durable_need_;
   bool durable_all_ = false;
   std::string error_text_;
+  struct Queued {
+    const CommandSpec* spec;
+    std::vector<std::string> args;
+  };
+  std::vector<Queued> queued_;
+  bool in_multi_ = false, multi_failed_ = false;
   bool close_after_reply_ = false;
   bool writing_ = false;
   Clock::time_point write_started_;
