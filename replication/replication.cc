@@ -351,6 +351,11 @@ int64_t Replication::KillPrimaryLink() {
   return 1;
 }
 
+std::string Replication::PrimaryAddress() const {
+  if (!replica_ || !primary_) return "";
+  return fmt::format("{} {}", primary_->host, primary_->port);
+}
+
 bool Replication::CanServePsync() const {
   return !replica_ || (primary_ && primary_->state == PrimaryLink::State::kConnected);
 }

@@ -98,6 +98,9 @@ class Replication {
   int64_t KillReplicaLinks(const std::string& addr);
   int64_t KillPrimaryLink();
 
+  // "host port" of the primary we follow, or "" (CONFIG REWRITE's replicaof).
+  std::string PrimaryAddress() const;
+
   // INFO replication's lines, ROLE's reply.
   std::string Info() const;
   void Role(protocol::ReplyBuilder& r) const;

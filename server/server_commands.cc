@@ -18,6 +18,7 @@
 #include "server/memory_usage.h"
 #include "server/server.h"
 #include "server/shard.h"
+#include "storage/file_util.h"
 
 namespace typeahead::server {
 namespace {
@@ -473,6 +474,26 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
   cx.reply.Ok();
 }
 
+awaitable<void> ConfigRewrite(CommandContext& cx, Args) {
+  Config config = cx.shard.config();
+  if (config.config_file.empty()) {
+    co_return cx.Error("ERR The server is running without a config file");
+  }
+  // replicaof as REPLICAOF left it, which Sentinel rewrites the file to remember.
+  replication::Replication& repl = cx.server.replication();
+  auto primary = [&](Shard&) { return repl.PrimaryAddress(); };
+  config.replicaof = co_await cx.server.shards().Run(0, primary);
+  std::string error;
+  auto text = storage::ReadWholeFile(config.config_file, &error);
+  std::string rewritten = RewriteConfig(text ? *text : "", config);
+  if (!storage::WriteFileAtomically(config.config_file, rewritten, &error)) {
+    Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error);
+    co_return cx.Error(fmt::format("ERR Rewriting config file: {}", error));
+  }
+  Log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
+  cx.reply.Ok();
+}
+
 awaitable<void> ConfigResetStat(CommandContext& cx, Args) {
   size_t slots = CommandTable::Get().all().size();
   co_await cx.server.shards().ForEach([slots](Shard& s) {
@@ -491,6 +512,8 @@ void ConfigHelp(CommandContext& cx, Args) {
       "    Set the configuration <directive> to <value>.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
       "HELP",
       "    Print this help.",
   };
@@ -649,6 +672,20 @@ std::vector<CommandSpec> ServerCommands() {
        {{"data", "block", {}, false, true, {{"parameter", "string"}, {"value", "string"}}}},
        nullptr,
        ConfigSet},
+      {"config|rewrite",
+       2,
+       kAdmin | kNoScript | kLoading | kStale,
+       0,
+       0,
+       0,
+       "server",
+       "2.8.0",
+       "Persists the effective configuration to file.",
+       "O(1)",
+       {"admin", "slow", "dangerous"},
+       {},
+       nullptr,
+       ConfigRewrite},
       {"config|resetstat",
        2,
        kAdmin | kNoScript | kLoading | kStale,

@@ -91,9 +91,11 @@ ServerProcess::ServerProcess(std::vector<std::string> extra, std::string data_di
   }
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = fixed_port != 0 ? fixed_port : FreePort();
-    std::vector<std::string> args = {TYPEAHEAD_SERVER_BIN, "--port", std::to_string(port_), "--dir",
-                                     data_dir};
-    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<std::string> args = {TYPEAHEAD_SERVER_BIN};
+    bool config_file = !extra.empty() && !extra[0].starts_with("--");
+    if (config_file) args.push_back(extra[0]);  // a config file comes first
+    args.insert(args.end(), {"--port", std::to_string(port_), "--dir", data_dir});
+    args.insert(args.end(), extra.begin() + (config_file ? 1 : 0), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
       int out = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -16,7 +16,8 @@ namespace typeahead::test {
 class ServerProcess {
  public:
   // Starts the server with --port <free> --dir <data_dir, or a fresh temp dir> plus extra
-  // arguments and waits until it accepts connections ("--port N" in extra fixes the port). A
+  // arguments and waits until it accepts connections ("--port N" in extra fixes the port; a
+  // first extra argument not starting with "--" is a config file, passed first). A
   // data_dir given is the caller's: it is kept, so another server can start on it.
   explicit ServerProcess(std::vector<std::string> extra = {}, std::string data_dir = "");
   ~ServerProcess();  // SIGTERM, then SIGKILL if it has not exited within 10 s

@@ -2,6 +2,10 @@
 // after a queueing error, execution errors reported per command, and commands of every kind
 // (single-partition, fan-out, server) inside one transaction.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iterator>
 
 #include "tests/integration/server_process.h"
 
@@ -66,4 +70,28 @@ TEST_CASE("Sentinel's failover transaction: SLAVEOF, CLIENT KILL sparing the cal
   CHECK(Run(c.get(), {"EXEC"}) == "[+OK, :1, :0]");
   CHECK(Run(c.get(), {"PING"}) == "+PONG");
   CHECK(Command(victim.get(), {"PING"}) == nullptr);
+}
+
+TEST_CASE("CONFIG REWRITE inside Sentinel's transaction writes replicaof and CONFIG SET values") {
+  TempDir dir;
+  std::string path = dir.path + "/typeahead.conf";
+  {
+    std::ofstream f(path);
+    f << "# my settings\nmaxclients 100\n";
+  }
+  ServerProcess primary({"--threads", "2"});
+  ServerProcess server({path, "--threads", "2"});
+  auto c = Connect(server.port());
+  CHECK(Run(c.get(), {"CONFIG", "SET", "maxclients", "77"}) == "+OK");
+  CHECK(Run(c.get(), {"MULTI"}) == "+OK");
+  CHECK(Run(c.get(), {"SLAVEOF", "127.0.0.1", std::to_string(primary.port())}) == "+QUEUED");
+  CHECK(Run(c.get(), {"CONFIG", "REWRITE"}) == "+QUEUED");
+  CHECK(Run(c.get(), {"EXEC"}) == "[+OK, +OK]");
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.starts_with("# my settings\nmaxclients 77\n"));
+  CHECK(text.find(fmt::format("replicaof 127.0.0.1 {}\n", primary.port())) != std::string::npos);
+  // Without a config file: Redis's error, which Sentinel tolerates.
+  auto p = Connect(primary.port());
+  CHECK(Run(p.get(), {"CONFIG", "REWRITE"}) == "-ERR The server is running without a config file");
 }
