@@ -61,6 +61,9 @@ enum CommandFlag : uint32_t {
   // Ours, not shown by COMMAND: runs at once inside MULTI instead of being queued (EXEC,
   // DISCARD, MULTI, WATCH, QUIT, RESET, as Redis).
   kNotQueued = 1 << 12,
+  // Ours: allowed on a RESP2 connection with subscriptions ((P)(UN)SUBSCRIBE, PING, QUIT,
+  // RESET).
+  kSubscribedOk = 1 << 13,
 };
 
 // One argument in COMMAND DOCS: name and type as Redis ("key", "string", "integer",

@@ -52,7 +52,8 @@ const CommandTable& CommandTable::Get() {
 
 CommandTable::CommandTable() {
   for (auto group : {ConnectionCommands, ServerCommands, PersistenceCommands, KeyspaceCommands,
-                     AutocompleteCommands, TransactionCommands, replication::ReplicationCommands}) {
+                     AutocompleteCommands, TransactionCommands, PubsubCommands,
+                     replication::ReplicationCommands}) {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
   for (auto& spec : commands_) AssignStats(spec, all_);

@@ -39,6 +39,7 @@ std::vector<CommandSpec> KeyspaceCommands();
 std::vector<CommandSpec> AutocompleteCommands();
 std::vector<CommandSpec> PersistenceCommands();
 std::vector<CommandSpec> TransactionCommands();
+std::vector<CommandSpec> PubsubCommands();
 
 }  // namespace typeahead::server
 

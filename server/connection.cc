@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,6 +22,7 @@
 namespace typeahead::server {
 namespace asio = boost::asio;
 using asio::awaitable;
+using namespace asio::experimental::awaitable_operators;  // || on awaitables (a .cc file)
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
@@ -68,6 +70,8 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
 }
 
 Connection::~Connection() {
+  for (const auto& c : channels_) shard_.pubsub().Unsubscribe(this, c);
+  for (const auto& p : patterns_) shard_.pubsub().PUnsubscribe(this, p);
   shard_.clients().erase(id_);
   server_.ClientDisconnected();
 }
@@ -94,8 +98,59 @@ int Connection::ReleaseSocket(asio::ip::tcp* protocol) {
   return socket_.release(ec);
 }
 
+bool Connection::AddChannel(std::string_view channel) {
+  if (!channels_.emplace(channel).second) return false;
+  shard_.pubsub().Subscribe(this, channel);
+  return true;
+}
+
+bool Connection::RemoveChannel(std::string_view channel) {
+  auto it = channels_.find(std::string(channel));
+  if (it == channels_.end()) return false;
+  shard_.pubsub().Unsubscribe(this, channel);
+  channels_.erase(it);
+  return true;
+}
+
+bool Connection::AddPattern(std::string_view pattern) {
+  if (!patterns_.emplace(pattern).second) return false;
+  shard_.pubsub().PSubscribe(this, pattern);
+  return true;
+}
+
+bool Connection::RemovePattern(std::string_view pattern) {
+  auto it = patterns_.find(std::string(pattern));
+  if (it == patterns_.end()) return false;
+  shard_.pubsub().PUnsubscribe(this, pattern);
+  patterns_.erase(it);
+  return true;
+}
+
+void Connection::DeliverMessage(std::string_view pattern, std::string_view channel,
+                                std::string_view message) {
+  if (killed_) return;
+  // While a write of out_ is in flight out_ must not change: the message waits in push_.
+  std::string* into = writing_ ? &push_ : &out_;
+  protocol::ReplyBuilder r(into);
+  r.set_resp3(resp == 3);
+  r.Push(pattern.empty() ? 3 : 4);
+  r.Bulk(pattern.empty() ? "message" : "pmessage");
+  if (!pattern.empty()) r.Bulk(pattern);
+  r.Bulk(channel);
+  r.Bulk(message);
+  const OutputLimit& limit = shard_.config().output_pubsub;
+  if (limit.hard > 0 && static_cast<int64_t>(out_.size() + push_.size()) > limit.hard) {
+    Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
+    Kill();
+    return;
+  }
+  if (waiting_push_) wake_.cancel();
+}
+
 void Connection::Reset() {
   DiscardMulti();
+  while (!channels_.empty()) RemoveChannel(*channels_.begin());
+  while (!patterns_.empty()) RemovePattern(*patterns_.begin());
   resp = 2;
   reply_.set_resp3(false);
   name.clear();
@@ -107,12 +162,12 @@ std::string Connection::Describe() const {
   auto age = std::chrono::duration_cast<std::chrono::seconds>(now - created_).count();
   auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - last_interaction_).count();
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 ssub=0 "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} ssub=0 "
       "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem={} "
       "tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
-      id_, addr_, laddr_, fd_, name, age, idle, in_end_ - in_start_,
-      in_.size() - (in_end_ - in_start_), in_.size(), out_.size(), in_.size() + out_.size(),
-      last_command_, resp, lib_name, lib_ver);
+      id_, addr_, laddr_, fd_, name, age, idle, subscriptions() > 0 ? "P" : "N", channels_.size(),
+      patterns_.size(), in_end_ - in_start_, in_.size() - (in_end_ - in_start_), in_.size(),
+      out_.size(), in_.size() + out_.size(), last_command_, resp, lib_name, lib_ver);
 }
 
 void Connection::PrepareRead() {
@@ -135,8 +190,27 @@ awaitable<void> Connection::Loop() {
   in_.resize(kReadChunk);
   while (!killed_) {
     PrepareRead();
-    auto [ec, n] = co_await socket_.async_read_some(
-        asio::buffer(in_.data() + in_end_, in_.size() - in_end_), kNoThrow);
+    auto buffer = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
+    boost::system::error_code ec;
+    size_t n = 0;
+    if (subscriptions() == 0) {
+      std::tie(ec, n) = co_await socket_.async_read_some(buffer, kNoThrow);
+    } else {
+      // A subscriber waits for its client or for a message to send, whichever comes first.
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      waiting_push_ = true;
+      auto either =
+          co_await (socket_.async_read_some(buffer, kNoThrow) || wake_.async_wait(kNoThrow));
+      waiting_push_ = false;
+      if (either.index() == 1) {
+        if (killed_) break;
+        WriteResult written = TryWrite();
+        if (written == WriteResult::kFailed) break;
+        if (written == WriteResult::kPending && !co_await Flush()) break;
+        continue;
+      }
+      std::tie(ec, n) = std::get<0>(either);
+    }
     if (ec || killed_) break;
     in_end_ += n;
     shard_.stats().net_input_bytes += n;
@@ -381,14 +455,19 @@ awaitable<bool> Connection::Flush() {
   if (DurabilityDue()) {
     co_await WaitDurable();
   }
-  writing_ = true;
-  write_started_ = Clock::now();
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
-  writing_ = false;
-  shard_.stats().net_output_bytes += n;
-  out_.clear();
-  if (out_.capacity() > 4 * kFlushBytes) out_.shrink_to_fit();
-  co_return !ec && !killed_;
+  // Messages published while a write is in flight wait in push_ and go next.
+  while (!out_.empty()) {
+    writing_ = true;
+    write_started_ = Clock::now();
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
+    writing_ = false;
+    shard_.stats().net_output_bytes += n;
+    out_.clear();
+    if (out_.capacity() > 4 * kFlushBytes) out_.shrink_to_fit();
+    if (ec || killed_) co_return false;
+    out_.swap(push_);
+  }
+  co_return !killed_;
 }
 
 const CommandSpec* Connection::Resolve(Args args) {
@@ -416,6 +495,14 @@ const CommandSpec* Connection::Resolve(Args args) {
   if (!authenticated && !(spec->flags & kNoAuth)) {
     ++stat.rejected_calls;
     error_text_ = "NOAUTH Authentication required.";
+    return nullptr;
+  }
+  if (resp == 2 && subscriptions() > 0 && !(spec->flags & kSubscribedOk)) {
+    ++stat.rejected_calls;
+    error_text_ = fmt::format(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context",
+        spec->name);
     return nullptr;
   }
   const replication::Replication& repl = server_.replication();

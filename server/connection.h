@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,18 @@ class Connection {
   void DiscardMulti();
   // EXEC: replies with an array holding each queued command's reply, run in order.
   boost::asio::awaitable<void> ExecMulti();
+
+  // Pub/sub (server/pubsub_commands.cc). Each returns false when already in that state.
+  bool AddChannel(std::string_view channel);
+  bool RemoveChannel(std::string_view channel);
+  bool AddPattern(std::string_view pattern);
+  bool RemovePattern(std::string_view pattern);
+  const std::set<std::string>& channels() const { return channels_; }
+  const std::set<std::string>& patterns() const { return patterns_; }
+  size_t subscriptions() const { return channels_.size() + patterns_.size(); }
+  // A published message for this subscriber (pattern empty: a channel match), from its own
+  // shard's PubSub. Sent at once when the connection is idle, else with its next write.
+  void DeliverMessage(std::string_view pattern, std::string_view channel, std::string_view message);
 
   // Writes the replies produced so far. False when the connection is gone.
   boost::asio::awaitable<bool> FlushOutput();
@@ -164,6 +177,9 @@ class Connection {
     std::vector<std::string> args;
   };
   std::vector<Queued> queued_;
+  std::set<std::string> channels_, patterns_;
+  std::string push_;           // messages that arrived while out_ was being written
+  bool waiting_push_ = false;  // a subscriber idle in Loop: a message wakes it through wake_
   bool in_multi_ = false, multi_failed_ = false;
   bool close_after_reply_ = false;
   bool writing_ = false;

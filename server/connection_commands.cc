@@ -52,6 +52,13 @@ bool Authenticate(CommandContext& cx, std::string_view user, std::string_view pa
 
 void Ping(CommandContext& cx, Args args) {
   if (args.size() > 2) return cx.Error("ERR wrong number of arguments for 'ping' command");
+  if (cx.conn.resp == 2 && cx.conn.subscriptions() > 0) {
+    // A subscriber's PING answers in the shape of its messages, as Redis.
+    cx.reply.Array(2);
+    cx.reply.Bulk("pong");
+    cx.reply.Bulk(args.size() == 2 ? args[1] : "");
+    return;
+  }
   if (args.size() == 2) return cx.reply.Bulk(args[1]);
   cx.reply.Simple("PONG");
 }
@@ -232,6 +239,8 @@ struct KillFilter {
   bool skip_me = true;
   uint64_t caller = 0;
   bool Matches(const Connection& c) const {
+    if (type == Type::kNormal && c.subscriptions() > 0) return false;
+    if (type == Type::kPubsub && c.subscriptions() == 0) return false;
     if (id != 0 && static_cast<int64_t>(c.id()) != id) return false;
     if (!addr.empty() && c.addr() != addr) return false;
     if (!laddr.empty() && c.laddr() != laddr) return false;
@@ -295,7 +304,6 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
     };
     co_return cx.reply.Integer(co_await cx.server.shards().Run(0, kill));
   }
-  if (filter.type == KillFilter::Type::kPubsub) co_return cx.reply.Integer(0);  // none yet
   uint64_t caller = cx.conn.id();
   auto killed = co_await cx.server.shards().RunAll([&](Shard& shard) {
     std::vector<Connection*> victims;
@@ -506,7 +514,7 @@ std::vector<CommandSpec> ConnectionCommands() {
   return {
       {"ping",
        -1,
-       kFast,
+       kFast | kSubscribedOk,
        0,
        0,
        0,
@@ -570,7 +578,7 @@ std::vector<CommandSpec> ConnectionCommands() {
        Auth},
       {"quit",
        -1,
-       kNoScript | kLoading | kStale | kFast | kNoAuth | kNotQueued,
+       kNoScript | kLoading | kStale | kFast | kNoAuth | kNotQueued | kSubscribedOk,
        0,
        0,
        0,
@@ -583,7 +591,7 @@ std::vector<CommandSpec> ConnectionCommands() {
        Quit},
       {"reset",
        1,
-       kNoScript | kLoading | kStale | kFast | kNoAuth | kNotQueued,
+       kNoScript | kLoading | kStale | kFast | kNoAuth | kNotQueued | kSubscribedOk,
        0,
        0,
        0,

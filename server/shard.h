@@ -22,6 +22,7 @@
 #include "replication/feed.h"
 #include "server/config.h"
 #include "server/journal.h"
+#include "server/pubsub.h"
 #include "storage/partition.h"
 #include "storage/snapshot.h"
 
@@ -72,6 +73,7 @@ class Shard {
   // The snapshot being written of this shard's partition, if any (see Persistence).
   std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
+  PubSub& pubsub() { return pubsub_; }
   // Reused by top-k queries on this shard so a query allocates no result vector.
   std::vector<storage::ScoredTerm>& topk_scratch() { return topk_scratch_; }
 
@@ -103,6 +105,7 @@ class Shard {
   Config config_;
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
+  PubSub pubsub_;
   std::vector<storage::ScoredTerm> topk_scratch_;
   unsigned cron_ticks_ = 0;
 };
