@@ -784,9 +784,14 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
       co_return false;
     }
   }
-  std::string port = std::to_string(server_.port());
+  std::string port = std::to_string(config.replica_announce_port > 0 ? config.replica_announce_port
+                                                                     : server_.port());
   if (!co_await Exchange(link, Command("REPLCONF", "listening-port", port), &line)) {
     co_return false;
+  }
+  if (!config.replica_announce_ip.empty()) {
+    std::string ip = config.replica_announce_ip;
+    if (!co_await Exchange(link, Command("REPLCONF", "ip-address", ip), &line)) co_return false;
   }
   if (!co_await Exchange(link, Command("REPLCONF", "capa", "eof", "capa", "psync2"), &line)) {
     co_return false;

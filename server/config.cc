@@ -215,6 +215,8 @@ const std::vector<Directive>& Table() {
       Int("repl-timeout", &Config::repl_timeout, 1, INT_MAX),
       Int("repl-ping-replica-period", &Config::repl_ping_replica_period, 1, INT_MAX),
       Int("replica-priority", &Config::replica_priority, 0, INT_MAX),
+      Str("replica-announce-ip", &Config::replica_announce_ip),
+      Int("replica-announce-port", &Config::replica_announce_port, 0, 65535),
       Int("min-replicas-to-write", &Config::min_replicas_to_write, 0, INT_MAX),
       Int("min-replicas-max-lag", &Config::min_replicas_max_lag, 0, INT_MAX),
       Bool("replica-serve-stale-data", &Config::replica_serve_stale_data),
@@ -240,6 +242,8 @@ const Directive* Find(std::string_view name) {
   if (lower == "repl-ping-slave-period") lower = "repl-ping-replica-period";
   if (lower == "slave-priority") lower = "replica-priority";
   if (lower == "slave-serve-stale-data") lower = "replica-serve-stale-data";
+  if (lower == "slave-announce-ip") lower = "replica-announce-ip";
+  if (lower == "slave-announce-port") lower = "replica-announce-port";
   if (lower == "min-slaves-to-write") lower = "min-replicas-to-write";
   if (lower == "min-slaves-max-lag") lower = "min-replicas-max-lag";
   for (const auto& d : Table()) {

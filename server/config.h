@@ -50,6 +50,10 @@ struct Config {
   int64_t repl_timeout = 60;
   int64_t repl_ping_replica_period = 10;
   int64_t replica_priority = 100;
+  // What a replica tells its primary to list it as (behind NAT or a proxy): empty / 0 = its
+  // own address and port.
+  std::string replica_announce_ip;
+  int64_t replica_announce_port = 0;
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;
   // A replica whose link is down answers only commands flagged stale when this is off.

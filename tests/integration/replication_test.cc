@@ -163,6 +163,12 @@ TEST_CASE("A replica is read-only and reports its role as Redis does") {
   CHECK(Repl(p.get(), "slave0") ==
         fmt::format("ip=127.0.0.1,port={},state=online,offset={},lag=0", replica.port(), offset));
   CHECK(Repl(r.get(), "slave_priority") == "100");
+  // replica-announce-ip/port: what the primary lists (Sentinel finds replicas there).
+  CHECK(Run(r.get(), {"CONFIG", "SET", "replica-announce-ip", "10.1.2.3"}) == "+OK");
+  CHECK(Run(r.get(), {"CONFIG", "SET", "replica-announce-port", "7777"}) == "+OK");
+  CHECK(Run(r.get(), {"CLIENT", "KILL", "TYPE", "master"}) == ":1");
+  CHECK(WaitFor([&] { return Repl(p.get(), "slave0").starts_with("ip=10.1.2.3,port=7777,"); }));
+  REQUIRE(WaitFor([&] { return LinkUp(r.get()); }));
   CHECK(Repl(r.get(), "master_port") == port);
   // WAIT with more replicas than there are times out with the count it has.
   CHECK(Run(p.get(), {"WAIT", "2", "200"}) == ":1");

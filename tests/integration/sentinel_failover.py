@@ -1,0 +1,259 @@
+"""Automatic failover of typeahead primaries by unmodified Redis Sentinel.
+
+Three typeahead nodes (a primary and two replicas, each with a config file Sentinel may
+rewrite) and three redis-sentinel processes on loopback. A writer finds the primary through
+redis-py's Sentinel client and records terms, confirming every batch with WAIT 1 1000. Then:
+
+  1. kill -9 of the primary under that load: Sentinel promotes a replica and points the other
+     at it, get-master-addr-by-name names the new primary, the writer resumes there, and every
+     write acknowledged by WAIT before the kill is on the new primary;
+  2. the old primary restarts: Sentinel turns it into a replica and it resyncs;
+  3. SENTINEL FAILOVER with the primary alive completes, losing no acknowledged write.
+
+Every process is started here and stopped by pid; every wait is bounded. Exit status 0 when
+all holds. With --demo it narrates for a person (scripts/ha-demo).
+Usage: sentinel_failover.py <typeahead-server> [--demo]
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import redis
+from redis.sentinel import Sentinel
+
+SERVER = sys.argv[1]
+DEMO = "--demo" in sys.argv
+DOWN_AFTER_MS = 1000
+MASTER = "typeahead"
+failures = []
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def check(cond, what):
+    say(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if cond():
+                say(f"ok: {what}")
+                return True
+        except (redis.exceptions.RedisError, OSError):
+            pass
+        time.sleep(0.1)
+    check(False, f"{what} within {seconds} s")
+    return False
+
+
+class Node:
+    def __init__(self, work, name, port, replicaof=None):
+        self.name, self.port = name, port
+        self.dir = os.path.join(work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.conf = os.path.join(self.dir, "typeahead.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"port {port}\nthreads 2\ndir {self.dir}\n")
+            if replicaof:
+                f.write(f"replicaof 127.0.0.1 {replicaof}\n")
+        self.log = open(os.path.join(self.dir, "log"), "a")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([SERVER, self.conf], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.r = redis.Redis(port=self.port, socket_timeout=5)
+        wait_for(lambda: self.r.ping(), 10, f"{self.name} answering")
+
+    def info(self):
+        return self.r.info("replication")
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class SentinelProc:
+    def __init__(self, work, i, master_port):
+        self.port = free_port()
+        self.conf = os.path.join(work, f"sentinel{i}.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"port {self.port}\nbind 127.0.0.1\ndaemonize no\n"
+                    f"dir {work}\nlogfile {os.path.join(work, f'sentinel{i}.log')}\n"
+                    f"sentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n"
+                    f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}\n"
+                    f"sentinel failover-timeout {MASTER} 10000\n"
+                    f"sentinel parallel-syncs {MASTER} 1\n")
+        self.proc = subprocess.Popen(["redis-sentinel", self.conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.STDOUT)
+        self.r = redis.Redis(port=self.port, socket_timeout=5, decode_responses=True)
+        wait_for(lambda: self.r.ping(), 10, f"sentinel {i} answering")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+
+class Writer(threading.Thread):
+    """Records term0, term1, ... through the Sentinel client; after every 10 writes WAIT 1 1000,
+    and when it returns >= 1, everything written so far counts as acknowledged."""
+
+    def __init__(self, sentinel):
+        super().__init__(daemon=True)
+        self.sentinel = sentinel
+        self.next = 0
+        self.acked = 0  # terms [0, acked) are acknowledged
+        self.stop = threading.Event()
+        self.errors = 0
+        self.last_error_at = None
+        self.first_ok_after_error = None
+        self.resumed_at = None  # first successful write after a failure began
+
+    def run(self):
+        master = self.sentinel.master_for(MASTER, socket_timeout=1, retry_on_timeout=False)
+        pending_since_error = False
+        while not self.stop.is_set():
+            try:
+                master.execute_command("ACRECORD", "k", f"term{self.next}")
+                self.next += 1
+                if pending_since_error:
+                    self.resumed_at = time.time()
+                    pending_since_error = False
+                if self.next % 10 == 0:
+                    if master.execute_command("WAIT", 1, 1000) >= 1:
+                        self.acked = self.next
+            except (redis.exceptions.RedisError, OSError):
+                self.errors += 1
+                if not pending_since_error:
+                    self.last_error_at = time.time()
+                pending_since_error = True
+                time.sleep(0.05)
+            time.sleep(0.002)
+
+
+def primary_of(sentinel_proc):
+    host, port = sentinel_proc.r.execute_command("SENTINEL", "get-master-addr-by-name", MASTER)
+    return int(port)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="typeahead-ha-")
+    nodes, sentinels, writer = [], [], None
+    try:
+        p0 = free_port()
+        nodes.append(Node(work, "node0", p0))
+        nodes.append(Node(work, "node1", free_port(), replicaof=p0))
+        nodes.append(Node(work, "node2", free_port(), replicaof=p0))
+        by_port = {n.port: n for n in nodes}
+        say(f"typeahead nodes: primary :{p0}, replicas :{nodes[1].port} :{nodes[2].port}")
+        wait_for(lambda: nodes[0].info()["connected_slaves"] == 2, 20, "both replicas attached")
+        for i in range(3):
+            sentinels.append(SentinelProc(work, i, p0))
+        say(f"sentinels on :{' :'.join(str(s.port) for s in sentinels)}, "
+            f"down-after-milliseconds {DOWN_AFTER_MS}")
+        wait_for(lambda: all(len(s.r.execute_command("SENTINEL", "replicas", MASTER)) == 2 and
+                             len(s.r.execute_command("SENTINEL", "sentinels", MASTER)) == 2
+                             for s in sentinels), 30,
+                 "every sentinel found both replicas and the other sentinels")
+        client = Sentinel([("127.0.0.1", s.port) for s in sentinels], socket_timeout=1)
+        writer = Writer(client)
+        writer.start()
+        wait_for(lambda: writer.acked >= 200, 20, "200 writes acknowledged by WAIT")
+
+        # 1. kill -9 the primary under load.
+        acked_before = writer.acked
+        killed_at = time.time()
+        nodes[0].kill()
+        say(f"killed the primary :{p0} (kill -9) with {acked_before} acknowledged writes")
+        wait_for(lambda: primary_of(sentinels[0]) != p0, 30, "Sentinel elected a new primary")
+        new_port = primary_of(sentinels[0])
+        new = by_port.get(new_port)
+        check(new is not None and new is not nodes[0], f"the new primary is a replica (:{new_port})")
+        wait_for(lambda: writer.resumed_at is not None and writer.resumed_at > killed_at, 30,
+                 "the Sentinel client writes again")
+        if writer.resumed_at:
+            say(f"failover time (kill to first write on the new primary): "
+                f"{writer.resumed_at - killed_at:.2f} s")
+        other = [n for n in nodes[1:] if n is not new][0]
+        wait_for(lambda: other.info().get("master_port") == new_port and
+                 other.info().get("master_link_status") == "up", 30,
+                 "the other replica follows the new primary")
+        missing = [i for i in range(acked_before)
+                   if new.r.execute_command("ACSCORE", "k", f"term{i}") is None]
+        check(not missing, f"all {acked_before} acknowledged writes on the new primary "
+              f"(missing {len(missing)})")
+
+        # 2. The old primary comes back: Sentinel makes it a replica of the new one.
+        nodes[0].start()
+        wait_for(lambda: nodes[0].info().get("role") == "slave" and
+                 nodes[0].info().get("master_port") == new_port and
+                 nodes[0].info().get("master_link_status") == "up", 60,
+                 "the old primary rejoins as a replica of the new one")
+        wait_for(lambda: nodes[0].r.execute_command("ACCARD", "k") ==
+                 new.r.execute_command("ACCARD", "k"), 20, "the old primary resynced")
+
+        # 3. A forced failover with the primary alive.
+        wait_for(lambda: writer.acked >= acked_before + 100, 20, "100 more acknowledged writes")
+        acked_before = writer.acked
+        sentinels[1].r.execute_command("SENTINEL", "FAILOVER", MASTER)
+        wait_for(lambda: primary_of(sentinels[1]) != new_port, 30,
+                 "SENTINEL FAILOVER moved the primary")
+        third = by_port[primary_of(sentinels[1])]
+        wait_for(lambda: third.info().get("role") == "master", 10, "it reports role:master")
+        wait_for(lambda: writer.acked >= acked_before + 50, 30,
+                 "writes acknowledged on the newest primary")
+        missing = [i for i in range(acked_before)
+                   if third.r.execute_command("ACSCORE", "k", f"term{i}") is None]
+        check(not missing, f"no acknowledged write lost in the forced failover "
+              f"(missing {len(missing)})")
+    finally:
+        if writer:
+            writer.stop.set()
+            writer.join(timeout=5)
+        for s in sentinels:
+            s.stop()
+        for n in nodes:
+            n.stop()
+        if failures and not DEMO:
+            for name in ["node0", "node1", "node2"]:
+                path = os.path.join(work, name, "log")
+                if os.path.exists(path):
+                    say(f"--- {name} log (tail)")
+                    say("".join(open(path).readlines()[-15:]))
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        say(f"{len(failures)} check(s) failed")
+        sys.exit(1)
+    say("all checks passed")
+
+
+if __name__ == "__main__":
+    signal.alarm(300)  # bounded whatever happens
+    main()
