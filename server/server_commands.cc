@@ -167,6 +167,7 @@ struct ShardSnapshot {
   size_t terms = 0;
   size_t engine_bytes = 0;
   uint64_t changes = 0, log_bytes = 0, log_buffered = 0, log_unsynced = 0;
+  std::vector<std::string> channels, patterns;
 };
 
 awaitable<void> Info(CommandContext& cx, Args args) {
@@ -204,8 +205,15 @@ awaitable<void> Info(CommandContext& cx, Args args) {
                          s.journal().changes(),
                          log.is_open() ? log.end() - log.base() : 0,
                          log.is_open() ? log.buffered() : 0,
-                         log.is_open() ? log.written() - log.synced() : 0};
+                         log.is_open() ? log.written() - log.synced() : 0,
+                         s.pubsub().Channels(""),
+                         s.pubsub().Patterns()};
   });
+  std::set<std::string> channels, patterns;  // a channel may have subscribers on every shard
+  for (const auto& snap : snaps) {
+    channels.insert(snap.channels.begin(), snap.channels.end());
+    patterns.insert(snap.patterns.begin(), snap.patterns.end());
+  }
   ShardStats total;
   total.commands.resize(CommandTable::Get().all().size());
   double ops = 0;
@@ -366,8 +374,8 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     field("sync_partial_err", repl_counters[2]);
     field("expired_keys", 0);
     field("evicted_keys", 0);
-    field("pubsub_channels", 0);
-    field("pubsub_patterns", 0);
+    field("pubsub_channels", channels.size());
+    field("pubsub_patterns", patterns.size());
     field("total_forks", 0);
     field("acl_access_denied_auth", total.auth_failures);
     field("acl_access_denied_cmd", 0);

@@ -60,6 +60,8 @@ TEST_CASE("PUBLISH reaches subscribers on every thread, by channel and by patter
   CHECK(Run(pub.get(), {"PUBSUB", "CHANNELS", "n*"}) == R"(["news"])");
   CHECK(Run(pub.get(), {"PUBSUB", "NUMSUB", "news", "void"}) == R"(["news", :3, "void", :0])");
   CHECK(Run(pub.get(), {"PUBSUB", "NUMPAT"}) == ":1");
+  CHECK(InfoField(pub.get(), "stats", "pubsub_channels") == "2");
+  CHECK(InfoField(pub.get(), "stats", "pubsub_patterns") == "1");
 
   // Subscribed mode (RESP2): only the subscription commands, PING, QUIT and RESET.
   redisContext* s = subs[0].get();
