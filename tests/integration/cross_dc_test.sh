@@ -58,10 +58,12 @@ cli1() { in1 redis-cli -h 10.78.0.1 -p 6379 "$@"; }
 cli2() { in2 redis-cli -h 10.78.0.2 -p 6379 "$@"; }
 field() { tr -d '\r' | sed -n "s/^$1://p"; }
 
-in1 "$server" --bind 10.78.0.1 --port 6379 --protected-mode no --threads 2 \
+# Started by `ip netns exec` directly (not through a function, which would fork a subshell):
+# it execs the program, so $! is the process itself and the cleanup's kill reaches it.
+ip netns exec "$dc1" "$server" --bind 10.78.0.1 --port 6379 --protected-mode no --threads 2 \
   --dir "$dir/dc1" >"$dir/dc1.log" 2>&1 &
 pids+=($!)
-in2 "$server" --bind 10.78.0.2 --port 6379 --protected-mode no --threads 2 \
+ip netns exec "$dc2" "$server" --bind 10.78.0.2 --port 6379 --protected-mode no --threads 2 \
   --dir "$dir/dc2" >"$dir/dc2.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
@@ -93,10 +95,10 @@ echo "full sync of $terms terms: $(awk "BEGIN { printf \"%.1f\", $end - $start }
 # Steady state: a write load at a fixed rate from dc1 while a clock term is bumped on the
 # primary every 100 ms and read on the replica every 50 ms: lag = now - the clock it shows.
 "$gen" 200000 --format typeahead --records 100 --key k --dict "$terms" >"$dir/writes.resp"
-in1 "$loadgen" --host 10.78.0.1 --port 6379 --workload "$dir/writes.resp" --connections 10 \
+ip netns exec "$dc1" "$loadgen" --host 10.78.0.1 --port 6379 --workload "$dir/writes.resp" --connections 10 \
   --duration 20 --rate 2000 >"$dir/load.json" &
 pids+=($!)
-in1 /usr/bin/python3 - <<'EOF' &
+ip netns exec "$dc1" /usr/bin/python3 - <<'EOF' &
 import redis, time
 r = redis.Redis(host="10.78.0.1", port=6379)
 base = int(time.time() * 1000) - 1
