@@ -670,6 +670,7 @@ awaitable<void> Replication::FollowPrimary(std::shared_ptr<PrimaryLink> link) {
   while (!link->stopped) {
     link->state = PrimaryLink::State::kConnecting;
     link->in.clear();
+    link->zstd.reset();  // a new connection starts plain
     link->last_io = Clock::now();
     bool ok = co_await Handshake(*link);
     if (ok) ok = co_await Stream(*link);
@@ -687,38 +688,8 @@ awaitable<void> Replication::FollowPrimary(std::shared_ptr<PrimaryLink> link) {
 
 namespace {
 
-// Reads one CRLF-terminated line from the primary into *line (without the CRLF).
-awaitable<bool> ReadLine(tcp::socket& socket, std::string& in, std::string* line,
-                         Replication::Clock::time_point* last_io) {
-  for (;;) {
-    // A primary sends bare newlines to keep the link alive while it prepares a snapshot.
-    size_t skip = 0;
-    while (skip < in.size() && in[skip] == '\n') ++skip;
-    in.erase(0, skip);
-    size_t end = in.find("\r\n");
-    if (end != std::string::npos) {
-      line->assign(in, 0, end);
-      in.erase(0, end + 2);
-      co_return true;
-    }
-    if (in.size() > 64 * 1024) co_return false;
-    size_t have = in.size();
-    in.resize(have + 4096);  // no arrays in coroutine frames: GCC 12 rejects them
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(in.data() + have, 4096), kNoThrow);
-    in.resize(have + (ec ? 0 : n));
-    if (ec) co_return false;
-    *last_io = Replication::Clock::now();
-  }
-}
-
-// Sends request and reads the reply line.
-awaitable<bool> Exchange(PrimaryLink& link, std::string request, std::string* line) {
-  auto [ec, n] = co_await asio::async_write(link.socket, asio::buffer(request), kNoThrow);
-  if (ec) co_return false;
-  co_return co_await ReadLine(link.socket, link.in, line, &link.last_io);
-}
-
-// Reads what the primary sent after its PSYNC reply into link.in, decompressed if need be.
+// Reads what the primary sent into link.in, decompressed once the link is (after the PSYNC
+// reply line).
 awaitable<bool> ReadMore(PrimaryLink& link) {
   link.raw.resize(64 * 1024);
   auto [ec, n] = co_await link.socket.async_read_some(asio::buffer(link.raw), kNoThrow);
@@ -734,8 +705,9 @@ awaitable<bool> ReadMore(PrimaryLink& link) {
   co_return true;
 }
 
-// The next line of what follows the PSYNC reply (bare newlines are keepalives).
-awaitable<bool> ReadStreamLine(PrimaryLink& link, std::string* line) {
+// The next CRLF-terminated line from the primary, without the CRLF. A primary sends bare
+// newlines to keep the link alive while it prepares a snapshot: they are skipped.
+awaitable<bool> ReadLine(PrimaryLink& link, std::string* line) {
   for (;;) {
     size_t skip = 0;
     while (skip < link.in.size() && link.in[skip] == '\n') ++skip;
@@ -749,6 +721,13 @@ awaitable<bool> ReadStreamLine(PrimaryLink& link, std::string* line) {
     if (link.in.size() > 64 * 1024) co_return false;
     if (!co_await ReadMore(link)) co_return false;
   }
+}
+
+// Sends request and reads the reply line.
+awaitable<bool> Exchange(PrimaryLink& link, std::string request, std::string* line) {
+  auto [ec, n] = co_await asio::async_write(link.socket, asio::buffer(request), kNoThrow);
+  if (ec) co_return false;
+  co_return co_await ReadLine(link, line);
 }
 
 }  // namespace
@@ -801,8 +780,7 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
   if (!co_await Exchange(link, Command("REPLCONF", "compression", "zstd"), &line)) {
     co_return false;
   }
-  link.zstd.reset();
-  if (line == "+zstd") link.zstd = std::make_unique<ZstdStreamDecoder>();
+  bool compressed = line == "+zstd";
   std::string psync;
   if (backlog_) {
     std::string offset = std::to_string(backlog_->end() + 1);
@@ -811,10 +789,11 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
     psync = Command("PSYNC", "?", "-1");
   }
   if (!co_await Exchange(link, psync, &line)) co_return false;
-  if (link.zstd) {
-    // Whatever came after the reply line is compressed.
-    std::string compressed = std::exchange(link.in, {});
-    if (!link.zstd->Decode(compressed, &link.in)) co_return false;
+  if (compressed) {
+    // Whatever came after the reply line is compressed, and so is all that follows.
+    link.zstd = std::make_unique<ZstdStreamDecoder>();
+    std::string rest = std::exchange(link.in, {});
+    if (!link.zstd->Decode(rest, &link.in)) co_return false;
   }
   if (line.starts_with("+FULLRESYNC ")) {
     auto words = std::string_view(line).substr(12);
@@ -852,7 +831,7 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   link.state = PrimaryLink::State::kSync;
   link.sync_read_bytes = 0;
   std::string line;
-  if (!co_await ReadStreamLine(link, &line)) co_return false;
+  if (!co_await ReadLine(link, &line)) co_return false;
   if (!line.starts_with("$EOF:") || line.size() != 45) {
     Log(LogLevel::kWarning, "Unexpected full-sync header from master: '{}'", line.substr(0, 64));
     co_return false;
