@@ -8,10 +8,12 @@
 
 #include "server/config.h"
 #include "server/log.h"
+#include "server/memory_usage.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
   using namespace typeahead::server;
+  ConfigureAllocator();
   Config config;
   if (auto error = LoadConfig(argc, argv, &config)) {
     std::fprintf(stderr, "%s\n", error->c_str());

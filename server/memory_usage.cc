@@ -34,6 +34,8 @@ int64_t RssBytes() {
   return n == 2 ? resident * sysconf(_SC_PAGESIZE) : 0;
 }
 
+void ConfigureAllocator() { mallopt(M_MMAP_THRESHOLD, 256 * 1024); }
+
 void RefreshUsedMemory() { g_used.store(HeapBytes(), std::memory_order_relaxed); }
 
 int64_t UsedMemory() { return g_used.load(std::memory_order_relaxed); }

@@ -8,6 +8,14 @@
 
 namespace typeahead::server {
 
+// Called once at start-up, before any thread: fixes glibc's mmap threshold at 256 KB. By
+// default glibc raises the threshold to the size of each large block freed (up to 32 MB), so
+// once the trie's arrays have grown a few times their later copies come from the shard
+// threads' arenas, and the old copies stay resident as free holes: at 10M terms on two
+// threads, RSS grew 56 B per term against 47 B allocated. Fixed, every large array is its own
+// mapping and returns to the kernel when freed (41.6 B per term).
+void ConfigureAllocator();
+
 // Bytes the allocator has handed out (mallinfo2: in use from the arenas plus mmapped blocks;
 // under a sanitizer, its allocator's own count).
 int64_t HeapBytes();
