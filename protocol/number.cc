@@ -16,6 +16,17 @@ bool ParseInt64(std::string_view s, int64_t* out) {
     if (s.size() == 1) return false;
   }
   if (s[i] < '1' || s[i] > '9') return false;
+  if (s.size() - i <= 18) {
+    // Every length and count on the wire: 18 digits cannot overflow, so no check per digit.
+    int64_t v = 0;
+    for (; i < s.size(); ++i) {
+      unsigned d = static_cast<unsigned char>(s[i]) - '0';
+      if (d > 9) return false;
+      v = v * 10 + d;
+    }
+    *out = negative ? -v : v;
+    return true;
+  }
   // Accumulate as unsigned so that INT64_MIN is representable before the sign is applied.
   uint64_t v = 0;
   for (; i < s.size(); ++i) {

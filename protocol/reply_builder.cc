@@ -41,9 +41,13 @@ void ReplyBuilder::Signed(char type, int64_t n) {
 }
 
 void ReplyBuilder::Simple(std::string_view s) {
-  out_->push_back('+');
-  out_->append(s);
-  out_->append("\r\n", 2);
+  size_t at = out_->size();
+  out_->resize(at + s.size() + 3);  // one size change, as in Bulk
+  char* p = out_->data() + at;
+  p[0] = '+';
+  if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+  p[s.size() + 1] = '\r';
+  p[s.size() + 2] = '\n';
 }
 
 void ReplyBuilder::Error(std::string_view text) {
@@ -69,6 +73,18 @@ void ReplyBuilder::Bulk(std::string_view s) {
   if (!s.empty()) std::memcpy(p + head_len, s.data(), s.size());
   p[head_len + s.size()] = '\r';
   p[head_len + s.size() + 1] = '\n';
+}
+
+char* ReplyBuilder::BulkSpace(size_t len) {
+  char head[24];
+  size_t head_len = FormatHeader(head, '$', len);
+  size_t at = out_->size();
+  out_->resize(at + head_len + len + 2);
+  char* p = out_->data() + at;
+  std::memcpy(p, head, head_len);
+  p[head_len + len] = '\r';
+  p[head_len + len + 1] = '\n';
+  return p + head_len;
 }
 
 void ReplyBuilder::Null() {

@@ -23,6 +23,9 @@ class ReplyBuilder {
   // text carries its code, e.g. "ERR syntax error". CR/LF in it become spaces, as in Redis.
   void Error(std::string_view text);
   void Integer(int64_t v);
+  // A bulk string of len bytes that the caller writes, at once, to the returned address
+  // (valid until the next call): lets a reply be spelled in place without a copy.
+  char* BulkSpace(size_t len);
   void Bulk(std::string_view s);
   void Null();       // a missing bulk: $-1 (RESP2) or _ (RESP3)
   void NullArray();  // a missing aggregate: *-1 (RESP2) or _ (RESP3)

@@ -142,25 +142,26 @@ awaitable<void> AcCard(CommandContext& cx, Args args) {
   cx.reply.Integer(total);
 }
 
+// An ACTOPK reply: an array of n terms; WITHSCORES adds each frequency after its term (RESP2)
+// or makes each element a [term, frequency] pair (RESP3, as Redis 7's ZRANGE ... WITHSCORES).
+void TopKHeader(protocol::ReplyBuilder& r, size_t n, bool with_scores) {
+  r.Array(with_scores && !r.resp3() ? n * 2 : n);
+}
+// One element of it, whose term spell(dst) writes (size bytes).
+template <typename Spell>
+void TopKElement(protocol::ReplyBuilder& r, bool with_scores, int64_t freq, size_t size,
+                 Spell&& spell) {
+  if (with_scores && r.resp3()) r.Array(2);
+  spell(r.BulkSpace(size));
+  if (with_scores) r.Integer(freq);
+}
+
 void ReplyTopK(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
                bool with_scores) {
-  if (!with_scores) {
-    r.Array(items.size());
-    for (const auto& s : items) r.Bulk(s.term);
-  } else if (r.resp3()) {
-    // RESP3: an array of [term, frequency] pairs, as Redis 7's ZRANGE ... WITHSCORES.
-    r.Array(items.size());
-    for (const auto& s : items) {
-      r.Array(2);
-      r.Bulk(s.term);
-      r.Integer(s.freq);
-    }
-  } else {
-    r.Array(items.size() * 2);
-    for (const auto& s : items) {
-      r.Bulk(s.term);
-      r.Integer(s.freq);
-    }
+  TopKHeader(r, items.size(), with_scores);
+  for (const auto& s : items) {
+    TopKElement(r, with_scores, s.freq, s.term.size(),
+                [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); });
   }
 }
 
@@ -194,12 +195,18 @@ std::optional<TopKRequest> ParseTopK(const Config& config, Args args, protocol::
 bool AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   auto req = ParseTopK(s.config(), args, r);
   if (!req) return false;
-  std::vector<storage::ScoredTerm>& items = s.topk_scratch();
-  items.clear();
-  if (const storage::Trie* dict = s.partition().Find(args[1])) {
-    dict->TopK(args[2], req->limit, &items);
+  const storage::Trie* dict = s.partition().Find(args[1]);
+  if (dict == nullptr) {
+    TopKHeader(r, 0, req->with_scores);
+    return true;
   }
-  ReplyTopK(r, items, req->with_scores);
+  bool with_scores = req->with_scores;
+  // Spelled straight into the reply: no string per result.
+  dict->VisitTopK(
+      args[2], req->limit, [&](size_t n) { TopKHeader(r, n, with_scores); },
+      [&](int64_t freq, size_t size, auto spell) {
+        TopKElement(r, with_scores, freq, size, spell);
+      });
   return true;
 }
 

@@ -1,5 +1,8 @@
 #include "server/command_table.h"
 
+#include <cstring>
+#include <stdexcept>
+
 #include "protocol/ascii.h"
 
 namespace typeahead::server {
@@ -57,16 +60,36 @@ CommandTable::CommandTable() {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
   for (auto& spec : commands_) AssignStats(spec, all_);
-  for (size_t i = 0; i < commands_.size(); ++i) index_[commands_[i].name] = i;
+  if (commands_.size() * 4 > kSlots) throw std::logic_error("CommandTable: too few slots");
+  slots_.fill(kEmpty);
+  for (size_t i = 0; i < commands_.size(); ++i) {
+    std::string_view name = commands_[i].name;
+    if (name.size() > kMaxNameLength) throw std::logic_error("CommandTable: name too long");
+    uint64_t h = kFnvBasis;
+    for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * kFnvPrime;
+    size_t slot = h & (kSlots - 1);
+    while (slots_[slot] != kEmpty) slot = (slot + 1) & (kSlots - 1);
+    slots_[slot] = static_cast<uint16_t>(i);
+  }
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   // Lower-case into a stack buffer: this runs for every command, so no allocation.
   char buf[kMaxNameLength];
-  if (name.size() > sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) buf[i] = AsciiLower(name[i]);
-  auto it = index_.find(std::string_view(buf, name.size()));
-  return it == index_.end() ? nullptr : &commands_[it->second];
+  size_t n = name.size();
+  if (n > sizeof(buf)) return nullptr;
+  uint64_t h = kFnvBasis;
+  for (size_t i = 0; i < n; ++i) {
+    char c = AsciiLower(name[i]);
+    buf[i] = c;
+    h = (h ^ static_cast<uint8_t>(c)) * kFnvPrime;
+  }
+  for (size_t slot = h & (kSlots - 1);; slot = (slot + 1) & (kSlots - 1)) {
+    uint16_t i = slots_[slot];
+    if (i == kEmpty) return nullptr;
+    const CommandSpec& spec = commands_[i];
+    if (spec.name.size() == n && std::memcmp(spec.name.data(), buf, n) == 0) return &spec;
+  }
 }
 
 const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view sub) {

@@ -74,8 +74,6 @@ class Shard {
   std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
   PubSub& pubsub() { return pubsub_; }
-  // Reused by top-k queries on this shard so a query allocates no result vector.
-  std::vector<storage::ScoredTerm>& topk_scratch() { return topk_scratch_; }
 
   // The shard whose thread is running, or nullptr off the shard threads.
   static Shard* Current();
@@ -106,7 +104,6 @@ class Shard {
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
   PubSub pubsub_;
-  std::vector<storage::ScoredTerm> topk_scratch_;
   unsigned cron_ticks_ = 0;
 };
 

@@ -215,15 +215,23 @@ void Trie::FreeSlot(uint32_t slot) { free_slots_.push_back(slot); }
 
 void Trie::PathOf(uint32_t n, std::string* out) const { PathBelow(n, kRoot, {}, out); }
 
-void Trie::PathBelow(uint32_t n, uint32_t top, std::string_view top_path, std::string* out) const {
-  size_t len = top_path.size();
+size_t Trie::SizeBelow(uint32_t n, uint32_t top) const {
+  size_t len = 0;
   for (uint32_t x = n; x != top; x = nodes_[x].parent) len += nodes_[x].label_len;
-  out->resize(len);
-  if (!top_path.empty()) std::memcpy(out->data(), top_path.data(), top_path.size());
+  return len;
+}
+
+void Trie::SpellBelow(uint32_t n, uint32_t top, char* end) const {
   for (uint32_t x = n; x != top; x = nodes_[x].parent) {
-    len -= nodes_[x].label_len;
-    std::memcpy(out->data() + len, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);
+    end -= nodes_[x].label_len;
+    std::memcpy(end, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);
   }
+}
+
+void Trie::PathBelow(uint32_t n, uint32_t top, std::string_view top_path, std::string* out) const {
+  out->resize(top_path.size() + SizeBelow(n, top));
+  if (!top_path.empty()) std::memcpy(out->data(), top_path.data(), top_path.size());
+  SpellBelow(n, top, out->data() + out->size());
 }
 
 bool Trie::TermRanksBefore(uint32_t a, uint32_t b) const {
@@ -588,6 +596,19 @@ bool Trie::Erase(std::string_view term) {
   if (n == kNone || !IsTerm(n)) return false;
   Remove(n);
   return true;
+}
+
+uint32_t Trie::RankedUnder(std::string_view prefix, size_t k, const std::vector<uint32_t>** ids,
+                           const std::string** locus_path) const {
+  uint32_t locus = Locus(prefix);
+  if (locus == kNone) return kNone;
+  if (Cache(locus) != kNone && k > kCacheSize) return kBestFirst;
+  PathOf(locus, &t_locus_path);
+  t_ids.clear();
+  Ranked(locus, k, &t_ids);
+  *ids = &t_ids;
+  *locus_path = &t_locus_path;
+  return locus;
 }
 
 void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const {

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -69,6 +70,11 @@ class Trie {
 
   // Appends up to k best terms starting with prefix to *out, in ranking order.
   void TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const;
+  // TopK for a reply written in place, with no string built per result: calls count(n) once
+  // with the number of results, then term(freq, size, spell) for each in ranking order, where
+  // spell(char* dst) writes the term's size bytes to dst.
+  template <typename OnCount, typename OnTerm>
+  void VisitTopK(std::string_view prefix, size_t k, OnCount&& count, OnTerm&& term) const;
 
   // Calls fn(term, freq) for every term in bytewise order.
   void ForEach(const std::function<void(std::string_view, int64_t)>& fn) const;
@@ -158,6 +164,16 @@ class Trie {
   void MergeWithOnlyChild(uint32_t n);
   void MaybeCompactLabels();
 
+  // VisitTopK's search for k <= kCacheSize, or a locus without a cache: the results' nodes into
+  // *ids and the locus's term into *locus_path (both thread-local scratch). Returns the locus,
+  // kNone when nothing matches, or kBestFirst when k needs TopK's best-first search.
+  static constexpr uint32_t kBestFirst = UINT32_MAX - 1;
+  uint32_t RankedUnder(std::string_view prefix, size_t k, const std::vector<uint32_t>** ids,
+                       const std::string** locus_path) const;
+  // Label bytes on the path from top (excluded) down to n, top's subtree holding n.
+  size_t SizeBelow(uint32_t n, uint32_t top) const;
+  // Writes those bytes so that they end just before end.
+  void SpellBelow(uint32_t n, uint32_t top, char* end) const;
   // Term of node n (its full path) into *out.
   void PathOf(uint32_t n, std::string* out) const;
   // The same for n in top's subtree, given top's path: climbs only up to top.
@@ -231,5 +247,35 @@ class Trie {
   std::vector<uint32_t> child_pool_;
   std::vector<uint32_t> free_blocks_[257];  // by size, 1..256 children
 };
+
+template <typename OnCount, typename OnTerm>
+void Trie::VisitTopK(std::string_view prefix, size_t k, OnCount&& count, OnTerm&& term) const {
+  const std::vector<uint32_t>* ids = nullptr;
+  const std::string* locus_path = nullptr;
+  uint32_t locus = k == 0 ? kNone : RankedUnder(prefix, k, &ids, &locus_path);
+  if (locus == kNone) {
+    count(size_t{0});
+    return;
+  }
+  if (locus == kBestFirst) {
+    std::vector<ScoredTerm> items;
+    TopK(prefix, k, &items);
+    count(items.size());
+    for (const ScoredTerm& s : items) {
+      term(s.freq, s.term.size(),
+           [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); });
+    }
+    return;
+  }
+  count(ids->size());
+  for (uint32_t id : *ids) {
+    size_t above = locus_path->size();
+    size_t size = above + SizeBelow(id, locus);
+    term(Freq(id), size, [&, id, above, size](char* dst) {
+      if (above != 0) std::memcpy(dst, locus_path->data(), above);
+      SpellBelow(id, locus, dst + size);
+    });
+  }
+}
 
 }  // namespace typeahead::storage

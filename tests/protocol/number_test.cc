@@ -21,4 +21,12 @@ TEST_CASE("ParseInt64 accepts what Redis's string2ll accepts") {
   CHECK_FALSE(ParseInt64("1 ", &v));
   CHECK_FALSE(ParseInt64("1.0", &v));
   CHECK_FALSE(ParseInt64("99999999999999999999", &v));
+  // Either side of the 18-digit fast path.
+  CHECK((ParseInt64("999999999999999999", &v) && v == 999999999999999999));
+  CHECK((ParseInt64("-999999999999999999", &v) && v == -999999999999999999));
+  CHECK((ParseInt64("1000000000000000000", &v) && v == 1000000000000000000));
+  CHECK((ParseInt64("-1000000000000000000", &v) && v == -1000000000000000000));
+  CHECK_FALSE(ParseInt64("1a2", &v));
+  CHECK_FALSE(ParseInt64("12/", &v));  // '/' is '0' - 1
+  CHECK_FALSE(ParseInt64("12:", &v));  // ':' is '9' + 1
 }

@@ -16,9 +16,27 @@ using typeahead::test::Oracle;
 using V = std::vector<ScoredTerm>;
 
 namespace {
+// VisitTopK spelled into strings, as a reply would be.
+V Visited(const Trie& t, std::string_view prefix, size_t k) {
+  V out;
+  size_t announced = SIZE_MAX;
+  bool in_bounds = true;
+  t.VisitTopK(
+      prefix, k, [&](size_t n) { announced = n; },
+      [&](int64_t freq, size_t size, auto spell) {
+        std::string term(size + 2, '#');
+        spell(term.data() + 1);  // must write exactly size bytes where it is told
+        in_bounds = in_bounds && term.front() == '#' && term.back() == '#';
+        out.push_back({term.substr(1, size), freq});
+      });
+  if (!in_bounds || announced != out.size()) FAIL("VisitTopK wrote out of bounds or miscounted");
+  return out;
+}
+// TopK, checked against VisitTopK on every call: both must give the same answer.
 V Top(const Trie& t, std::string_view prefix, size_t k) {
   V out;
   t.TopK(prefix, k, &out);
+  if (Visited(t, prefix, k) != out) FAIL("VisitTopK differs from TopK for '" << prefix << "'");
   return out;
 }
 constexpr size_t K = Trie::kCacheSize;
