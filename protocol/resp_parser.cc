@@ -1,5 +1,6 @@
 #include "protocol/resp_parser.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "protocol/number.h"
@@ -164,7 +165,9 @@ RespParser::Status RespParser::ParseMultibulk(std::string_view data) {
     spans_.reserve(static_cast<size_t>(count) < 1024 ? count : 1024);
   }
   while (remaining_ > 0) {
-    if (bulk_len_ < 0) {
+    if (bulk_len_ < 0 && ParseShortBulkHeader(data)) {
+      // bulk_len_ and pos_ are set
+    } else if (bulk_len_ < 0) {
       size_t cr = data.find('\r', pos_);
       if (cr == std::string_view::npos) {
         if (data.size() - pos_ > limits_.max_inline) return Fail("too big bulk count string");
@@ -198,6 +201,24 @@ RespParser::Status RespParser::ParseMultibulk(std::string_view data) {
     --remaining_;
   }
   return Complete(data, pos_);
+}
+
+bool RespParser::ParseShortBulkHeader(std::string_view data) {
+  // The common header, "$" then 1 to 9 digits without a leading zero then "\r\n", read in one
+  // pass; anything else (and the error texts) is left to the general path.
+  const char* p = data.data() + pos_;
+  const char* end = data.data() + data.size();
+  if (end - p < 4 || p[0] != '$' || p[1] < '1' || p[1] > '9') return false;
+  int64_t len = p[1] - '0';
+  const char* q = p + 2;
+  const char* limit = std::min(end, p + 10);
+  while (q < limit && static_cast<unsigned>(*q - '0') <= 9) len = len * 10 + (*q++ - '0');
+  if (end - q < 2 || q[0] != '\r') return false;
+  if (static_cast<uint64_t>(len) > limits_.max_bulk_len) return false;
+  if (unauthenticated_ && len > kUnauthBulk) return false;
+  bulk_len_ = len;
+  pos_ = static_cast<size_t>(q - data.data()) + 2;
+  return true;
 }
 
 RespParser::Status RespParser::Complete(std::string_view data, size_t end) {

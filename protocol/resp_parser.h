@@ -68,6 +68,8 @@ class RespParser {
   Status ParseInline(std::string_view data);
   Status ParseMultibulk(std::string_view data);
   Status Fail(std::string_view what);
+  // The fast path for a bulk header at pos_: true when it was read (bulk_len_, pos_ set).
+  bool ParseShortBulkHeader(std::string_view data);
   Status Complete(std::string_view data, size_t end);
   void ResetFrame();
 

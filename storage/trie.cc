@@ -221,10 +221,34 @@ size_t Trie::SizeBelow(uint32_t n, uint32_t top) const {
   return len;
 }
 
+namespace {
+// Labels are short (4.6 bytes on average at 10M terms): copying up to 16 bytes as two
+// overlapping words costs a few instructions where a call to memcpy costs a few dozen.
+inline void CopyLabel(char* dst, const char* src, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  } else {
+    std::memcpy(dst, src, n);
+  }
+}
+}  // namespace
+
 void Trie::SpellBelow(uint32_t n, uint32_t top, char* end) const {
   for (uint32_t x = n; x != top; x = nodes_[x].parent) {
     end -= nodes_[x].label_len;
-    std::memcpy(end, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);
+    CopyLabel(end, labels_.data() + nodes_[x].label_off, nodes_[x].label_len);
   }
 }
 
