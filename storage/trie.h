@@ -245,7 +245,8 @@ class Trie {
   std::vector<uint32_t> free_big_freqs_;
   std::vector<uint32_t> free_branches_;
   std::vector<uint32_t> child_pool_;
-  std::vector<uint32_t> free_blocks_[257];  // by size, 1..256 children
+  std::vector<uint32_t> free_blocks_[257];     // by size, 1..256 children
+  mutable std::vector<size_t> sizes_scratch_;  // VisitTopK's, reused (the trie is one thread's)
 };
 
 template <typename OnCount, typename OnTerm>
@@ -267,11 +268,15 @@ void Trie::VisitTopK(std::string_view prefix, size_t k, OnCount&& count, OnTerm&
     }
     return;
   }
+  // Every size first: the climbs prefetch the labels the spelling then reads.
+  sizes_scratch_.clear();
+  for (uint32_t id : *ids) sizes_scratch_.push_back(SizeBelow(id, locus));
   count(ids->size());
-  for (uint32_t id : *ids) {
-    size_t above = locus_path->size();
-    size_t size = above + SizeBelow(id, locus);
-    term(Freq(id), size, [&, id, above, size](char* dst) {
+  size_t above = locus_path->size();
+  for (size_t i = 0; i < ids->size(); ++i) {
+    uint32_t id = (*ids)[i];
+    size_t size = above + sizes_scratch_[i];
+    term(Freq(id), size, [&, id, size](char* dst) {
       if (above != 0) std::memcpy(dst, locus_path->data(), above);
       SpellBelow(id, locus, dst + size);
     });
