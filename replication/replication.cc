@@ -1005,7 +1005,10 @@ awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
     });
   }
   if (!batches[0].ops.empty()) apply(shards[0]);
-  if (left > 0) co_await wake.async_wait(kNoThrow);
+  // Until every shard is done, even when the link closes meanwhile (Close() cancels wake, as
+  // REPLICAOF NO ONE does in a failover): the batches point into link.in, which the caller
+  // erases as soon as this returns, and its ACK must not count what a shard still applies.
+  while (left > 0) co_await wake.async_wait(kNoThrow);
 }
 
 void Replication::SendAck(PrimaryLink& link) {
