@@ -17,7 +17,7 @@ thread_local Shard* t_current = nullptr;
 
 Shard::Shard(size_t id, Config config)
     : id_(id),
-      io_(std::make_unique<asio::io_context>(1)),
+      io_(std::make_unique<ShardContext>()),
       work_(asio::make_work_guard(*io_)),
       feed_(std::make_unique<replication::ReplicationFeed>(*io_)),
       journal_(std::make_unique<Journal>(*this)),
@@ -108,6 +108,13 @@ void ShardSet::Start(bool pin) {
   }
   for (auto& s : shards_) {
     s->Start(pin && !cores.empty() ? cores[s->id() % cores.size()] : -1);
+  }
+}
+
+void ShardSet::DestroyPending() {
+  // Twice: a frame destroyed on one shard may post to a shard drained before it.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& s : shards_) s->DestroyPending();
   }
 }
 

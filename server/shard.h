@@ -32,6 +32,15 @@ namespace asio = boost::asio;
 
 class Connection;
 
+// A shard's io_context, with execution_context's protected shutdown() opened up: ShardSet
+// destroys the work still queued on every shard before it frees any of them, since a pending
+// coroutine frame may hold work on (and so touch when destroyed) another shard's context.
+class ShardContext : public asio::io_context {
+ public:
+  ShardContext() : asio::io_context(1) {}
+  void DestroyPending() { shutdown(); }
+};
+
 struct CommandStat {
   uint64_t calls = 0;
   uint64_t nsec = 0;  // INFO shows microseconds; fast commands take well under one
@@ -82,6 +91,8 @@ class Shard {
   void Start(int cpu);
   void Stop() { io_->stop(); }
   void Join();
+  // After Join: destroys the handlers and coroutine frames still queued on this shard.
+  void DestroyPending() { io_->DestroyPending(); }
 
  private:
   // Every 100 ms: samples the ops counter; once a second closes clients idle for longer than
@@ -93,7 +104,7 @@ class Shard {
   size_t id_;
   // Destroyed first (see ~Shard): pending coroutines own connections that unregister from
   // clients_ when destroyed.
-  std::unique_ptr<asio::io_context> io_;
+  std::unique_ptr<ShardContext> io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   storage::Partition partition_;
@@ -110,6 +121,7 @@ class Shard {
 class ShardSet {
  public:
   ShardSet(size_t n, const Config& config);
+  ~ShardSet() { DestroyPending(); }
 
   size_t size() const { return shards_.size(); }
   Shard& operator[](size_t i) { return *shards_[i]; }
@@ -155,6 +167,9 @@ class ShardSet {
   }
 
  private:
+  // Destroys the work still queued on every shard before any shard is freed.
+  void DestroyPending();
+
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 
