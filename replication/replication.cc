@@ -278,6 +278,13 @@ void Replication::EnableFeeds() {
   for (size_t i = 0; i < shards.size(); ++i) {
     auto enable = [this, i, home, &shards] {
       shards[i].feed().Enable([this, i, home](uint64_t seq, std::string records) {
+        // Shard 0's batches join the stream at once: WAIT's target and a full sync's cut,
+        // taken on shard 0 right after a hand-off, must see them, and with one thread no
+        // hop to another shard would run a posted job first.
+        if (i == 0) {
+          AppendBatch(i, seq, std::move(records));
+          return;
+        }
         asio::post(*home, [this, i, seq, records = std::move(records)]() mutable {
           AppendBatch(i, seq, std::move(records));
         });

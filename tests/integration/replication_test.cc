@@ -185,6 +185,39 @@ TEST_CASE("A replica is read-only and reports its role as Redis does") {
   CHECK(Repl(r.get(), "role") == "master");
 }
 
+TEST_CASE("One thread: WAIT counts the write just made; a full sync under writes doubles none") {
+  // With one partition every hand-off to the stream runs on the thread that asks for it, so
+  // nothing orders it before WAIT's target or the full sync's cut but the code itself.
+  ServerProcess primary({"--threads", "1"});
+  ServerProcess replica({"--threads", "1"});
+  auto p = Connect(primary.port());
+  auto r = Connect(replica.port());
+  Populate(p.get(), 2, 500, 3);
+  {
+    Writers writers(primary.port(), 20, 300);
+    WaitFor([&] { return writers.done > 1000; });
+    CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}) == "+OK");
+    REQUIRE(WaitFor([&] { return LinkUp(r.get()); }));
+    writers.Join();
+  }
+  CHECK(Run(p.get(), {"WAIT", "1", "5000"}) == ":1");
+  CHECK(DumpAll(r.get()) == DumpAll(p.get()));
+  // A stopped replica cannot have acknowledged a write made after it stopped.
+  REQUIRE(kill(replica.pid(), SIGSTOP) == 0);
+  // Pipelined, so the record is still buffered in its partition when WAIT runs.
+  redisAppendCommand(p.get(), "ACRECORD k late");
+  redisAppendCommand(p.get(), "WAIT 1 300");
+  for (long long expected : {1, 0}) {
+    void* reply = nullptr;
+    REQUIRE(redisGetReply(p.get(), &reply) == REDIS_OK);
+    CHECK(static_cast<redisReply*>(reply)->integer == expected);
+    freeReplyObject(reply);
+  }
+  REQUIRE(kill(replica.pid(), SIGCONT) == 0);
+  CHECK(Run(p.get(), {"WAIT", "1", "5000"}) == ":1");
+  CHECK(Run(r.get(), {"ACSCORE", "k", "late"}) == ":1");
+}
+
 TEST_CASE("A cut link resyncs partially while writes go on; beyond the backlog, fully") {
   ServerProcess primary({"--threads", "2"});
   ServerProcess replica({"--threads", "2"});
