@@ -274,10 +274,9 @@ void Replication::EnableFeeds() {
   feeds_enabled_ = true;
   last_partition_ = -1;  // the first batch announces its partition
   auto& shards = server_.shards();
-  asio::io_context* home = &shards[0].io();
   for (size_t i = 0; i < shards.size(); ++i) {
-    auto enable = [this, i, home, &shards] {
-      shards[i].feed().Enable([this, i, home](uint64_t seq, std::string records) {
+    auto enable = [this, i, &shards] {
+      shards[i].feed().Enable([this, i, &shards](uint64_t seq, std::string records) {
         // Shard 0's batches join the stream at once: WAIT's target and a full sync's cut,
         // taken on shard 0 right after a hand-off, must see them, and with one thread no
         // hop to another shard would run a posted job first.
@@ -285,17 +284,19 @@ void Replication::EnableFeeds() {
           AppendBatch(i, seq, std::move(records));
           return;
         }
-        asio::post(*home, [this, i, seq, records = std::move(records)]() mutable {
+        // Through shard 0's mailbox, where this shard's cut and WAIT hops come back too:
+        // a batch handed off before one of those returns is in the stream when it does.
+        shards.Post(0, [this, i, seq, records = std::move(records)]() mutable {
           AppendBatch(i, seq, std::move(records));
         });
       });
     };
     // Ours at once: a full sync may cut this partition before a posted job would run. The
-    // others' cuts are posted after their enable, so they see it.
+    // others' cuts reach their mailboxes after their enable, so they see it.
     if (i == 0) {
       enable();
     } else {
-      asio::post(shards[i].io(), enable);
+      shards.Post(i, enable);
     }
   }
 }
@@ -306,7 +307,7 @@ void Replication::DisableFeeds() {
   auto& shards = server_.shards();
   shards[0].feed().Disable();
   for (size_t i = 1; i < shards.size(); ++i) {
-    asio::post(shards[i].io(), [&shards, i] { shards[i].feed().Disable(); });
+    shards.Post(i, [&shards, i] { shards[i].feed().Disable(); });
   }
 }
 
@@ -973,7 +974,6 @@ awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
   size_t left = 0;
   asio::steady_timer& wake = link.wake;
   wake.expires_at(asio::steady_timer::time_point::max());
-  asio::io_context& home = shards[0].io();
   auto apply = [&batches](Shard& s) {
     StreamApplier::Batch& b = batches[s.id()];
     std::string error;
@@ -1004,9 +1004,9 @@ awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
   for (size_t i = 1; i < shards.size(); ++i) {
     if (batches[i].ops.empty()) continue;
     ++left;
-    asio::post(shards[i].io(), [&, i] {
+    shards.Post(i, [&, i] {
       apply(shards[i]);
-      asio::post(home, [&] {
+      shards.Post(0, [&] {
         if (--left == 0) wake.cancel();
       });
     });

@@ -66,6 +66,14 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   shard_out_.resize(shards);
   durable_need_.resize(shards);
   involved_.resize(shards);
+  hops_ = std::make_unique<Hop[]>(shards);
+  for (size_t i = 0; i < shards; ++i) {
+    Hop& h = hops_[i];
+    h.go.hop = h.back.hop = &h;
+    h.back.complete = &HopBack;
+    h.conn = this;
+    h.shard = i;
+  }
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
 }
 
@@ -362,60 +370,79 @@ awaitable<void> Connection::RunPending() {
   std::vector<bool>& involved = involved_;
   std::fill(involved.begin(), involved.end(), false);
   for (const Pending& p : pending_) involved[p.shard] = true;
-  // Remote shards start first and run in parallel with the local batch; each posts its
-  // completion back here, and the last one wakes this coroutine through the timer. The other
-  // shards only touch pending_ and shard_out_ while this coroutine waits for them.
-  size_t remote_left = 0;
-  asio::steady_timer& wake = wake_;
-  wake.expires_at(asio::steady_timer::time_point::max());
-  auto here = socket_.get_executor();
+  // Remote shards start first and run in parallel with the local batch; each reports back
+  // through this shard's mailbox, and the last one wakes this coroutine through the timer.
+  // The other shards only touch pending_ and shard_out_ while this coroutine waits for them.
+  wake_.expires_at(asio::steady_timer::time_point::max());
+  hops_left_ = 0;
   for (size_t i = 0; i < shards.size(); ++i) {
     if (!involved[i] || i == shard_.id()) continue;
-    ++remote_left;
-    asio::post(shards[i].io(), [&, i, here] {
-      RunBatchOn(shards[i]);
-      asio::post(here, [&] {
-        if (--remote_left == 0) wake.cancel();
-      });
-    });
+    ++hops_left_;
+    hops_[i].go.complete = &RunBatchHop;
+    shards[i].mailbox().Push(&hops_[i].go);
   }
   if (involved[shard_.id()]) RunBatchOn(shard_);
-  if (remote_left > 0) co_await wake.async_wait(kNoThrow);
+  // A loop, not one wait: wake_ also wakes subscribers, and only the count says we are done.
+  while (hops_left_ > 0) co_await wake_.async_wait(kNoThrow);
   FinishBatch();
+}
+
+void Connection::RunBatchHop(MailboxTask* task, bool run) {
+  if (!run) return;
+  Hop& hop = *static_cast<HopTask*>(task)->hop;
+  Connection& c = *hop.conn;
+  c.RunBatchOn(c.server_.shards()[hop.shard]);
+  c.shard_.mailbox().Push(&hop.back);
+}
+
+void Connection::HopBack(MailboxTask* task, bool run) {
+  if (run) static_cast<HopTask*>(task)->hop->conn->HopFinished();
+}
+
+void Connection::HopFinished() {
+  if (--hops_left_ == 0) wake_.cancel();
+}
+
+void Connection::DurableHop(MailboxTask* task, bool run) {
+  if (!run) return;
+  Hop& hop = *static_cast<HopTask*>(task)->hop;
+  hop.conn->WaitDurableOn(hop);
+}
+
+void Connection::WaitDurableOn(Hop& hop) {
+  Journal& journal = server_.shards()[hop.shard].journal();
+  Hop* h = &hop;
+  journal.WhenDurable(hop.need == 0 ? journal.end() : hop.need, [h] {
+    Connection& c = *h->conn;
+    if (h->shard == c.shard_.id()) {
+      c.HopFinished();
+    } else {
+      c.shard_.mailbox().Push(&h->back);
+    }
+  });
 }
 
 awaitable<void> Connection::WaitDurable() {
   ShardSet& shards = server_.shards();
-  size_t left = 0;
-  asio::steady_timer& wake = wake_;
-  wake.expires_at(asio::steady_timer::time_point::max());
-  auto here = socket_.get_executor();
+  wake_.expires_at(asio::steady_timer::time_point::max());
+  hops_left_ = 0;
   for (size_t i = 0; i < shards.size(); ++i) {
     uint64_t need = durable_need_[i];
     durable_need_[i] = 0;
     if (need == 0 && !durable_all_) continue;
-    ++left;
-    auto wait_on = [&, need, here](Shard& s) {
-      Journal& journal = s.journal();
-      journal.WhenDurable(need == 0 ? journal.end() : need, [&, here, local = &s == &shard_] {
-        if (local) {
-          if (--left == 0) wake.cancel();
-        } else {
-          asio::post(here, [&] {
-            if (--left == 0) wake.cancel();
-          });
-        }
-      });
-    };
+    ++hops_left_;
+    Hop& hop = hops_[i];
+    hop.need = need;
     if (i == shard_.id()) {
-      wait_on(shard_);
+      // A local journal may already be durable: then HopFinished runs inside WhenDurable.
+      WaitDurableOn(hop);
     } else {
-      asio::post(shards[i].io(), [&shards, i, wait_on] { wait_on(shards[i]); });
+      hop.go.complete = &DurableHop;
+      shards[i].mailbox().Push(&hop.go);
     }
   }
   durable_all_ = false;
-  // A local journal may already be durable: then its callback ran inside WhenDurable.
-  if (left > 0) co_await wake.async_wait(kNoThrow);
+  while (hops_left_ > 0) co_await wake_.async_wait(kNoThrow);
 }
 
 bool Connection::DurabilityDue() const {

@@ -21,6 +21,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
 #include "server/command.h"
+#include "server/mailbox.h"
 
 namespace typeahead::server {
 
@@ -130,6 +131,24 @@ class Connection {
   boost::asio::awaitable<void> WaitDurable();
   void PrepareRead();
 
+  // One per shard, reused by every RunPending and WaitDurable: `go` carries this
+  // connection's work to the shard's mailbox, `back` reports to this connection's shard.
+  struct Hop;
+  struct HopTask : MailboxTask {
+    Hop* hop = nullptr;
+  };
+  struct Hop {
+    HopTask go, back;
+    Connection* conn = nullptr;
+    size_t shard = 0;
+    uint64_t need = 0;  // WaitDurable: the log offset to wait for (0: the log's end)
+  };
+  static void RunBatchHop(MailboxTask* task, bool run);
+  static void DurableHop(MailboxTask* task, bool run);
+  static void HopBack(MailboxTask* task, bool run);
+  void WaitDurableOn(Hop& hop);  // on hop.shard's thread
+  void HopFinished();            // on this connection's thread
+
   static constexpr size_t kReadChunk = 16 * 1024;
   static constexpr size_t kFlushBytes = 64 * 1024;
   static constexpr size_t kMaxPending = 512;
@@ -171,6 +190,8 @@ class Connection {
   // shard's current end (after a write that ran through the async path).
   std::vector<uint64_t> durable_need_;
   bool durable_all_ = false;
+  std::unique_ptr<Hop[]> hops_;  // by shard id
+  size_t hops_left_ = 0;         // hops not yet back; wake_ fires when it reaches 0
   std::string error_text_;
   struct Queued {
     const CommandSpec* spec;

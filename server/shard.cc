@@ -19,6 +19,7 @@ Shard::Shard(size_t id, Config config)
     : id_(id),
       io_(std::make_unique<ShardContext>()),
       work_(asio::make_work_guard(*io_)),
+      mailbox_(std::make_unique<Mailbox>(*io_)),
       feed_(std::make_unique<replication::ReplicationFeed>(*io_)),
       journal_(std::make_unique<Journal>(*this)),
       config_(std::move(config)) {}
@@ -27,6 +28,7 @@ Shard::~Shard() {
   work_.reset();
   journal_.reset();
   snapshot_.reset();
+  mailbox_.reset();
   io_.reset();
 }
 
@@ -47,6 +49,7 @@ void Shard::Start(int cpu) {
     snprintf(name, sizeof(name), "shard-%zu", id_);
     pthread_setname_np(pthread_self(), name);
     Cron();
+    mailbox_->Start();
     io_->run();
   });
 }
@@ -112,8 +115,11 @@ void ShardSet::Start(bool pin) {
 }
 
 void ShardSet::DestroyPending() {
-  // Twice: a frame destroyed on one shard may post to a shard drained before it.
+  // Every mailbox first: a connection's hop tasks may sit in another shard's mailbox, and
+  // destroying the connection's frame (an io_context's pending work) frees them. Twice: a
+  // frame destroyed on one shard may post to a shard drained before it.
   for (int pass = 0; pass < 2; ++pass) {
+    for (auto& s : shards_) s->DiscardMailbox();
     for (auto& s : shards_) s->DestroyPending();
   }
 }

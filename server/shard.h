@@ -1,7 +1,7 @@
 // A Shard is one thread with its own io_context, pinned to one core, owning one storage
 // partition, the connections accepted onto it and its own counters. ShardSet::Run() moves a
 // piece of work to the shard that owns the data and resumes the caller on its own thread, so
-// shards share no locks on the request path: the io_context queues are the only handoff.
+// shards share no locks on the request path: each shard's lock-free Mailbox is the handoff.
 //
 // Invariant: a shard's partition, clients and stats are touched only from its own thread.
 #pragma once
@@ -22,6 +22,7 @@
 #include "replication/feed.h"
 #include "server/config.h"
 #include "server/journal.h"
+#include "server/mailbox.h"
 #include "server/pubsub.h"
 #include "storage/partition.h"
 #include "storage/snapshot.h"
@@ -72,6 +73,8 @@ class Shard {
 
   size_t id() const { return id_; }
   asio::io_context& io() { return *io_; }
+  // Work for this shard from other shards (see ShardSet::Run and PostTo).
+  Mailbox& mailbox() { return *mailbox_; }
   storage::Partition& partition() { return partition_; }
   const Config& config() const { return config_; }
   void set_config(const Config& c) { config_ = c; }
@@ -91,7 +94,9 @@ class Shard {
   void Start(int cpu);
   void Stop() { io_->stop(); }
   void Join();
-  // After Join: destroys the handlers and coroutine frames still queued on this shard.
+  // After Join: releases the tasks still in the mailbox (run=false), then destroys the
+  // handlers and coroutine frames still queued on the io_context.
+  void DiscardMailbox() { mailbox_->Discard(); }
   void DestroyPending() { io_->DestroyPending(); }
 
  private:
@@ -106,6 +111,7 @@ class Shard {
   // clients_ when destroyed.
   std::unique_ptr<ShardContext> io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::unique_ptr<Mailbox> mailbox_;  // destroyed before io_: its doorbell lives on it
   std::thread thread_;
   storage::Partition partition_;
   std::unique_ptr<replication::ReplicationFeed> feed_;
@@ -117,6 +123,67 @@ class Shard {
   PubSub pubsub_;
   unsigned cron_ticks_ = 0;
 };
+
+namespace detail {
+template <typename R>
+struct HopSignature {
+  using type = void(R);
+};
+template <>
+struct HopSignature<void> {
+  using type = void();
+};
+
+// One ShardSet::Run hop: `go` runs f on the target shard, `back` resumes the caller on its
+// own shard. Allocated per hop and freed on the caller's shard.
+template <typename F, typename Handler>
+struct RunOp {
+  using R = std::invoke_result_t<F&, Shard&>;
+  struct Task : MailboxTask {
+    RunOp* op;
+  };
+
+  RunOp(Shard& t, Shard& h, F& fn, Handler&& hd)
+      : target(t), home(h), f(fn), handler(std::move(hd)) {
+    go.op = this;
+    go.complete = &Go;
+    back.op = this;
+    back.complete = &Back;
+  }
+
+  static void Go(MailboxTask* task, bool run) {
+    RunOp* op = static_cast<Task*>(task)->op;
+    if (!run) return delete op;
+    if constexpr (std::is_void_v<R>) {
+      op->f(op->target);
+    } else {
+      op->result.emplace(op->f(op->target));
+    }
+    op->home.mailbox().Push(&op->back);
+  }
+
+  static void Back(MailboxTask* task, bool run) {
+    RunOp* op = static_cast<Task*>(task)->op;
+    if (!run) return delete op;
+    Handler handler = std::move(op->handler);
+    if constexpr (std::is_void_v<R>) {
+      delete op;
+      std::move(handler)();
+    } else {
+      R result = std::move(*op->result);
+      delete op;
+      std::move(handler)(std::move(result));
+    }
+  }
+
+  Task go, back;
+  Shard& target;
+  Shard& home;
+  F& f;
+  Handler handler;
+  std::optional<std::conditional_t<std::is_void_v<R>, char, R>> result;
+};
+}  // namespace detail
 
 class ShardSet {
  public:
@@ -137,10 +204,27 @@ class ShardSet {
   asio::awaitable<std::invoke_result_t<F&, Shard&>> Run(size_t i, F f) {
     using R = std::invoke_result_t<F&, Shard&>;
     Shard& target = *shards_[i];
-    if (&target == Shard::Current()) co_return f(target);
-    co_return co_await asio::co_spawn(
-        target.io(), [&target, &f]() -> asio::awaitable<R> { co_return f(target); },
+    Shard* self = Shard::Current();
+    if (&target == self) co_return f(target);
+    if (self == nullptr) {  // off the shard threads: no mailbox to come back to
+      co_return co_await asio::co_spawn(
+          target.io(), [&target, &f]() -> asio::awaitable<R> { co_return f(target); },
+          asio::use_awaitable);
+    }
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                            typename detail::HopSignature<R>::type>(
+        [&target, self, &f](auto handler) {
+          using Op = detail::RunOp<F, decltype(handler)>;
+          auto* op = new Op(target, *self, f, std::move(handler));
+          target.mailbox().Push(&op->go);
+        },
         asio::use_awaitable);
+  }
+
+  // Runs f() on shard i, in order with every other task this thread sends to it.
+  template <typename F>
+  void Post(size_t i, F f) {
+    PostTo(shards_[i]->mailbox(), std::move(f));
   }
 
   // Runs f on every shard, the caller's own first, and returns the results by shard id.

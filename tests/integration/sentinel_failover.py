@@ -227,6 +227,19 @@ def main():
         # a write WAIT 1 confirmed may miss the promoted replica: that is Sentinel's (and
         # Redis's) contract. Acknowledged here means confirmed by both replicas (WAIT 2).
         writer.needed = 2
+        # Sentinel asks replicas for INFO only every 10 s. One that still remembers the old
+        # primary reporting role:master (it did before it was repointed) takes the promotion
+        # for a stale master coming back and repoints it at once, aborting the failover; a
+        # real deployment has the same window. So wait until every Sentinel has seen both
+        # replicas as replicas of the new primary.
+        def replicas_seen(s):
+            entries = [dict(zip(e[::2], e[1::2]))
+                       for e in s.r.execute_command("SENTINEL", "replicas", MASTER)]
+            return len(entries) == 2 and all(
+                e.get("role-reported") == "slave" and e.get("master-link-status") == "ok" and
+                e.get("master-port") == str(new_port) for e in entries)
+        wait_for(lambda: all(replicas_seen(s) for s in sentinels), 30,
+                 "every Sentinel sees both replicas following the new primary")
         mark = writer.next
         wait_for(lambda: writer.acked >= mark + 100, 20,
                  "100 more writes acknowledged by both replicas")
