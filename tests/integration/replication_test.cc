@@ -96,6 +96,22 @@ bool CaughtUp(redisContext* primary, redisContext* replica, int seconds = 20) {
       seconds);
 }
 
+// Attaches the replica while `writers` clients write (each up to `ops` operations, the
+// REPLICAOF once `before` have been done), then waits for WAIT 1 and compares every key:
+// the per-partition cuts of the full sync must neither lose nor double a record.
+void SyncUnderWriters(int primary_port, redisContext* p, redisContext* r, int writers, int ops,
+                      int before) {
+  {
+    Writers w(primary_port, writers, ops);
+    WaitFor([&] { return w.done > before; });
+    CHECK(Run(r, {"REPLICAOF", "127.0.0.1", std::to_string(primary_port)}) == "+OK");
+    REQUIRE(WaitFor([&] { return LinkUp(r); }));
+    w.Join();
+  }
+  CHECK(Run(p, {"WAIT", "1", "5000"}) == ":1");
+  CHECK(DumpAll(r) == DumpAll(p));
+}
+
 }  // namespace
 
 TEST_CASE("Full sync under 50 writers, then streaming: after WAIT the replica equals the primary") {
@@ -105,17 +121,7 @@ TEST_CASE("Full sync under 50 writers, then streaming: after WAIT the replica eq
   auto p = Connect(primary.port());
   auto r = Connect(replica.port());
   Populate(p.get(), 4, 800, 1);
-  {
-    // The replica attaches while 50 clients write: the per-partition cuts must neither lose
-    // nor double a record.
-    Writers writers(primary.port(), 50, 400);
-    WaitFor([&] { return writers.done > 2000; });
-    CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}) == "+OK");
-    REQUIRE(WaitFor([&] { return LinkUp(r.get()); }));
-    writers.Join();
-  }
-  CHECK(Run(p.get(), {"WAIT", "1", "5000"}) == ":1");
-  CHECK(DumpAll(r.get()) == DumpAll(p.get()));
+  SyncUnderWriters(primary.port(), p.get(), r.get(), 50, 400, 2000);
   CHECK(Run(r.get(), {"ACCARD", "dict1"}) == Run(p.get(), {"ACCARD", "dict1"}));
   CHECK(Run(r.get(), {"DBSIZE"}) == Run(p.get(), {"DBSIZE"}));
   CHECK(Stat(p.get(), "sync_full") == "1");
@@ -193,15 +199,7 @@ TEST_CASE("One thread: WAIT counts the write just made; a full sync under writes
   auto p = Connect(primary.port());
   auto r = Connect(replica.port());
   Populate(p.get(), 2, 500, 3);
-  {
-    Writers writers(primary.port(), 20, 300);
-    WaitFor([&] { return writers.done > 1000; });
-    CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(primary.port())}) == "+OK");
-    REQUIRE(WaitFor([&] { return LinkUp(r.get()); }));
-    writers.Join();
-  }
-  CHECK(Run(p.get(), {"WAIT", "1", "5000"}) == ":1");
-  CHECK(DumpAll(r.get()) == DumpAll(p.get()));
+  SyncUnderWriters(primary.port(), p.get(), r.get(), 20, 300, 1000);
   // A stopped replica cannot have acknowledged a write made after it stopped.
   REQUIRE(kill(replica.pid(), SIGSTOP) == 0);
   // Pipelined, so the record is still buffered in its partition when WAIT runs.
