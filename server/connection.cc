@@ -224,7 +224,13 @@ awaitable<void> Connection::Loop() {
     shard_.stats().net_input_bytes += n;
     last_interaction_ = clock_mark_ = Clock::now();
     bool keep = co_await ProcessInput();
-    // Most replies go out at once from here: no coroutine frame, no trip through the loop.
+    if (!out_.empty()) {
+      // One turn of the loop first: the other clients whose requests arrived with this one
+      // are served, and the replies leave together at the end of the batch, as Redis writes
+      // them before it sleeps. A client reading many connections then finds many ready at
+      // once instead of waking for each.
+      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
+    }
     WriteResult written = TryWrite();
     if (written == WriteResult::kFailed) break;
     if (written == WriteResult::kPending && !co_await Flush()) break;
