@@ -201,7 +201,7 @@ TEST_CASE("One thread: WAIT counts the write just made; a full sync under writes
   Populate(p.get(), 2, 500, 3);
   SyncUnderWriters(primary.port(), p.get(), r.get(), 20, 300, 1000);
   // A stopped replica cannot have acknowledged a write made after it stopped.
-  REQUIRE(kill(replica.pid(), SIGSTOP) == 0);
+  REQUIRE(Freeze(replica.pid()));
   // Pipelined, so the record is still buffered in its partition when WAIT runs.
   redisAppendCommand(p.get(), "ACRECORD k late");
   redisAppendCommand(p.get(), "WAIT 1 300");
@@ -211,7 +211,7 @@ TEST_CASE("One thread: WAIT counts the write just made; a full sync under writes
     CHECK(static_cast<redisReply*>(reply)->integer == expected);
     freeReplyObject(reply);
   }
-  REQUIRE(kill(replica.pid(), SIGCONT) == 0);
+  Thaw(replica.pid());
   CHECK(Run(p.get(), {"WAIT", "1", "5000"}) == ":1");
   CHECK(Run(r.get(), {"ACSCORE", "k", "late"}) == ":1");
 }
@@ -228,10 +228,10 @@ TEST_CASE("A cut link resyncs partially while writes go on; beyond the backlog, 
 
   // Freeze the replica, cut its link from the primary's side, write, thaw: the replica finds
   // the link gone, reconnects, and gets only what it missed.
-  kill(replica.pid(), SIGSTOP);
+  REQUIRE(Freeze(replica.pid()));
   CHECK(Run(p.get(), {"CLIENT", "KILL", "TYPE", "replica"}) == ":1");
   { Writers writers(primary.port(), 10, 200); }
-  kill(replica.pid(), SIGCONT);
+  Thaw(replica.pid());
   REQUIRE(CaughtUp(p.get(), r.get()));
   CHECK(Stat(p.get(), "sync_partial_ok") == "1");
   CHECK(Stat(p.get(), "sync_full") == "1");
@@ -247,10 +247,10 @@ TEST_CASE("A cut link resyncs partially while writes go on; beyond the backlog, 
   // A backlog of 16 KB cannot hold what 10 writers send meanwhile: a full resync, still exact.
   CHECK(Run(p.get(), {"CONFIG", "SET", "repl-backlog-size", "16kb"}) == "+OK");
   REQUIRE(WaitFor([&] { return Repl(p.get(), "repl_backlog_size") == "16384"; }));
-  kill(replica.pid(), SIGSTOP);
+  REQUIRE(Freeze(replica.pid()));
   CHECK(Run(p.get(), {"CLIENT", "KILL", "TYPE", "replica"}) == ":1");
   { Writers writers(primary.port(), 10, 300); }
-  kill(replica.pid(), SIGCONT);
+  Thaw(replica.pid());
   REQUIRE(CaughtUp(p.get(), r.get()));
   CHECK(Stat(p.get(), "sync_full") == "2");
   CHECK(Stat(p.get(), "sync_partial_err") == "1");
@@ -380,10 +380,10 @@ TEST_CASE("repl-compression zstd: the same data over fewer bytes, partial resync
   }
   CHECK(Run(p.get(), {"WAIT", "1", "5000"}) == ":1");
   CHECK(DumpAll(r.get()) == DumpAll(p.get()));
-  kill(replica.pid(), SIGSTOP);
+  REQUIRE(Freeze(replica.pid()));
   CHECK(Run(p.get(), {"CLIENT", "KILL", "TYPE", "replica"}) == ":1");
   { Writers writers(primary.port(), 10, 200); }
-  kill(replica.pid(), SIGCONT);
+  Thaw(replica.pid());
   REQUIRE(CaughtUp(p.get(), r.get()));
   CHECK(Stat(p.get(), "sync_partial_ok") == "1");
   CHECK(DumpAll(r.get()) == DumpAll(p.get()));

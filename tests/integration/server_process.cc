@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -312,5 +313,27 @@ std::string RawConn::Roundtrip(const std::string& data, const std::string& want)
   Send(data);
   return ReadN(want.size());
 }
+
+bool Freeze(pid_t pid) {
+  if (kill(pid, SIGSTOP) != 0) return false;
+  std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  return WaitFor(
+      [&] {
+        std::error_code ec;
+        for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+          std::ifstream stat(task.path() / "stat");
+          std::string line;
+          std::getline(stat, line);
+          // "tid (comm) S ...": the state follows the last ')' (comm may hold any byte).
+          size_t close = line.rfind(')');
+          if (close == std::string::npos || close + 2 >= line.size()) return false;
+          if (line[close + 2] != 'T') return false;
+        }
+        return !ec;
+      },
+      10);
+}
+
+void Thaw(pid_t pid) { kill(pid, SIGCONT); }
 
 }  // namespace typeahead::test

@@ -79,6 +79,11 @@ bool WaitFor(F cond, int seconds = 20) {
   return false;
 }
 
+// SIGSTOP, then waits until every thread of pid is stopped: kill() returns before the signal
+// is delivered, and a process still running for a moment can answer what it should not.
+bool Freeze(pid_t pid);
+void Thaw(pid_t pid);  // SIGCONT
+
 // A plain socket for byte-exact protocol checks (RESP3, protocol errors, pipelines).
 class RawConn {
  public:
