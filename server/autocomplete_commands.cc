@@ -201,12 +201,25 @@ bool AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
     return true;
   }
   bool with_scores = req->with_scores;
+  // Without scores the reply is the ranked terms alone, the same bytes in RESP2 and RESP3:
+  // the trie keeps them at the prefix's node while its top k stands.
+  storage::Trie::RenderSpot spot;
+  std::string* out = r.buffer();
+  if (!with_scores) {
+    std::string_view kept = dict->FindRendered(args[2], req->limit, &spot);
+    if (!kept.empty()) {
+      out->append(kept);
+      return true;
+    }
+  }
+  size_t start = out->size();
   // Spelled straight into the reply: no string per result.
   dict->VisitTopK(
       args[2], req->limit, [&](size_t n) { TopKHeader(r, n, with_scores); },
       [&](int64_t freq, size_t size, auto spell) {
         TopKElement(r, with_scores, freq, size, spell);
       });
+  if (!with_scores) dict->KeepRendered(spot, std::string_view(*out).substr(start));
   return true;
 }
 

@@ -350,48 +350,54 @@ void Trie::InsertAt(uint32_t* pos, uint32_t* end, uint32_t t) {
   *pos = t;
 }
 
-bool Trie::RemoveId(uint32_t* ids, uint32_t** end, uint32_t t) {
-  uint32_t* found = std::find(ids, *end, t);
-  if (found == *end) return false;
-  std::copy(found + 1, *end, found);
-  --*end;
-  return true;
-}
-
-void Trie::Promote(uint32_t n, uint32_t t) {
+bool Trie::Promote(uint32_t n, uint32_t t) {
   uint32_t* slot = Slot(B(n).cache);
   uint32_t* ids = slot + 1;
   uint32_t len = slot[0];
   uint32_t* end = ids + len;
-  if (RemoveId(ids, &end, t)) {
-    --len;
-  } else if (len == kCacheSize && !TermRanksBefore(t, ids[len - 1])) {
-    return;  // the common case for a new rare term: one look at the last entry decides
+  if (uint32_t* at = std::find(ids, end, t); at != end) {
+    // Already listed: it rose, so only the entries before it can now rank after it. A hot
+    // term's rise mostly leaves it where it was, and the list (and its renderings) unchanged.
+    uint32_t* pos = RankedPosition(ids, at, t);
+    if (pos == at) return false;
+    std::copy_backward(pos, at, at + 1);
+    *pos = t;
+    return true;
+  }
+  if (len == kCacheSize && !TermRanksBefore(t, ids[len - 1])) {
+    return false;  // the common case for a new rare term: one look at the last entry decides
   }
   uint32_t* pos = RankedPosition(ids, end, t);
-  if (pos == ids + kCacheSize) return;  // still outside the top kCacheSize
+  if (pos == ids + kCacheSize) return false;  // still outside the top kCacheSize
   if (len == kCacheSize) {
     --len;  // the last one leaves
     --end;
   }
   InsertAt(pos, end, t);
   slot[0] = len + 1;
+  return true;
 }
 
-void Trie::Demote(uint32_t n, uint32_t t) {
+bool Trie::Demote(uint32_t n, uint32_t t) {
   uint32_t* slot = Slot(B(n).cache);
   uint32_t* ids = slot + 1;
   uint32_t* end = ids + slot[0];
   // Not in the top list: it only got worse, so it stays out. Otherwise the list keeps its
   // length: t goes back in below, or Repair rewrites it.
-  if (!RemoveId(ids, &end, t)) return;
+  uint32_t* at = std::find(ids, end, t);
+  if (at == end) return false;
+  size_t was = static_cast<size_t>(at - ids);
+  std::copy(at + 1, end, at);
+  --end;
   // Terms outside the cache rank after the old last one. If t still ranks before the last
   // remaining entry, which is at least as good, nothing outside can overtake it.
   if (end > ids && TermRanksBefore(t, *(end - 1))) {
-    InsertAt(RankedPosition(ids, end, t), end, t);
-    return;
+    uint32_t* pos = RankedPosition(ids, end, t);
+    InsertAt(pos, end, t);
+    return static_cast<size_t>(pos - ids) != was;
   }
   Repair(n);
+  return true;
 }
 
 bool Trie::SyncCacheWithCount(uint32_t n) {
@@ -529,6 +535,7 @@ void Trie::MergeWithOnlyChild(uint32_t n) {
 }
 
 void Trie::Remove(uint32_t n) {
+  for (uint32_t a = n; a != kNone; a = nodes_[a].parent) ForgetRendered(a);
   nodes_[n].flags &= static_cast<uint8_t>(~kTerm);
   SetFreq(n, 0);
   // Restore "every node but the root ends a term or branches", then walk up from the lowest
@@ -588,9 +595,10 @@ OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
     if (delta <= 0) return int64_t{0};
     uint32_t t = Insert(term, delta, deepest, depth);
     for (uint32_t a = t; a != kNone; a = nodes_[a].parent) {
-      if (!HasBranch(a)) continue;  // a leaf's count is implicit
+      if (!HasBranch(a)) continue;  // a leaf's count is implicit; a new leaf has no rendering
       ++B(a).count;
-      if (!SyncCacheWithCount(a) && B(a).cache != kNone) Promote(a, t);
+      bool moved = SyncCacheWithCount(a) || B(a).cache == kNone || Promote(a, t);
+      if (moved) ForgetRendered(a);
     }
     return delta;
   }
@@ -603,12 +611,8 @@ OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
   SetFreq(n, next);
   if (delta == 0) return next;
   for (uint32_t a = n; a != kNone; a = nodes_[a].parent) {
-    if (Cache(a) == kNone) continue;
-    if (delta > 0) {
-      Promote(a, n);
-    } else {
-      Demote(a, n);
-    }
+    bool moved = Cache(a) == kNone || (delta > 0 ? Promote(a, n) : Demote(a, n));
+    if (moved) ForgetRendered(a);
   }
   return next;
 }
@@ -640,6 +644,23 @@ uint32_t Trie::RankedUnder(std::string_view prefix, size_t k, const std::vector<
   *ids = &t_ids;
   *locus_path = &t_locus_path;
   return locus;
+}
+
+std::string_view Trie::FindRendered(std::string_view prefix, size_t k, RenderSpot* spot) const {
+  *spot = RenderSpot();
+  if (k == 0 || k > UINT16_MAX) return {};
+  uint32_t locus = Locus(prefix);
+  // Beyond the cache, a best-first search builds strings anyway: not worth keeping.
+  if (locus == kNone || (Cache(locus) != kNone && k > kCacheSize)) return {};
+  spot->locus = locus;
+  spot->k = static_cast<uint32_t>(k);
+  if (!nodes_[locus].rendered) return {};
+  return memo_.Find(locus, spot->k);
+}
+
+void Trie::KeepRendered(const RenderSpot& spot, std::string_view bytes) const {
+  if (spot.locus == kNone) return;
+  if (memo_.Keep(spot.locus, spot.k, bytes, size())) nodes_[spot.locus].rendered = 1;
 }
 
 void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const {
@@ -814,7 +835,7 @@ size_t Trie::MemoryUsage() const {
              big_freqs_.capacity() * 8 + free_big_freqs_.capacity() * 4 +
              branch_freqs_.size() * 32 + branch_freqs_.bucket_count() * sizeof(void*) +
              labels_.capacity() + caches_.capacity() * 4 + free_slots_.capacity() * 4 +
-             child_pool_.capacity() * 4;
+             child_pool_.capacity() * 4 + memo_.MemoryUsage();
   for (const auto& f : free_blocks_) n += f.capacity() * 4;
   return n;
 }
@@ -837,6 +858,7 @@ std::string Trie::DebugStats() const {
          " live_labels=" + std::to_string(live_label_bytes_) +
          " cache_slots=" + std::to_string(slots) + " branches=" + std::to_string(branch_count) +
          " child_words=" + std::to_string(child_pool_.size()) +
+         " rendered_slots=" + std::to_string(memo_.slots()) +
          " capacity_bytes=" + std::to_string(MemoryUsage());
 }
 

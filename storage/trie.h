@@ -21,6 +21,12 @@
 // the term's path, never by scanning a subtree. k above kCacheSize runs a best-first search
 // over subtrees ordered by their best term.
 //
+// Rendered replies (storage/topk_memo.h): a caller may keep the bytes it rendered for a top-k
+// at the prefix's locus node; the node is marked while they stand. Every write unmarks each
+// marked node above the term whose ranking it may have changed: always a node without a cache
+// (its small subtree is cheap to re-render), a cached node only when its cached list moved, and
+// every node above a removed term, since removals free ids for reuse.
+//
 // Not thread-safe: only the owning partition's thread touches it.
 #pragma once
 
@@ -34,6 +40,7 @@
 #include <vector>
 
 #include "storage/op_result.h"
+#include "storage/topk_memo.h"
 
 namespace typeahead::storage {
 
@@ -76,6 +83,20 @@ class Trie {
   template <typename OnCount, typename OnTerm>
   void VisitTopK(std::string_view prefix, size_t k, OnCount&& count, OnTerm&& term) const;
 
+  // Where a rendering of a top-k may be kept: the prefix's locus and k. Opaque to callers.
+  struct RenderSpot {
+    uint32_t locus = UINT32_MAX;
+    uint32_t k = 0;
+  };
+  // The bytes kept by KeepRendered for this prefix's locus and k while its top k stands, or an
+  // empty view; *spot tells KeepRendered where a new rendering belongs. Only for renderings
+  // made from nothing but the ranked terms' bytes (no frequencies), the same each time.
+  std::string_view FindRendered(std::string_view prefix, size_t k, RenderSpot* spot) const;
+  // Keeps bytes rendered from VisitTopK(prefix, k) for the spot FindRendered gave, with no
+  // change to the trie in between. A cache, not a change of what the trie holds: hence const.
+  void KeepRendered(const RenderSpot& spot, std::string_view bytes) const;
+  uint64_t rendered_hits() const { return memo_.hits(); }
+
   // Calls fn(term, freq) for every term in bytewise order.
   void ForEach(const std::function<void(std::string_view, int64_t)>& fn) const;
   // Calls fn(term, freq), in bytewise order, for at most limit terms that come after `after`
@@ -108,7 +129,9 @@ class Trie {
     uint32_t payload = 0;
     uint16_t label_len = 0;
     uint8_t first_byte = 0;  // label's first byte, kept here so lookups stay in the node
-    uint8_t flags = 0;
+    uint8_t flags : 7 = 0;
+    // memo_ holds a rendering for this node that still stands; set by reads, hence mutable.
+    mutable uint8_t rendered : 1 = 0;
   };
   static constexpr uint8_t kTerm = 1, kBranch = 2, kBigFreq = 4;
 
@@ -220,13 +243,18 @@ class Trie {
   // REQUIRES for InsertAt: room for one more id at end.
   uint32_t* RankedPosition(uint32_t* ids, uint32_t* end, uint32_t t) const;
   static void InsertAt(uint32_t* pos, uint32_t* end, uint32_t t);
-  // Removes t from [ids, *end) and moves *end back by one. False when t is not there.
-  static bool RemoveId(uint32_t* ids, uint32_t** end, uint32_t t);
   // After term t rose (or appeared) in n's subtree: put it in n's cache if it belongs there.
-  void Promote(uint32_t n, uint32_t t);
+  // Returns true when the cached list changed.
+  bool Promote(uint32_t n, uint32_t t);
   // After term t fell in n's subtree: reorder n's cache, repairing it when an unseen term may
-  // now belong. REQUIRES: t still a term.
-  void Demote(uint32_t n, uint32_t t);
+  // now belong. REQUIRES: t still a term. Returns true when the cached list may have changed.
+  bool Demote(uint32_t n, uint32_t t);
+  // A write below n may have reordered n's terms: n's kept rendering no longer stands.
+  void ForgetRendered(uint32_t n) {
+    if (!nodes_[n].rendered) return;
+    nodes_[n].rendered = 0;
+    memo_.Drop(n);
+  }
   // Brings n's cache in line with its count: creates (by repair) or drops it.
   // Returns true when the cache was (re)built.
   bool SyncCacheWithCount(uint32_t n);
@@ -247,6 +275,7 @@ class Trie {
   std::vector<uint32_t> child_pool_;
   std::vector<uint32_t> free_blocks_[257];     // by size, 1..256 children
   mutable std::vector<size_t> sizes_scratch_;  // VisitTopK's, reused (the trie is one thread's)
+  mutable TopKMemo memo_;
 };
 
 template <typename OnCount, typename OnTerm>

@@ -174,3 +174,58 @@ TEST_CASE("max-term-length stops at the longest term the engine can hold") {
   CHECK(top->element[0]->len == 65535);
   CHECK(top->element[1]->len == 40001);
 }
+
+TEST_CASE("Repeated top-k queries follow every write, in RESP2 and RESP3 alike") {
+  // The partitions keep rendered answers of plain top-k queries (storage/topk_memo.h) once a
+  // dictionary is big enough: every answer here must still be the oracle's, write after write.
+  ServerProcess server({"--threads", "2"});
+  auto c = Connect(server.port());
+  RawConn resp3(server.port());
+  resp3.Send("HELLO 3\r\n");
+  resp3.ReadN(1 << 16, 300);
+  Oracle oracle;
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = std::string(1, static_cast<char>('a' + i % 3)) + std::to_string(i);
+    std::string by = std::to_string(i % 50 + 1);
+    REQUIRE(Run(c.get(), {"ACINCRBY", "k", t, by}) ==
+            ":" + std::to_string(oracle.IncrBy(t, i % 50 + 1)));
+  }
+  std::mt19937_64 rng(2026);
+  // Prefixes of big subtrees (cached lists, kept while their order stands) and of small ones
+  // (a150: a150 and a1500..a1509), with writes aimed at both.
+  const std::vector<std::string> prefixes = {"a",   "b",    "c",    "a1",  "b2",
+                                             "a12", "a150", "b100", "c101"};
+  const std::vector<std::string> small = {"a150", "a1503", "a1506", "a1507",
+                                          "b100", "b1003", "c101",  "c1016"};
+  for (int round = 0; round < 600; ++round) {
+    std::string t = rng() % 2 == 0 ? small[rng() % small.size()]
+                                   : std::string(1, static_cast<char>('a' + rng() % 3)) +
+                                         std::to_string(rng() % 300);
+    switch (rng() % 4) {
+      case 0:
+        CHECK(Run(c.get(), {"ACINCRBY", "k", t, "-20"}) ==
+              ":" + std::to_string(oracle.IncrBy(t, -20)));
+        break;
+      case 1:
+        CHECK(Run(c.get(), {"ACDEL", "k", t}) == (oracle.Erase(t) ? ":1" : ":0"));
+        break;
+      default:
+        CHECK(Run(c.get(), {"ACINCRBY", "k", t, "30"}) ==
+              ":" + std::to_string(oracle.IncrBy(t, 30)));
+    }
+    const std::string& prefix = prefixes[rng() % prefixes.size()];
+    std::string want = "[", want_raw;
+    auto top = oracle.TopK(prefix, 10);
+    want_raw = "*" + std::to_string(top.size()) + "\r\n";
+    for (const auto& s : top) {
+      want += (want.size() > 1 ? ", \"" : "\"") + s.term + "\"";
+      want_raw += "$" + std::to_string(s.term.size()) + "\r\n" + s.term + "\r\n";
+    }
+    want += "]";
+    CAPTURE(round);
+    CAPTURE(prefix);
+    CHECK(Run(c.get(), {"ACTOPK", "k", prefix, "10"}) == want);
+    CHECK(Run(c.get(), {"ACTOPK", "k", prefix, "10"}) == want);
+    CHECK(resp3.Roundtrip("ACTOPK k " + prefix + " 10\r\n", want_raw) == want_raw);
+  }
+}

@@ -40,6 +40,34 @@ V Top(const Trie& t, std::string_view prefix, size_t k) {
   return out;
 }
 constexpr size_t K = Trie::kCacheSize;
+
+// A top-k's terms as a reply without scores renders them ("[a,b,"), through the trie's kept
+// renderings: the kept bytes when they stand, else rendered by VisitTopK and kept.
+std::string Rendered(const Trie& t, std::string_view prefix, size_t k) {
+  Trie::RenderSpot spot;
+  std::string_view kept = t.FindRendered(prefix, k, &spot);
+  if (!kept.empty()) return std::string(kept);
+  std::string out = "[";
+  t.VisitTopK(
+      prefix, k, [](size_t) {},
+      [&](int64_t, size_t size, auto spell) {
+        size_t at = out.size();
+        out.resize(at + size);
+        spell(out.data() + at);
+        out += ',';
+      });
+  t.KeepRendered(spot, out);
+  return out;
+}
+std::string Joined(const V& v) {
+  std::string out = "[";
+  for (const auto& s : v) out += s.term + ",";
+  return out;
+}
+// Terms under 'z' enough for the trie to keep renderings at all (TopKMemo::SlotsFor).
+void Pad(Trie& t) {
+  for (int i = 0; i < 2000; ++i) t.IncrBy("z" + std::to_string(i), 1);
+}
 }  // namespace
 
 TEST_CASE("Trie: the contract's example") {
@@ -155,6 +183,52 @@ TEST_CASE("Trie: ties break bytewise inside caches and across children") {
   CHECK(d.CheckInvariants() == "");
 }
 
+TEST_CASE("Trie: a kept rendering stands until a write below its node may reorder it") {
+  Trie d;
+  Pad(d);
+  d.IncrBy("abc", 5);
+  CHECK(Rendered(d, "ab", 10) == "[abc,");
+  uint64_t hits = d.rendered_hits();
+  CHECK(Rendered(d, "ab", 10) == "[abc,");
+  CHECK(d.rendered_hits() == hits + 1);
+  // The prefix ended inside the leaf's label; the split gives it a new node.
+  d.IncrBy("abx", 1);
+  CHECK(Rendered(d, "ab", 10) == "[abc,abx,");
+  CHECK(Rendered(d, "abc", 10) == "[abc,");
+  d.IncrBy("abx", 10);
+  CHECK(Rendered(d, "ab", 10) == "[abx,abc,");
+  // A leaf with a kept rendering becomes a branch.
+  d.IncrBy("abcd", 1);
+  CHECK(Rendered(d, "abc", 10) == "[abc,abcd,");
+  // A cached node (more than K terms): a rise that keeps the order keeps the rendering; one
+  // that passes another term does not.
+  for (size_t i = 0; i <= K + 4; ++i) d.IncrBy(std::string("q") + char('a' + i), 100 - i);
+  CHECK(Rendered(d, "q", 3) == "[qa,qb,qc,");
+  hits = d.rendered_hits();
+  d.IncrBy("qa", 1);
+  d.IncrBy("qt", 1);  // below the cached list
+  CHECK(Rendered(d, "q", 3) == "[qa,qb,qc,");
+  CHECK(d.rendered_hits() == hits + 1);
+  d.IncrBy("qc", 2);  // 100, past qb's 99
+  CHECK(Rendered(d, "q", 3) == "[qa,qc,qb,");
+  d.IncrBy("qc", -2);
+  CHECK(Rendered(d, "q", 3) == "[qa,qb,qc,");
+  d.IncrBy("qb", -50);  // falls out of the list: Repair brings qd in
+  CHECK(Rendered(d, "q", 3) == "[qa,qc,qd,");
+  // Removals free ids that later terms reuse: nothing kept above them may survive.
+  CHECK(Rendered(d, "ab", 10) == "[abx,abc,abcd,");
+  d.Erase("abx");  // "ab" and "abc" merge back into one node
+  CHECK(Rendered(d, "ab", 10) == "[abc,abcd,");
+  d.Erase("abcd");
+  d.Erase("abc");
+  CHECK(Rendered(d, "ab", 10) == "[");
+  d.IncrBy("abe", 3);
+  d.IncrBy("abf", 4);
+  CHECK(Rendered(d, "ab", 10) == "[abf,abe,");
+  CHECK(Rendered(d, "abe", 10) == "[abe,");
+  CHECK(d.CheckInvariants() == "");
+}
+
 TEST_CASE("Trie: ForEach walks every term in bytewise order") {
   Trie d;
   for (const char* t : {"b", "abc", "ab", "a", "bcd", "c"}) d.IncrBy(t, 2);
@@ -228,11 +302,21 @@ TEST_CASE("Trie: 200k random operations match a brute-force oracle") {
     if (got != want) {
       FAIL("op " << op << ": top " << k << " for '" << prefix << "' differs");
     }
+    // Kept renderings: the same k as above, and a fixed k asked again and again, as an
+    // application does, so most of these are answered from what was kept before.
+    if (Rendered(d, prefix, std::min(k, kMaxTopK)) != Joined(want)) {
+      FAIL("op " << op << ": kept rendering of top " << k << " for '" << prefix << "' differs");
+    }
+    if (Rendered(d, prefix, 10) != Joined(oracle.TopK(prefix, 10))) {
+      FAIL("op " << op << ": kept rendering of top 10 for '" << prefix << "' differs");
+    }
     if (op % 20000 == 0) REQUIRE(d.CheckInvariants() == "");
   }
   CHECK(d.size() == oracle.size());
   CHECK(d.CheckInvariants() == "");
-  MESSAGE("terms at the end: " << d.size() << ", nodes: " << d.node_count());
+  CHECK(d.rendered_hits() > 10000);
+  MESSAGE("terms at the end: " << d.size() << ", nodes: " << d.node_count()
+                               << ", answers from kept renderings: " << d.rendered_hits());
 }
 
 TEST_CASE("Partition: keys exist while they have terms; rename replaces the target") {
