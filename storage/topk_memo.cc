@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <functional>
 
 namespace typeahead::storage {
 
@@ -20,17 +21,43 @@ std::string_view TopKMemo::Find(uint32_t node, uint32_t k) const {
   return std::string_view(s.bytes, s.len);
 }
 
-bool TopKMemo::Keep(uint32_t node, uint32_t k, std::string_view bytes, size_t terms) {
-  if (bytes.empty() || bytes.size() > kMaxBytes || k > UINT16_MAX) return false;
+bool TopKMemo::Fit(size_t terms) {
   size_t want = SlotsFor(terms);
   // Grows as the trie does; gives back only at a quarter, so a trie near a boundary does not
   // flap between sizes, each change dropping every entry.
   if (want > slots_.size() || want * 4 < slots_.size()) {
     std::vector<Slot>().swap(slots_);
+    std::vector<Locus>().swap(loci_);
     slots_.resize(want);
+    loci_.resize(want);
     shift_ = want == 0 ? 64 : 64 - std::countr_zero(want);
   }
-  if (slots_.empty()) return false;
+  return !slots_.empty();
+}
+
+const TopKMemo::Locus* TopKMemo::FindLocus(std::string_view prefix) const {
+  if (loci_.empty() || prefix.size() > kMaxPrefix) return nullptr;
+  const Locus& e = loci_[Index(std::hash<std::string_view>{}(prefix))];
+  if (e.prefix_len != prefix.size() || std::memcmp(e.prefix, prefix.data(), prefix.size()) != 0) {
+    return nullptr;
+  }
+  return &e;
+}
+
+void TopKMemo::KeepLocus(std::string_view prefix, uint32_t node, size_t path_len, uint64_t frees,
+                         size_t terms) {
+  if (prefix.size() > kMaxPrefix || path_len > UINT16_MAX || !Fit(terms)) return;
+  Locus& e = loci_[Index(std::hash<std::string_view>{}(prefix))];
+  e.frees = frees;
+  e.node = node;
+  e.path_len = static_cast<uint16_t>(path_len);
+  e.prefix_len = static_cast<uint8_t>(prefix.size());
+  std::memcpy(e.prefix, prefix.data(), prefix.size());
+}
+
+bool TopKMemo::Keep(uint32_t node, uint32_t k, std::string_view bytes, size_t terms) {
+  if (bytes.empty() || bytes.size() > kMaxBytes || k > UINT16_MAX) return false;
+  if (!Fit(terms)) return false;
   Slot& s = slots_[Index(node)];
   s.node = node;
   s.k = static_cast<uint16_t>(k);

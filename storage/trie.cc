@@ -82,19 +82,37 @@ uint32_t Trie::FindNode(std::string_view term, uint32_t* deepest, size_t* depth)
   return n;
 }
 
-uint32_t Trie::Locus(std::string_view prefix) const {
+uint32_t Trie::Locus(std::string_view prefix, size_t* path_len) const {
   uint32_t n = kRoot;
-  size_t pos = 0;
+  size_t pos = 0, above = 0;
   while (pos < prefix.size()) {
     uint32_t c = FindChild(n, static_cast<uint8_t>(prefix[pos]));
     if (c == kNone) return kNone;
     std::string_view label = Label(c);
     size_t m = std::min(label.size(), prefix.size() - pos);
     if (std::memcmp(prefix.data() + pos, label.data(), m) != 0) return kNone;
+    above = pos;
     pos += m;
     n = c;
   }
+  if (path_len != nullptr) *path_len = n == kRoot ? 0 : above + nodes_[n].label_len;
   return n;
+}
+
+uint32_t Trie::RememberedLocus(std::string_view prefix) const {
+  // A node's path never changes while the node lives: a split or a merge only moves the
+  // boundary with its parent, which shows in its label's length. So when no node was freed
+  // since (the id is still that node), the prefix leads to it as long as it ends below the
+  // parent's path.
+  const TopKMemo::Locus* e = memo_.FindLocus(prefix);
+  if (e != nullptr && e->frees == frees_ &&
+      e->path_len < prefix.size() + nodes_[e->node].label_len) {
+    return e->node;
+  }
+  size_t path_len = 0;
+  uint32_t locus = Locus(prefix, &path_len);
+  if (locus != kNone) memo_.KeepLocus(prefix, locus, path_len, frees_, size());
+  return locus;
 }
 
 uint32_t Trie::NewNode() {
@@ -123,6 +141,7 @@ void Trie::FreeNode(uint32_t n) {
   live_label_bytes_ -= node.label_len;
   node = Node();  // parent == kNone and label_len == 0 mark it free
   free_nodes_.push_back(n);
+  ++frees_;
 }
 
 void Trie::AttachChild(uint32_t parent, uint32_t child) {
@@ -632,7 +651,7 @@ bool Trie::Erase(std::string_view term) {
 
 uint32_t Trie::RankedUnder(std::string_view prefix, size_t k, const std::vector<uint32_t>** ids,
                            const std::string** locus_path) const {
-  uint32_t locus = Locus(prefix);
+  uint32_t locus = RememberedLocus(prefix);
   if (locus == kNone) return kNone;
   if (Cache(locus) != kNone && k > kCacheSize) return kBestFirst;
   PathOf(locus, &t_locus_path);
@@ -649,7 +668,7 @@ uint32_t Trie::RankedUnder(std::string_view prefix, size_t k, const std::vector<
 std::string_view Trie::FindRendered(std::string_view prefix, size_t k, RenderSpot* spot) const {
   *spot = RenderSpot();
   if (k == 0 || k > UINT16_MAX) return {};
-  uint32_t locus = Locus(prefix);
+  uint32_t locus = RememberedLocus(prefix);
   // Beyond the cache, a best-first search builds strings anyway: not worth keeping.
   if (locus == kNone || (Cache(locus) != kNone && k > kCacheSize)) return {};
   spot->locus = locus;
@@ -666,7 +685,7 @@ void Trie::KeepRendered(const RenderSpot& spot, std::string_view bytes) const {
 void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const {
   if (k == 0) return;
   const size_t start_size = out->size();
-  uint32_t locus = Locus(prefix);
+  uint32_t locus = RememberedLocus(prefix);
   if (locus == kNone) return;
   // Every result lies below the locus: climb to the root once, and from each result only up
   // to the locus (each level climbed is a likely cache miss).

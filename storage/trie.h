@@ -25,7 +25,8 @@
 // at the prefix's locus node; the node is marked while they stand. Every write unmarks each
 // marked node above the term whose ranking it may have changed: always a node without a cache
 // (its small subtree is cheap to re-render), a cached node only when its cached list moved, and
-// every node above a removed term, since removals free ids for reuse.
+// every node above a removed term, since removals free ids for reuse. The memo also remembers
+// which node each recent prefix led to, so a repeated query skips the walk down.
 //
 // Not thread-safe: only the owning partition's thread touches it.
 #pragma once
@@ -173,7 +174,10 @@ class Trie {
   // matched term's first *depth bytes, where an insertion resumes.
   uint32_t FindNode(std::string_view term, uint32_t* deepest = nullptr,
                     size_t* depth = nullptr) const;
-  uint32_t Locus(std::string_view prefix) const;  // top node of prefix's subtree, or kNone
+  // Top node of prefix's subtree, or kNone; *path_len gets the bytes on that node's path.
+  uint32_t Locus(std::string_view prefix, size_t* path_len = nullptr) const;
+  // Locus through memo_'s loci: a repeated prefix skips the walk down.
+  uint32_t RememberedLocus(std::string_view prefix) const;
   uint32_t NewNode();
   void FreeNode(uint32_t n);
   void AttachChild(uint32_t parent, uint32_t child);  // keeps siblings sorted by first byte
@@ -261,6 +265,7 @@ class Trie {
 
   std::vector<Node> nodes_;
   std::vector<uint32_t> free_nodes_;
+  uint64_t frees_ = 0;  // nodes ever freed: a remembered locus holds only while this stands
   std::string labels_;
   size_t live_label_bytes_ = 0;
   std::vector<uint32_t> caches_;

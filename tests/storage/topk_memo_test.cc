@@ -61,3 +61,22 @@ TEST_CASE("TopKMemo: the table follows the trie's size and colliding nodes repla
   CHECK(m.Find(99, 10).empty());
   CHECK(m.Find(200, 10) == "grown");
 }
+
+TEST_CASE("TopKMemo: loci are found by the whole prefix, and short prefixes only") {
+  TopKMemo m;
+  CHECK(m.FindLocus("app") == nullptr);
+  m.KeepLocus("app", 42, 5, 3, kBig);
+  const TopKMemo::Locus* e = m.FindLocus("app");
+  REQUIRE(e != nullptr);
+  CHECK(e->node == 42);
+  CHECK(e->path_len == 5);
+  CHECK(e->frees == 3);
+  CHECK(m.FindLocus("ap") == nullptr);
+  CHECK(m.FindLocus("appl") == nullptr);
+  std::string long_prefix(TopKMemo::kMaxPrefix + 1, 'a');
+  m.KeepLocus(long_prefix, 7, long_prefix.size(), 0, kBig);
+  CHECK(m.FindLocus(long_prefix) == nullptr);
+  TopKMemo small;
+  small.KeepLocus("app", 42, 5, 3, 100);
+  CHECK(small.FindLocus("app") == nullptr);
+}
