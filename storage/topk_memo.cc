@@ -5,6 +5,8 @@
 #include <cstring>
 #include <functional>
 
+#include "storage/huge_pages.h"
+
 namespace typeahead::storage {
 
 size_t TopKMemo::SlotsFor(size_t terms) {
@@ -26,8 +28,11 @@ bool TopKMemo::Fit(size_t terms) {
   // Grows as the trie does; gives back only at a quarter, so a trie near a boundary does not
   // flap between sizes, each change dropping every entry.
   if (want > slots_.size() || want * 4 < slots_.size()) {
+    // Probed at random: on huge pages a probe costs no page walk (storage/huge_pages.h).
     std::vector<Slot>().swap(slots_);
     std::vector<Locus>().swap(loci_);
+    ReserveOnHugePages(slots_, want);
+    ReserveOnHugePages(loci_, want);
     slots_.resize(want);
     loci_.resize(want);
     shift_ = want == 0 ? 64 : 64 - std::countr_zero(want);

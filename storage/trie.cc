@@ -6,14 +6,19 @@
 #include <queue>
 #include <unordered_set>
 
+#include "storage/huge_pages.h"
+
 namespace typeahead::storage {
 namespace {
 // Grows c to hold `extra` more elements by a quarter at a time instead of doubling: at 10M
-// terms a doubled array wastes up to half its size, a quarter step at most a fifth.
+// terms a doubled array wastes up to half its size, a quarter step at most a fifth. A big
+// array's new block is advised for huge pages before the copy (storage/huge_pages.h).
 template <typename C>
 void Reserve(C& c, size_t extra) {
   size_t need = c.size() + extra;
-  if (need > c.capacity()) c.reserve(std::max(need, c.capacity() + c.capacity() / 4 + 1024));
+  if (need > c.capacity()) {
+    ReserveOnHugePages(c, std::max(need, c.capacity() + c.capacity() / 4 + 1024));
+  }
 }
 
 // Scratch buffers reused across calls on the same thread: no allocation per update.
@@ -596,7 +601,7 @@ void Trie::MaybeCompactLabels() {
   size_t garbage = labels_.size() - live_label_bytes_;
   if (garbage < 4096 || garbage < live_label_bytes_) return;
   std::string fresh;
-  fresh.reserve(live_label_bytes_);
+  ReserveOnHugePages(fresh, live_label_bytes_);
   for (Node& node : nodes_) {
     if (node.label_len == 0) continue;  // the root and free nodes
     uint32_t off = static_cast<uint32_t>(fresh.size());
