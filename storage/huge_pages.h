@@ -18,8 +18,9 @@ inline constexpr size_t kHugePageSize = size_t{2} << 20;
 // Returns false when that range holds no whole huge page or the kernel refused the advice.
 bool AdviseHugePages(const void* p, size_t bytes);
 
-// c.reserve(capacity), except that a block of at least one huge page is advised before the
-// elements move into it. For vectors and strings of trivially copyable elements.
+// c.reserve(capacity), except that a block of at least two huge pages' size is advised before
+// the elements move into it (the allocator's block is not 2 MiB-aligned: only from that size on
+// does it surely hold a whole huge page). For vectors and strings of trivially copyable elements.
 template <typename C>
 void ReserveOnHugePages(C& c, size_t capacity) {
   if (capacity <= c.capacity()) return;

@@ -28,7 +28,7 @@ bool TopKMemo::Fit(size_t terms) {
   // Grows as the trie does; gives back only at a quarter, so a trie near a boundary does not
   // flap between sizes, each change dropping every entry.
   if (want > slots_.size() || want * 4 < slots_.size()) {
-    // Probed at random: on huge pages a probe costs no page walk (storage/huge_pages.h).
+    // Probed at random: on huge pages far fewer probes miss the TLB (storage/huge_pages.h).
     std::vector<Slot>().swap(slots_);
     std::vector<Locus>().swap(loci_);
     ReserveOnHugePages(slots_, want);
