@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -84,7 +86,11 @@ Connection::~Connection() {
   server_.ClientDisconnected();
 }
 
-awaitable<void> Connection::Serve(std::unique_ptr<Connection> self) { co_await self->Loop(); }
+void Connection::Start(Owner self) {
+  self->in_.resize(kReadChunk);
+  Connection* c = self.get();
+  c->Read(std::move(self));
+}
 
 void Connection::Kill() {
   killed_ = true;
@@ -194,85 +200,188 @@ void Connection::PrepareRead() {
   if (in_.size() - in_end_ < want) in_.resize(std::max(in_.size() * 2, in_end_ + want));
 }
 
-awaitable<void> Connection::Loop() {
-  in_.resize(kReadChunk);
-  while (!killed_) {
-    PrepareRead();
-    auto buffer = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
-    boost::system::error_code ec;
-    size_t n = 0;
-    if (subscriptions() == 0) {
-      std::tie(ec, n) = co_await socket_.async_read_some(buffer, kNoThrow);
-    } else {
-      // A subscriber waits for its client or for a message to send, whichever comes first.
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      waiting_push_ = true;
-      auto either =
-          co_await (socket_.async_read_some(buffer, kNoThrow) || wake_.async_wait(kNoThrow));
-      waiting_push_ = false;
-      if (either.index() == 1) {
-        if (killed_) break;
-        WriteResult written = TryWrite();
-        if (written == WriteResult::kFailed) break;
-        if (written == WriteResult::kPending && !co_await Flush()) break;
-        continue;
-      }
-      std::tie(ec, n) = std::get<0>(either);
-    }
-    if (ec || killed_) break;
-    in_end_ += n;
-    shard_.stats().net_input_bytes += n;
-    last_interaction_ = clock_mark_ = Clock::now();
-    bool keep = co_await ProcessInput();
-    if (!out_.empty()) {
-      // One turn of the loop first: the other clients whose requests arrived with this one
-      // are served, and the replies leave together at the end of the batch, as Redis writes
-      // them before it sleeps. A client reading many connections then finds many ready at
-      // once instead of waking for each.
-      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
-    }
-    WriteResult written = TryWrite();
-    if (written == WriteResult::kFailed) break;
-    if (written == WriteResult::kPending && !co_await Flush()) break;
-    if (!keep || close_after_reply_) break;
-    // Before AUTH, at most 1 MB of pending input, as Redis.
-    int64_t query_limit =
-        authenticated ? shard_.config().client_query_buffer_limit
-                      : std::min<int64_t>(shard_.config().client_query_buffer_limit, 1024 * 1024);
-    if (static_cast<int64_t>(in_end_ - in_start_) > query_limit) {
-      Log(LogLevel::kWarning, "Closing client that reached max query buffer length: {}",
-          Describe());
-      break;
-    }
-    if (in_start_ == in_end_) {
-      in_start_ = in_end_ = 0;
-      // A burst may have grown the buffer; an idle client keeps only one chunk.
-      if (in_.size() > 4 * kReadChunk) {
-        in_.resize(kReadChunk);
-        in_.shrink_to_fit();
-      }
-    }
-  }
-  boost::system::error_code ec;
-  socket_.close(ec);
+void Connection::Read(Owner self) {
+  if (killed_) return Finish(std::move(self));
+  if (subscriptions() > 0) return Spawn(std::move(self), Slow::kSubscriberWait);
+  PrepareRead();
+  socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                          [self = std::move(self)](boost::system::error_code ec, size_t n) mutable {
+                            Connection* c = self.get();
+                            c->OnRead(std::move(self), ec, n);
+                          });
 }
 
-awaitable<bool> Connection::ProcessInput() {
-  while (in_start_ < in_end_ && !close_after_reply_ && !killed_) {
-    std::string_view data(in_.data() + in_start_, in_end_ - in_start_);
-    parser_.set_unauthenticated(!authenticated);  // AUTH may be the command just run
-    auto status = parser_.Parse(data);
-    if (status == protocol::RespParser::Status::kNeedMore) break;
-    if (status == protocol::RespParser::Status::kError) {
-      if (!RunPendingHere()) co_await RunPending();  // what came before still runs, in order
+void Connection::OnRead(Owner self, boost::system::error_code ec, size_t n) {
+  if (ec || killed_) return Finish(std::move(self));
+  in_end_ += n;
+  shard_.stats().net_input_bytes += n;
+  last_interaction_ = clock_mark_ = Clock::now();
+  Process(std::move(self));
+}
+
+void Connection::Process(Owner self) {
+  switch (ProcessSome()) {
+    case Step::kDone:
+      break;
+    case Step::kClose:
+      keep_ = false;
+      break;
+    case Step::kPending:
+      StartPending();
+      return Park(std::move(self), Then::kProcess);
+    case Step::kAsync:
+      return Spawn(std::move(self), Slow::kAsyncCommand);
+    case Step::kFlush:
+      return Spawn(std::move(self), Slow::kFlushMidTurn);
+  }
+  if (out_.empty()) return AfterTurn(std::move(self));
+  // One turn of the loop first: the other clients whose requests arrived with this one are
+  // served, and the replies leave together at the end of the batch, as Redis writes them
+  // before it sleeps. A client reading many connections then finds many ready at once
+  // instead of waking for each.
+  asio::post(shard_.io(), [self = std::move(self)]() mutable {
+    Connection* c = self.get();
+    c->AfterTurn(std::move(self));
+  });
+}
+
+void Connection::AfterTurn(Owner self) {
+  if (killed_) return Finish(std::move(self));
+  if (!out_.empty() && DurabilityDue()) {
+    StartDurable();
+    return Park(std::move(self), Then::kWrite);
+  }
+  Write(std::move(self));
+}
+
+void Connection::Write(Owner self) {
+  switch (TryWrite()) {
+    case WriteResult::kDone:
+      return Next(std::move(self));
+    case WriteResult::kPending:
+      return Spawn(std::move(self), Slow::kFlushEndTurn);
+    case WriteResult::kFailed:
+      return Finish(std::move(self));
+  }
+}
+
+void Connection::Next(Owner self) {
+  if (!keep_ || close_after_reply_ || killed_) return Finish(std::move(self));
+  // Before AUTH, at most 1 MB of pending input, as Redis.
+  int64_t query_limit =
+      authenticated ? shard_.config().client_query_buffer_limit
+                    : std::min<int64_t>(shard_.config().client_query_buffer_limit, 1024 * 1024);
+  if (static_cast<int64_t>(in_end_ - in_start_) > query_limit) {
+    Log(LogLevel::kWarning, "Closing client that reached max query buffer length: {}", Describe());
+    return Finish(std::move(self));
+  }
+  if (in_start_ == in_end_) {
+    in_start_ = in_end_ = 0;
+    // A burst may have grown the buffer; an idle client keeps only one chunk.
+    if (in_.size() > 4 * kReadChunk) {
+      in_.resize(kReadChunk);
+      in_.shrink_to_fit();
+    }
+  }
+  Read(std::move(self));
+}
+
+void Connection::Finish(Owner self) {
+  boost::system::error_code ec;
+  socket_.close(ec);
+  self.reset();  // the last use of this connection
+}
+
+void Connection::Park(Owner self, Then then) {
+  if (hops_left_ > 0) {
+    // Waits again until the count says every hop is back: the hops hold pointers into this
+    // connection, so it must neither go on nor end before.
+    wake_.async_wait([self = std::move(self), then](boost::system::error_code) mutable {
+      Connection* c = self.get();
+      c->Park(std::move(self), then);
+    });
+    return;
+  }
+  if (then == Then::kWrite) return Write(std::move(self));
+  FinishBatch();
+  Process(std::move(self));
+}
+
+void Connection::Spawn(Owner self, Slow what) {
+  asio::co_spawn(shard_.io(), RunSlow(std::move(self), what), asio::detached);
+}
+
+awaitable<void> Connection::RunSlow(Owner self, Slow what) {
+  Connection* c = self.get();
+  switch (what) {
+    case Slow::kAsyncCommand:
+      co_await c->RunAsyncCommand();
+      break;
+    case Slow::kFlushMidTurn: {
+      if (!c->RunPendingHere()) co_await c->RunPending();
+      WriteResult written = c->TryWrite();
+      if (written == WriteResult::kFailed) co_return c->Finish(std::move(self));
+      if (written == WriteResult::kPending && !co_await c->Flush()) {
+        co_return c->Finish(std::move(self));
+      }
+      c->clock_mark_ = Clock::now();  // waiting for the client to read is not command time
+      break;
+    }
+    case Slow::kFlushEndTurn:
+      if (!co_await c->Flush()) co_return c->Finish(std::move(self));
+      co_return c->Next(std::move(self));
+    case Slow::kSubscriberWait:
+      co_return co_await c->SubscriberWait(self);
+  }
+  c->Process(std::move(self));
+}
+
+awaitable<void> Connection::SubscriberWait(Owner& self) {
+  // A subscriber waits for its client or for a message to send, whichever comes first.
+  PrepareRead();
+  auto buffer = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
+  wake_.expires_at(asio::steady_timer::time_point::max());
+  waiting_push_ = true;
+  auto either = co_await (socket_.async_read_some(buffer, kNoThrow) || wake_.async_wait(kNoThrow));
+  waiting_push_ = false;
+  if (either.index() == 0) {
+    auto [ec, n] = std::get<0>(either);
+    co_return OnRead(std::move(self), ec, n);
+  }
+  if (killed_) co_return Finish(std::move(self));
+  WriteResult written = TryWrite();
+  if (written == WriteResult::kPending && !co_await Flush()) written = WriteResult::kFailed;
+  if (written == WriteResult::kFailed) co_return Finish(std::move(self));
+  Read(std::move(self));
+}
+
+Connection::Step Connection::ProcessSome() {
+  for (;;) {
+    if (out_.size() >= kFlushBytes) return Step::kFlush;
+    if (!have_command_) {
+      if (in_start_ >= in_end_ || close_after_reply_ || killed_) break;
+      std::string_view data(in_.data() + in_start_, in_end_ - in_start_);
+      parser_.set_unauthenticated(!authenticated);  // AUTH may be the command just run
+      auto status = parser_.Parse(data);
+      if (status == protocol::RespParser::Status::kNeedMore) break;
+      have_command_ = true;
+      protocol_error_ = status == protocol::RespParser::Status::kError;
+      Args args = parser_.args();
+      command_spec_ = protocol_error_ || args.empty() ? nullptr : Resolve(args);
+    }
+    if (protocol_error_) {
+      if (!RunPendingHere()) return Step::kPending;  // what came before still runs, in order
+      have_command_ = protocol_error_ = false;
       reply_.Error(parser_.error());
       Log(LogLevel::kVerbose, "Protocol error ({}) from client: {}", parser_.error(), Describe());
-      co_return false;
+      return Step::kClose;
     }
     Args args = parser_.args();
-    const CommandSpec* spec = args.empty() ? nullptr : Resolve(args);
-    if (!args.empty() && in_multi_ && (spec == nullptr || !(spec->flags & kNotQueued))) {
-      if (!RunPendingHere()) co_await RunPending();  // replies stay in order
+    const CommandSpec* spec = command_spec_;
+    if (args.empty()) {
+      ConsumeCommand();
+    } else if (in_multi_ && (spec == nullptr || !(spec->flags & kNotQueued))) {
+      if (!RunPendingHere()) return Step::kPending;  // replies stay in order
       if (spec == nullptr) {
         reply_.Error(error_text_);
         multi_failed_ = true;
@@ -280,7 +389,8 @@ awaitable<bool> Connection::ProcessInput() {
         queued_.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
         reply_.Simple("QUEUED");
       }
-    } else if (!args.empty()) {
+      ConsumeCommand();
+    } else {
       ptrdiff_t target = spec != nullptr && spec->route != nullptr
                              ? spec->route(args, server_.shards().size())
                              : -1;
@@ -288,38 +398,43 @@ awaitable<bool> Connection::ProcessInput() {
         // Batched with its neighbours: one hop per shard for the whole run (RunPending).
         pending_.push_back({spec, static_cast<size_t>(target), pending_args_.size(), args.size()});
         pending_args_.insert(pending_args_.end(), args.begin(), args.end());
-        if (parser_.inline_command() || pending_.size() >= kMaxPending) {
-          if (!RunPendingHere()) co_await RunPending();
-        }
+        bool run_now = parser_.inline_command() || pending_.size() >= kMaxPending;
+        ConsumeCommand();
+        if (run_now && !RunPendingHere()) return Step::kPending;
       } else {
         // Anything else runs after everything before it: replies stay in order.
-        if (!RunPendingHere()) co_await RunPending();
+        if (!RunPendingHere()) return Step::kPending;
         if (spec == nullptr) {
           reply_.Error(error_text_);
-        } else {
+        } else if (spec->sync != nullptr) {
           // Sync handlers run inline: no coroutine frame per command on the common path.
           CommandContext cx{server_, shard_, *this, reply_};
-          if (spec->sync != nullptr) {
-            spec->sync(cx, args);
-          } else {
-            co_await spec->async(cx, args);
-          }
+          spec->sync(cx, args);
           if (spec->flags & kWrite) durable_all_ = true;
           Account(*spec, cx.failed);
+        } else {
+          return Step::kAsync;
         }
+        ConsumeCommand();
       }
     }
-    in_start_ += parser_.consumed();
-    if (out_.size() >= kFlushBytes) {
-      if (!RunPendingHere()) co_await RunPending();
-      WriteResult written = TryWrite();
-      if (written == WriteResult::kFailed) co_return false;
-      if (written == WriteResult::kPending && !co_await Flush()) co_return false;
-      clock_mark_ = Clock::now();  // waiting for the client to read is not command time
-    }
   }
-  if (!RunPendingHere()) co_await RunPending();
-  co_return true;
+  if (!RunPendingHere()) return Step::kPending;
+  return Step::kDone;
+}
+
+void Connection::ConsumeCommand() {
+  in_start_ += parser_.consumed();
+  have_command_ = false;
+}
+
+awaitable<void> Connection::RunAsyncCommand() {
+  const CommandSpec& spec = *command_spec_;
+  CommandContext cx{server_, shard_, *this, reply_};
+  co_await spec.async(cx, parser_.args());
+  if (spec.flags & kWrite) durable_all_ = true;
+  Account(spec, cx.failed);
+  ConsumeCommand();
 }
 
 void Connection::RunBatchOn(Shard& s) {
@@ -371,14 +486,14 @@ bool Connection::RunPendingHere() {
   return true;
 }
 
-awaitable<void> Connection::RunPending() {
+void Connection::StartPending() {
   ShardSet& shards = server_.shards();
   std::vector<bool>& involved = involved_;
   std::fill(involved.begin(), involved.end(), false);
   for (const Pending& p : pending_) involved[p.shard] = true;
   // Remote shards start first and run in parallel with the local batch; each reports back
-  // through this shard's mailbox, and the last one wakes this coroutine through the timer.
-  // The other shards only touch pending_ and shard_out_ while this coroutine waits for them.
+  // through this shard's mailbox, and the last one wakes the waiter through the timer. The
+  // other shards only touch pending_ and shard_out_ until they report back.
   wake_.expires_at(asio::steady_timer::time_point::max());
   hops_left_ = 0;
   for (size_t i = 0; i < shards.size(); ++i) {
@@ -388,7 +503,10 @@ awaitable<void> Connection::RunPending() {
     shards[i].mailbox().Push(&hops_[i].go);
   }
   if (involved[shard_.id()]) RunBatchOn(shard_);
-  // A loop, not one wait: wake_ also wakes subscribers, and only the count says we are done.
+}
+
+awaitable<void> Connection::RunPending() {
+  StartPending();
   while (hops_left_ > 0) co_await wake_.async_wait(kNoThrow);
   FinishBatch();
 }
@@ -428,7 +546,7 @@ void Connection::WaitDurableOn(Hop& hop) {
   });
 }
 
-awaitable<void> Connection::WaitDurable() {
+void Connection::StartDurable() {
   ShardSet& shards = server_.shards();
   wake_.expires_at(asio::steady_timer::time_point::max());
   hops_left_ = 0;
@@ -448,6 +566,10 @@ awaitable<void> Connection::WaitDurable() {
     }
   }
   durable_all_ = false;
+}
+
+awaitable<void> Connection::WaitDurable() {
+  StartDurable();
   while (hops_left_ > 0) co_await wake_.async_wait(kNoThrow);
 }
 

@@ -1,8 +1,17 @@
-// Connection serves one client socket on the shard thread that accepted it, from a single
-// coroutine: read, parse every complete command in the buffer, execute them in order, write
-// all replies with one write, repeat. While a write is pending nothing more is read from the
-// client, so a client that stops reading is back-pressured instead of growing our memory;
-// replies are flushed every kFlushBytes within a batch for the same reason.
+// Connection serves one client socket on the shard thread that accepted it: read, parse every
+// complete command in the buffer, execute them in order, write all replies with one write,
+// repeat. While a write is pending nothing more is read from the client, so a client that
+// stops reading is back-pressured instead of growing our memory; replies are flushed every
+// kFlushBytes within a batch for the same reason.
+//
+// The request/reply cycle runs as a chain of plain completion handlers, each owning the
+// connection (Owner) and passing it on: exactly one of them is pending at any time (a read, the
+// end-of-turn post, a wait for other shards), so the connection dies when the chain ends or
+// when the io_context destroys the pending handler at shutdown. What must suspend in the middle
+// of a command (async handlers, flushing a large or back-pressured output, a subscriber's wait
+// for its client or a message) runs in a coroutine that owns the connection meanwhile and hands
+// it back to the chain. Callbacks and not coroutines on the common path because they cost a
+// third of the instructions and data-cache misses per request (docs/benchmarks.md).
 //
 // Invariant: every member is touched only from the owning shard's thread. Other shards reach a
 // connection only by posting to that thread (CLIENT KILL, CLIENT LIST).
@@ -36,7 +45,7 @@ class Connection {
   ~Connection();
 
   // Serves the client until it disconnects, is killed or the server stops.
-  static boost::asio::awaitable<void> Serve(std::unique_ptr<Connection> self);
+  static void Start(std::unique_ptr<Connection> self);
 
   uint64_t id() const { return id_; }
   const std::string& addr() const { return addr_; }
@@ -63,7 +72,8 @@ class Connection {
     resp = version;
     reply_.set_resp3(version == 3);
   }
-  // Closes the socket; the serving coroutine ends at its next await. Own thread only.
+  // Closes the socket; the connection ends when its pending operation completes. Own thread
+  // only.
   void Kill();
   // Ends the connection once the replies produced so far are written (QUIT, CLIENT KILL of
   // oneself).
@@ -100,16 +110,46 @@ class Connection {
   void Reset();
 
  private:
-  boost::asio::awaitable<void> Loop();
-  // Parses and executes every complete command in the input buffer.
-  // Returns false when the connection must close.
-  boost::asio::awaitable<bool> ProcessInput();
+  using Owner = std::unique_ptr<Connection>;
+  // The handler chain (see the top of this file), in the order a request passes it.
+  void Read(Owner self);
+  void OnRead(Owner self, boost::system::error_code ec, size_t n);
+  void Process(Owner self);    // runs the input's commands; ends the turn
+  void AfterTurn(Owner self);  // waits for durability when due, then Write
+  void Write(Owner self);      // writes the turn's replies, then Next
+  void Next(Owner self);       // the checks between turns, then Read or Finish
+  void Finish(Owner self);     // closes the socket; the connection is destroyed
+  // Waits on wake_ until every hop is back, then continues at `then`.
+  enum class Then { kProcess, kWrite };
+  void Park(Owner self, Then then);
+  // What runs in a coroutine (see the top of this file), and the coroutine that runs it.
+  enum class Slow { kAsyncCommand, kFlushMidTurn, kFlushEndTurn, kSubscriberWait };
+  void Spawn(Owner self, Slow what);
+  static boost::asio::awaitable<void> RunSlow(Owner self, Slow what);
+  boost::asio::awaitable<void> SubscriberWait(Owner& self);
+
+  // Parses and executes the input's commands until it is used up (kDone), the connection
+  // must close after writing the replies (kClose), or something must be waited for first:
+  // other shards' part of the batch (kPending: RunPending, then call again), the async
+  // handler of the parsed command (kAsync: RunAsyncCommand, then call again), or writing the
+  // output that grew past kFlushBytes (kFlush). Calling again resumes where it stopped.
+  enum class Step { kDone, kClose, kPending, kAsync, kFlush };
+  Step ProcessSome();
+  // ProcessSome's parsed command that has not run yet: parser_.args() and command_spec_.
+  bool have_command_ = false;
+  bool protocol_error_ = false;  // the parsed "command" is a protocol error
+  const CommandSpec* command_spec_ = nullptr;
+  void ConsumeCommand();
+  boost::asio::awaitable<void> RunAsyncCommand();
+  bool keep_ = true;  // false: close once this turn's replies are written
   // Finds the command to run and checks arity and authentication. Returns nullptr when it
   // must not run, with the error reply in error_text_.
   const CommandSpec* Resolve(Args args);
   // Runs the batched single-shard commands, one hop per shard, and splices their replies into
-  // out_ in arrival order.
+  // out_ in arrival order. StartPending sends the hops and runs the local part; FinishBatch
+  // follows once hops_left_ is 0.
   boost::asio::awaitable<void> RunPending();
+  void StartPending();
   // RunPending without suspending, when every batched command belongs to this shard (or
   // none is batched): no coroutine frame on the common path. False, with nothing done, when
   // another shard is involved: then co_await RunPending().
@@ -128,7 +168,9 @@ class Connection {
   boost::asio::awaitable<bool> Flush();
   // Holds the replies until every log record of this client's writes is durable as
   // appendfsync asks (see Journal): a reply never acknowledges what a crash could lose.
+  // StartDurable sends the hops; the replies may go once hops_left_ is 0.
   boost::asio::awaitable<void> WaitDurable();
+  void StartDurable();
   void PrepareRead();
 
   // One per shard, reused by every RunPending and WaitDurable: `go` carries this
@@ -156,8 +198,8 @@ class Connection {
   Server& server_;
   Shard& shard_;
   boost::asio::ip::tcp::socket socket_;
-  // Wakes this coroutine when other shards finished its batch (RunPending) or made its
-  // writes durable (WaitDurable); one per connection, reused.
+  // Wakes the pending handler or coroutine when other shards finished its batch (RunPending)
+  // or made its writes durable (WaitDurable); one per connection, reused.
   boost::asio::steady_timer wake_;
   uint64_t id_;
   std::string addr_, laddr_;

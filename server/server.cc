@@ -151,7 +151,7 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
     asio::post(target.io(),
                [this, &target, socket = std::move(socket), id = NextClientId()]() mutable {
                  auto conn = std::make_unique<Connection>(*this, target, std::move(socket), id);
-                 asio::co_spawn(target.io(), Connection::Serve(std::move(conn)), asio::detached);
+                 Connection::Start(std::move(conn));
                });
   }
 }

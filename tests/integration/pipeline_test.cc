@@ -173,6 +173,42 @@ TEST_CASE("A pipeline mixing shards, fan-outs, errors and inline commands replie
   CHECK(raw.ReadN(want.size(), 30000) == want);
 }
 
+TEST_CASE("A transaction and a protocol error behind other shards' commands wait for them") {
+  // Commands for the other shard are still out when MULTI, EXEC and the malformed frame are
+  // parsed: each must wait for them, reply after them, and the error must close the
+  // connection only once everything before it ran and was answered.
+  ServerProcess server({"--threads", "2"});
+  auto record = [](const std::string& term) {
+    return "*3\r\n$8\r\nACRECORD\r\n$1\r\nk\r\n$" + std::to_string(term.size()) + "\r\n" + term +
+           "\r\n";
+  };
+  std::string send, want;
+  for (char c = 'a'; c <= 'z'; ++c) {
+    send += record(std::string(1, c) + "x");
+    want += ":1\r\n";
+  }
+  send += "*1\r\n$5\r\nMULTI\r\n";
+  want += "+OK\r\n";
+  send += record("qx") + record("zz");
+  want += "+QUEUED\r\n+QUEUED\r\n";
+  send += "*1\r\n$4\r\nEXEC\r\n";
+  want += "*2\r\n:2\r\n:1\r\n";
+  for (char c = 'a'; c <= 'z'; ++c) {
+    send += record(std::string(1, c) + "x");
+    want += c == 'q' ? ":3\r\n" : ":2\r\n";
+  }
+  send += "*1\r\n$-7\r\n";
+  want += "-ERR Protocol error: invalid bulk length\r\n";
+  RawConn raw(server.port());
+  raw.Send(send + record("never"));
+  CHECK(raw.ReadUntilClose(10000) == want);
+  CHECK(raw.closed());
+  auto c = Connect(server.port());
+  CHECK(Command(c.get(), {"ACCARD", "k"})->integer == 27);
+  CHECK(Command(c.get(), {"ACSCORE", "k", "qx"})->integer == 3);
+  CHECK(Command(c.get(), {"ACSCORE", "k", "never"})->type == REDIS_REPLY_NIL);
+}
+
 TEST_CASE("50 writers on the same and on different terms lose no increment") {
   ServerProcess server({"--threads", "2"});
   constexpr int kClients = 50, kOps = 400;
