@@ -437,24 +437,28 @@ awaitable<void> Connection::RunAsyncCommand() {
   ConsumeCommand();
 }
 
-void Connection::RunBatchOn(Shard& s) {
-  std::string& buf = shard_out_[s.id()];
-  buf.clear();
-  protocol::ReplyBuilder r(&buf);
+void Connection::RunBatchOn(Shard& s, std::string& out) {
+  protocol::ReplyBuilder r(&out);
   r.set_resp3(resp == 3);
   uint64_t log_end = s.journal().end();
   for (Pending& p : pending_) {
     if (p.shard != s.id()) continue;
-    p.reply_begin = buf.size();
+    p.reply_begin = out.size();
     p.ok = p.spec->on_shard(s, Args(&pending_args_[p.arg_begin], p.arg_count), r);
-    p.reply_end = buf.size();
+    p.reply_end = out.size();
   }
   if (s.journal().end() != log_end) durable_need_[s.id()] = s.journal().end();
 }
 
-void Connection::FinishBatch() {
-  for (const Pending& p : pending_) {
-    out_.append(shard_out_[p.shard], p.reply_begin, p.reply_end - p.reply_begin);
+void Connection::FinishBatch(bool splice) {
+  if (splice) {
+    for (const Pending& p : pending_) {
+      out_.append(shard_out_[p.shard], p.reply_begin, p.reply_end - p.reply_begin);
+    }
+    for (std::string& b : shard_out_) {
+      b.clear();
+      if (b.capacity() > 4 * kFlushBytes) std::string().swap(b);
+    }
   }
   // The batch's time is shared evenly among its commands.
   auto now = Clock::now();
@@ -471,9 +475,6 @@ void Connection::FinishBatch() {
   }
   pending_.clear();
   pending_args_.clear();
-  for (std::string& b : shard_out_) {
-    if (b.capacity() > 4 * kFlushBytes) std::string().swap(b);
-  }
 }
 
 bool Connection::RunPendingHere() {
@@ -481,8 +482,8 @@ bool Connection::RunPendingHere() {
   for (const Pending& p : pending_) {
     if (p.shard != shard_.id()) return false;
   }
-  RunBatchOn(shard_);
-  FinishBatch();
+  RunBatchOn(shard_, out_);
+  FinishBatch(/*splice=*/false);
   return true;
 }
 
@@ -502,7 +503,7 @@ void Connection::StartPending() {
     hops_[i].go.complete = &RunBatchHop;
     shards[i].mailbox().Push(&hops_[i].go);
   }
-  if (involved[shard_.id()]) RunBatchOn(shard_);
+  if (involved[shard_.id()]) RunBatchOn(shard_, shard_out_[shard_.id()]);
 }
 
 awaitable<void> Connection::RunPending() {
@@ -515,7 +516,7 @@ void Connection::RunBatchHop(MailboxTask* task, bool run) {
   if (!run) return;
   Hop& hop = *static_cast<HopTask*>(task)->hop;
   Connection& c = *hop.conn;
-  c.RunBatchOn(c.server_.shards()[hop.shard]);
+  c.RunBatchOn(c.server_.shards()[hop.shard], c.shard_out_[hop.shard]);
   c.shard_.mailbox().Push(&hop.back);
 }
 

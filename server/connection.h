@@ -154,8 +154,10 @@ class Connection {
   // none is batched): no coroutine frame on the common path. False, with nothing done, when
   // another shard is involved: then co_await RunPending().
   bool RunPendingHere();
-  void RunBatchOn(Shard& s);  // runs s's part of the batch on s's thread
-  void FinishBatch();         // splices the replies in order, counts, clears the batch
+  // Runs s's part of the batch on s's thread, appending the replies to `out`: out_ itself when
+  // the whole batch is s's (RunPendingHere), else s's shard_out_, spliced by FinishBatch.
+  void RunBatchOn(Shard& s, std::string& out);
+  void FinishBatch(bool splice = true);  // splices the replies in order, counts, clears
   void Account(const CommandSpec& spec, bool failed);
   // Runs one command whatever its kind (single-shard, sync, async) and replies into out_.
   boost::asio::awaitable<void> RunCommand(const CommandSpec& spec, Args args);
