@@ -2,6 +2,12 @@
 // the figure maxmemory is checked against on the request path: a relaxed atomic that shard 0
 // refreshes every 100 ms, so the check costs no system call and no allocator lock. Like
 // Redis's check, it may let the writes of one refresh interval overshoot the limit.
+//
+// The heap figure is counted, as Redis's zmalloc counts: this file replaces the global
+// operator new and delete, and each adds or takes the block's usable size on a counter of
+// its thread's own (one writer per counter: no locked instruction, no shared cache line).
+// glibc's mallinfo2 gave the same figure by walking every free chunk of every arena: 6-7 ms
+// with 10M terms, every 100 ms on shard 0, a stall every client of that shard waited out.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +22,9 @@ namespace typeahead::server {
 // mapping and returns to the kernel when freed (41.6 B per term).
 void ConfigureAllocator();
 
-// Bytes the allocator has handed out (mallinfo2: in use from the arenas plus mmapped blocks;
-// under a sanitizer, its allocator's own count).
+// Bytes the allocator has handed out: the usable size of every live block from operator new
+// (under a sanitizer, its allocator's own count). Blocks C libraries take with malloc
+// directly (zstd's contexts, stdio's buffers) are not in it.
 int64_t HeapBytes();
 // Resident set size from /proc/self/statm.
 int64_t RssBytes();
