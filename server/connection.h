@@ -10,8 +10,9 @@
 // when the io_context destroys the pending handler at shutdown. What must suspend in the middle
 // of a command (async handlers, flushing a large or back-pressured output, a subscriber's wait
 // for its client or a message) runs in a coroutine that owns the connection meanwhile and hands
-// it back to the chain. Callbacks and not coroutines on the common path because they cost a
-// third of the instructions and data-cache misses per request (docs/benchmarks.md).
+// it back to the chain. Callbacks and not coroutines on the common path: per request they
+// take 55-72% of the instructions and a tenth or less of the instruction-cache misses, since
+// the coroutine machinery no longer runs for every read (docs/benchmarks.md).
 //
 // Invariant: every member is touched only from the owning shard's thread. Other shards reach a
 // connection only by posting to that thread (CLIENT KILL, CLIENT LIST).
@@ -130,9 +131,10 @@ class Connection {
 
   // Parses and executes the input's commands until it is used up (kDone), the connection
   // must close after writing the replies (kClose), or something must be waited for first:
-  // other shards' part of the batch (kPending: RunPending, then call again), the async
-  // handler of the parsed command (kAsync: RunAsyncCommand, then call again), or writing the
-  // output that grew past kFlushBytes (kFlush). Calling again resumes where it stopped.
+  // other shards' part of the batch (kPending: StartPending, FinishBatch once the hops are
+  // back, then call again), the async handler of the parsed command (kAsync:
+  // RunAsyncCommand, then call again), or writing the output that grew past kFlushBytes
+  // (kFlush). Calling again resumes where it stopped.
   enum class Step { kDone, kClose, kPending, kAsync, kFlush };
   Step ProcessSome();
   // ProcessSome's parsed command that has not run yet: parser_.args() and command_spec_.
@@ -150,9 +152,8 @@ class Connection {
   // follows once hops_left_ is 0.
   boost::asio::awaitable<void> RunPending();
   void StartPending();
-  // RunPending without suspending, when every batched command belongs to this shard (or
-  // none is batched): no coroutine frame on the common path. False, with nothing done, when
-  // another shard is involved: then co_await RunPending().
+  // RunPending without waiting, when every batched command belongs to this shard (or none
+  // is batched). False, with nothing done, when another shard is involved.
   bool RunPendingHere();
   // Runs s's part of the batch on s's thread, appending the replies to `out`: out_ itself when
   // the whole batch is s's (RunPendingHere), else s's shard_out_, spliced by FinishBatch.
