@@ -429,11 +429,7 @@ void Connection::ConsumeCommand() {
 }
 
 awaitable<void> Connection::RunAsyncCommand() {
-  const CommandSpec& spec = *command_spec_;
-  CommandContext cx{server_, shard_, *this, reply_};
-  co_await spec.async(cx, parser_.args());
-  if (spec.flags & kWrite) durable_all_ = true;
-  Account(spec, cx.failed);
+  co_await RunCommand(*command_spec_, parser_.args());
   ConsumeCommand();
 }
 
