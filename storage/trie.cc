@@ -25,6 +25,7 @@ void Reserve(C& c, size_t extra) {
 thread_local std::vector<uint32_t> t_ids;
 thread_local std::string t_locus_path;  // TopK: the locus's term, reused
 thread_local std::vector<uint32_t> t_chain;
+thread_local std::vector<uint32_t> t_climb;  // SizesBelow's
 }  // namespace
 
 Trie::Trie() { nodes_.emplace_back(); }
@@ -104,7 +105,7 @@ uint32_t Trie::Locus(std::string_view prefix, size_t* path_len) const {
   return n;
 }
 
-uint32_t Trie::RememberedLocus(std::string_view prefix) const {
+uint32_t Trie::RememberedLocus(std::string_view prefix, size_t* path_len) const {
   // A node's path never changes while the node lives: a split or a merge only moves the
   // boundary with its parent, which shows in its label's length. So when no node was freed
   // since (the id is still that node), the prefix leads to it as long as it ends below the
@@ -112,12 +113,23 @@ uint32_t Trie::RememberedLocus(std::string_view prefix) const {
   const TopKMemo::Locus* e = memo_.FindLocus(prefix);
   if (e != nullptr && e->frees == frees_ &&
       e->path_len < prefix.size() + nodes_[e->node].label_len) {
+    if (path_len != nullptr) *path_len = e->path_len;
     return e->node;
   }
-  size_t path_len = 0;
-  uint32_t locus = Locus(prefix, &path_len);
-  if (locus != kNone) memo_.KeepLocus(prefix, locus, path_len, frees_, size());
+  size_t len = 0;
+  uint32_t locus = Locus(prefix, &len);
+  if (locus != kNone) memo_.KeepLocus(prefix, locus, len, frees_, size());
+  if (path_len != nullptr) *path_len = len;
   return locus;
+}
+
+void Trie::LocusPath(std::string_view prefix, uint32_t locus, size_t path_len,
+                     std::string* out) const {
+  // The prefix ends within the locus's label, so it spells the whole path above that label:
+  // only the label is read, with no climb to the root.
+  size_t above = path_len - nodes_[locus].label_len;
+  out->assign(prefix.substr(0, above));
+  out->append(Label(locus));
 }
 
 uint32_t Trie::NewNode() {
@@ -247,6 +259,28 @@ size_t Trie::SizeBelow(uint32_t n, uint32_t top) const {
     len += nodes_[x].label_len;
   }
   return len;
+}
+
+void Trie::SizesBelow(const std::vector<uint32_t>& ids, uint32_t top,
+                      std::vector<size_t>* sizes) const {
+  // Every climb goes up one level per round: the climbs are independent, so their cache
+  // misses overlap, where climbing one result after another waits out each miss in turn
+  // (the end of each climb is a mispredicted branch that stops the CPU from running ahead).
+  std::vector<uint32_t>& at = t_climb;
+  at.assign(ids.begin(), ids.end());
+  sizes->assign(ids.size(), 0);
+  for (bool more = true; more;) {
+    more = false;
+    for (size_t i = 0; i < at.size(); ++i) {
+      if (at[i] == top) continue;
+      const Node& node = nodes_[at[i]];
+      // SpellBelow reads these bytes next: start their (likely) cache misses now.
+      __builtin_prefetch(labels_.data() + node.label_off);
+      (*sizes)[i] += node.label_len;
+      at[i] = node.parent;
+      more |= node.parent != top;
+    }
+  }
 }
 
 namespace {
@@ -656,10 +690,11 @@ bool Trie::Erase(std::string_view term) {
 
 uint32_t Trie::RankedUnder(std::string_view prefix, size_t k, const std::vector<uint32_t>** ids,
                            const std::string** locus_path) const {
-  uint32_t locus = RememberedLocus(prefix);
+  size_t path_len = 0;
+  uint32_t locus = RememberedLocus(prefix, &path_len);
   if (locus == kNone) return kNone;
   if (Cache(locus) != kNone && k > kCacheSize) return kBestFirst;
-  PathOf(locus, &t_locus_path);
+  LocusPath(prefix, locus, path_len, &t_locus_path);
   t_ids.clear();
   Ranked(locus, k, &t_ids);
   // The results are scattered leaves: ask for all of them at once so that their cache misses
@@ -690,12 +725,13 @@ void Trie::KeepRendered(const RenderSpot& spot, std::string_view bytes) const {
 void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const {
   if (k == 0) return;
   const size_t start_size = out->size();
-  uint32_t locus = RememberedLocus(prefix);
+  size_t path_len = 0;
+  uint32_t locus = RememberedLocus(prefix, &path_len);
   if (locus == kNone) return;
-  // Every result lies below the locus: climb to the root once, and from each result only up
-  // to the locus (each level climbed is a likely cache miss).
+  // Every result lies below the locus: from each result climb only up to the locus (each
+  // level climbed is a likely cache miss).
   std::string& locus_path = t_locus_path;
-  PathOf(locus, &locus_path);
+  LocusPath(prefix, locus, path_len, &locus_path);
   auto emit = [&](uint32_t id) {
     ScoredTerm& s = out->emplace_back();  // built in place: no string moved
     s.freq = Freq(id);

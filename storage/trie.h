@@ -177,7 +177,9 @@ class Trie {
   // Top node of prefix's subtree, or kNone; *path_len gets the bytes on that node's path.
   uint32_t Locus(std::string_view prefix, size_t* path_len = nullptr) const;
   // Locus through memo_'s loci: a repeated prefix skips the walk down.
-  uint32_t RememberedLocus(std::string_view prefix) const;
+  uint32_t RememberedLocus(std::string_view prefix, size_t* path_len = nullptr) const;
+  // The locus's term (its whole path) into *out, from the prefix that led to it.
+  void LocusPath(std::string_view prefix, uint32_t locus, size_t path_len, std::string* out) const;
   uint32_t NewNode();
   void FreeNode(uint32_t n);
   void AttachChild(uint32_t parent, uint32_t child);  // keeps siblings sorted by first byte
@@ -199,6 +201,8 @@ class Trie {
                        const std::string** locus_path) const;
   // Label bytes on the path from top (excluded) down to n, top's subtree holding n.
   size_t SizeBelow(uint32_t n, uint32_t top) const;
+  // SizeBelow for each of ids into *sizes, the climbs interleaved; prefetches the labels.
+  void SizesBelow(const std::vector<uint32_t>& ids, uint32_t top, std::vector<size_t>* sizes) const;
   // Writes those bytes so that they end just before end.
   void SpellBelow(uint32_t n, uint32_t top, char* end) const;
   // Term of node n (its full path) into *out.
@@ -303,8 +307,7 @@ void Trie::VisitTopK(std::string_view prefix, size_t k, OnCount&& count, OnTerm&
     return;
   }
   // Every size first: the climbs prefetch the labels the spelling then reads.
-  sizes_scratch_.clear();
-  for (uint32_t id : *ids) sizes_scratch_.push_back(SizeBelow(id, locus));
+  SizesBelow(*ids, locus, &sizes_scratch_);
   count(ids->size());
   size_t above = locus_path->size();
   for (size_t i = 0; i < ids->size(); ++i) {
