@@ -5,7 +5,9 @@ and the load generator core 1. Figures per run: ops/s and latency percentiles fr
 server CPU microseconds per operation from /proc/<pid>/stat (robust when the machine is
 noisy: it counts the work, not the waiting), and the server's RSS after the run. The ratio is
 typeahead's ops/s over the peer's on the same workload (for loads: the peer's time over ours,
-so above 1 is always better for typeahead).
+so above 1 is always better for typeahead). The query workloads also get a paired row against
+Redis GET: short runs of each, one after the other, six times, and the median of the six
+ratios, which a shared machine's swings move far less than one run of each.
 """
 import argparse
 import json
@@ -13,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,10 +98,10 @@ class Server:
             self.proc.wait()
 
 
-def run_loadgen(tools, server, workload, args, rate=None):
+def run_loadgen(tools, server, workload, args, rate=None, duration=None):
     argv = ["taskset", "-c", "1", os.path.join(tools, "loadgen"), "--port", str(server.port),
             "--workload", workload, "--connections", str(args.connections), "--duration",
-            str(args.duration)]
+            str(duration or args.duration)]
     if rate:
         argv += ["--rate", str(rate)]
     cpu0 = cpu_seconds(server.proc.pid)
@@ -195,6 +198,30 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                   file=sys.stderr)
             return row
 
+        def add_paired(workload, ours, ours_path, peer, peer_path, pairs=6):
+            """Short runs of ours and the peer, one after the other, `pairs` times: the
+            median of the pairs' ratios. On a shared machine one run of each can land in
+            different weather (a GET run here has moved between 65k and 105k ops/s within
+            minutes); a pair shares it."""
+            seconds = max(0.3, args.duration / 3)
+            runs = [(run_loadgen(tools, ours, ours_path, args, duration=seconds),
+                     run_loadgen(tools, peer, peer_path, args, duration=seconds))
+                    for _ in range(pairs)]
+            mid = statistics.median
+            row = add(f"{workload} paired", "typeahead vs redis GET", {
+                "ops": sum(a["ops"] for a, _ in runs),
+                "ops_per_sec": mid(a["ops_per_sec"] for a, _ in runs),
+                "peer_ops_per_sec": mid(b["ops_per_sec"] for _, b in runs),
+                "p50_us": mid(a["p50_us"] for a, _ in runs),
+                "p99_us": mid(a["p99_us"] for a, _ in runs),
+                "peer_p99_us": mid(b["p99_us"] for _, b in runs),
+                "cpu_us_per_op": mid(a["cpu_us_per_op"] for a, _ in runs),
+                "peer_cpu_us_per_op": mid(b["cpu_us_per_op"] for _, b in runs),
+                "rss": rss_bytes(ours.proc.pid),
+                "errors": sum(a["errors"] + b["errors"] for a, b in runs)})
+            row["paired_ratio"] = mid(a["ops_per_sec"] / max(b["ops_per_sec"], 1)
+                                      for a, b in runs)
+
         # Bulk load: the same N terms with their Zipf frequencies into every system.
         loads = {
             "typeahead": ("typeahead", "acincrby", {}),
@@ -217,21 +244,27 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                                      "rss_added": rss_bytes(servers[server].proc.pid) - rss0})
                 os.remove(path)
         ops = max(200000, int(args.duration * 400000))
+        # topk: typing prefixes, 1 to 6 letters of a term drawn by frequency, so a fifth of
+        # the queries ask a prefix not asked before; topk-1to3: 1 to 3 letters, as the issue
+        # that set the targets measured the peers.
+        queries = [("typeahead", "typeahead", {}), ("redis-zset", "redis-zset", {"sha": sha}),
+                   ("redisearch", "redisearch", {}), ("redis GET (ceiling)", "redis", {})]
         workloads = [
-            ("record", 100, [("typeahead", "typeahead", {}), ("redis-hash", "redis", {"key": "h"}),
-                             ("redis-zset", "redis-zset", {"sha": sha}),
-                             ("redisearch", "redisearch", {})]),
-            ("topk", 0, [("typeahead", "typeahead", {}),
-                         ("redis-zset", "redis-zset", {"sha": sha}),
-                         ("redisearch", "redisearch", {}), ("redis GET (ceiling)", "redis", {})]),
-            ("mixed", 10, [("typeahead", "typeahead", {}),
-                           ("redis-zset", "redis-zset", {"sha": sha}),
-                           ("redisearch", "redisearch", {})]),
+            ("record", 100, {}, [("typeahead", "typeahead", {}),
+                                 ("redis-hash", "redis", {"key": "h"}),
+                                 ("redis-zset", "redis-zset", {"sha": sha}),
+                                 ("redisearch", "redisearch", {})]),
+            ("topk", 0, {}, queries),
+            ("topk-1to3", 0, {"max-prefix": 3}, queries),
+            ("mixed", 10, {}, [("typeahead", "typeahead", {}),
+                               ("redis-zset", "redis-zset", {"sha": sha}),
+                               ("redisearch", "redisearch", {})]),
         ]
-        reply_bytes = None  # mean ACTOPK reply, measured by typeahead's own topk run
-        for workload, records, systems in workloads:
+        for workload, records, gen_kw, systems in workloads:
             if not want(workload):
                 continue
+            reply_bytes = None  # mean ACTOPK reply, measured by typeahead's own run
+            kept = {}  # format -> workload file, until the paired runs are done
             for system, server, kw in systems:
                 if system == "redis-zset" and big:
                     continue
@@ -245,13 +278,18 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                     key = "ceiling"
                     servers[server].cli("SET", key, "x" * ceiling_value_bytes(reply_bytes))
                 path = gen(tools, os.path.join(work, f"{workload}-{fmt}.resp"), ops, fmt,
-                           dict=n, records=records, key=key, **{k: v for k, v in kw.items()
-                                                                if k == "sha"})
+                           dict=n, records=records, key=key, **gen_kw,
+                           **{k: v for k, v in kw.items() if k == "sha"})
                 out0 = output_bytes(servers[server])
                 row = add(workload, system, run_loadgen(tools, servers[server], path, args))
                 row["reply_bytes"] = (output_bytes(servers[server]) - out0) / max(row["ops"], 1)
-                if system == "typeahead" and workload == "topk":
+                if system == "typeahead":
                     reply_bytes = row["reply_bytes"]
+                kept[fmt] = path
+            if "get" in kept:
+                add_paired(workload, servers["typeahead"], kept["typeahead"], servers["redis"],
+                           kept["get"])
+            for path in kept.values():
                 os.remove(path)
         # Open loop: the mixed workload at a fixed rate, latency measured from when each
         # command was due.
@@ -359,7 +397,9 @@ def main():
     ours = {r["workload"]: r for r in rows if r["system"] == "typeahead"}
     for r in rows:
         t = ours.get(r["workload"])
-        if r["system"] == "typeahead" or t is None:
+        if "paired_ratio" in r:
+            r["ratio"] = r["paired_ratio"]
+        elif r["system"] == "typeahead" or t is None:
             r["ratio"] = None
         elif r["workload"].startswith(("load", "restart")):
             r["ratio"] = r["seconds"] / t["seconds"]

@@ -1,4 +1,5 @@
 // gen-terms N [--seed S] [--format F] [--key K] [--dict D] [--records PERCENT] [--sha SHA]
+//           [--max-prefix M]
 //
 // Data (N unique English-like terms with Zipf(s=1) frequencies, the same terms for the same
 // seed), as RESP commands for `redis-cli --pipe` or loadgen:
@@ -9,14 +10,16 @@
 //                                            scripts/bench)
 //   lines     "term freq" lines
 // Workloads (N operations over the first D terms of the same dictionary, D defaults to N;
-// terms are drawn by their Zipf frequency, prefixes model typing: length 1..6 of a drawn
-// term; with --records P, P percent of the operations are records and the rest queries):
+// terms are drawn by their Zipf frequency, prefixes model typing: length 1..M (6 unless
+// --max-prefix says otherwise) of a drawn term; with --records P, P percent of the operations
+// are records and the rest queries):
 //   typeahead   ACRECORD K term / ACTOPK K prefix 10
 //   redis-hash  HINCRBY K term 1 / (no query: records only)
 //   redis-zset  EVALSHA SHA 0 term 1 / ZRANGE p:prefix 0 9 REV
 //   redisearch  FT.SUGADD K term 1 INCR / FT.SUGGET K prefix MAX 10
 //   get         GET K (the ceiling for any one-key command)
 //   prefixes    typing prefixes, one per line
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -50,11 +53,12 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: gen-terms N [--seed S] [--format F] [--key K] [--dict D] "
-                 "[--records PERCENT] [--sha SHA] (formats: see the source's first lines)\n");
+                 "[--records PERCENT] [--sha SHA] [--max-prefix M] (formats: see the source's "
+                 "first lines)\n");
     return 1;
   }
   uint64_t n = std::strtoull(argv[1], nullptr, 10);
-  uint64_t seed = 1, dict = n, records = 100;
+  uint64_t seed = 1, dict = n, records = 100, max_prefix = 6;
   std::string format = "acincrby", key = "terms", sha;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
@@ -70,6 +74,8 @@ int main(int argc, char** argv) {
       records = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (a == "--sha") {
       sha = argv[i + 1];
+    } else if (a == "--max-prefix") {
+      max_prefix = std::max<uint64_t>(1, std::strtoull(argv[i + 1], nullptr, 10));
     } else {
       std::fprintf(stderr, "gen-terms: unknown option %s\n", argv[i]);
       return 1;
@@ -117,7 +123,7 @@ int main(int argc, char** argv) {
   for (uint64_t i = 0; i < n; ++i) {
     const std::string& t = pool[pick(rng)];
     bool record = rng() % 100 < records;
-    std::string prefix = t.substr(0, 1 + rng() % std::min<size_t>(6, t.size()));
+    std::string prefix = t.substr(0, 1 + rng() % std::min<size_t>(max_prefix, t.size()));
     if (format == "prefixes") {
       out += prefix + "\n";
     } else if (format == "typeahead") {
