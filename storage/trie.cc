@@ -697,9 +697,6 @@ uint32_t Trie::RankedUnder(std::string_view prefix, size_t k, const std::vector<
   LocusPath(prefix, locus, path_len, &t_locus_path);
   t_ids.clear();
   Ranked(locus, k, &t_ids);
-  // The results are scattered leaves: ask for all of them at once so that their cache misses
-  // overlap instead of following one another as the caller spells each term.
-  for (uint32_t id : t_ids) __builtin_prefetch(&nodes_[id]);
   *ids = &t_ids;
   *locus_path = &t_locus_path;
   return locus;
