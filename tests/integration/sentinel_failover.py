@@ -146,7 +146,6 @@ class Writer(threading.Thread):
         self.acked = []  # acknowledged term numbers, in order
         self.in_doubt = 0  # writes made but never confirmed before their connection failed
         self.stop = threading.Event()
-        self.errors = 0
         self.resumed_at = None  # first successful write after a failure began
 
     def run(self):
@@ -171,7 +170,6 @@ class Writer(threading.Thread):
                         self.acked.extend(pending)
                         pending.clear()
             except (redis.exceptions.RedisError, OSError):
-                self.errors += 1
                 self.in_doubt += len(pending)
                 pending.clear()
                 failing = True
