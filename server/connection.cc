@@ -50,12 +50,11 @@ std::string UnknownCommandError(Args args) {
 Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id)
     : server_(server),
       shard_(shard),
-      socket_(std::move(socket)),
+      socket_(std::move(socket), &ReadDone, this),
       wake_(socket_.get_executor()),
       id_(id) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);  // for TryWrite; the async operations do not mind
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) addr_ = Endpoint(remote);
   auto local = socket_.local_endpoint(ec);
@@ -204,11 +203,14 @@ void Connection::Read(Owner self) {
   if (killed_) return Finish(std::move(self));
   if (subscriptions() > 0) return Spawn(std::move(self), Slow::kSubscriberWait);
   PrepareRead();
-  socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                          [self = std::move(self)](boost::system::error_code ec, size_t n) mutable {
-                            Connection* c = self.get();
-                            c->OnRead(std::move(self), ec, n);
-                          });
+  reader_ = std::move(self);
+  socket_.ReadSome(in_.data() + in_end_, in_.size() - in_end_);
+}
+
+void Connection::ReadDone(void* target, bool abandoned, boost::system::error_code ec, size_t n) {
+  auto* c = static_cast<Connection*>(target);
+  Owner self = std::move(c->reader_);
+  if (!abandoned) c->OnRead(std::move(self), ec, n);
 }
 
 void Connection::OnRead(Owner self, boost::system::error_code ec, size_t n) {

@@ -7,12 +7,14 @@
 // The request/reply cycle runs as a chain of plain completion handlers, each owning the
 // connection (Owner) and passing it on: exactly one of them is pending at any time (a read, the
 // end-of-turn post, a wait for other shards), so the connection dies when the chain ends or
-// when the io_context destroys the pending handler at shutdown. What must suspend in the middle
-// of a command (async handlers, flushing a large or back-pressured output, a subscriber's wait
-// for its client or a message) runs in a coroutine that owns the connection meanwhile and hands
-// it back to the chain. Callbacks and not coroutines on the common path: per request they
-// take 55-72% of the instructions and a tenth or less of the instruction-cache misses, since
-// the coroutine machinery no longer runs for every read (docs/benchmarks.md).
+// when the io_context destroys the pending handler at shutdown. The read is ClientSocket's,
+// which spares the failing recv Asio's own read makes per request; while it is pending the
+// owner waits in reader_. What must suspend in the middle of a command (async handlers,
+// flushing a large or back-pressured output, a subscriber's wait for its client or a message)
+// runs in a coroutine that owns the connection meanwhile and hands it back to the chain.
+// Callbacks and not coroutines on the common path: per request they take 55-72% of the
+// instructions and a tenth or less of the instruction-cache misses, since the coroutine
+// machinery no longer runs for every read (docs/benchmarks.md).
 //
 // Invariant: every member is touched only from the owning shard's thread. Other shards reach a
 // connection only by posting to that thread (CLIENT KILL, CLIENT LIST).
@@ -30,6 +32,7 @@
 
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
+#include "server/client_socket.h"
 #include "server/command.h"
 #include "server/mailbox.h"
 
@@ -114,6 +117,7 @@ class Connection {
   using Owner = std::unique_ptr<Connection>;
   // The handler chain (see the top of this file), in the order a request passes it.
   void Read(Owner self);
+  static void ReadDone(void* target, bool abandoned, boost::system::error_code ec, size_t n);
   void OnRead(Owner self, boost::system::error_code ec, size_t n);
   void Process(Owner self);    // runs the input's commands; ends the turn
   void AfterTurn(Owner self);  // waits for durability when due, then Write
@@ -200,7 +204,8 @@ class Connection {
 
   Server& server_;
   Shard& shard_;
-  boost::asio::ip::tcp::socket socket_;
+  ClientSocket socket_;
+  Owner reader_;  // the chain's owner while socket_.ReadSome is pending
   // Wakes the pending handler or coroutine when other shards finished its batch (RunPending)
   // or made its writes durable (WaitDurable); one per connection, reused.
   boost::asio::steady_timer wake_;
