@@ -7,7 +7,8 @@ noisy: it counts the work, not the waiting), and the server's RSS after the run.
 typeahead's ops/s over the peer's on the same workload (for loads: the peer's time over ours,
 so above 1 is always better for typeahead). The query workloads also get a paired row against
 Redis GET: short runs of each, one after the other, six times, and the median of the six
-ratios, which a shared machine's swings move far less than one run of each.
+ratios, which a shared machine's swings move far less than one run of each; then the same
+16 commands deep per connection (pipelined).
 """
 import argparse
 import json
@@ -98,10 +99,10 @@ class Server:
             self.proc.wait()
 
 
-def run_loadgen(tools, server, workload, args, rate=None, duration=None):
+def run_loadgen(tools, server, workload, args, rate=None, duration=None, pipeline=1):
     argv = ["taskset", "-c", "1", os.path.join(tools, "loadgen"), "--port", str(server.port),
             "--workload", workload, "--connections", str(args.connections), "--duration",
-            str(duration or args.duration)]
+            str(duration or args.duration), "--pipeline", str(pipeline)]
     if rate:
         argv += ["--rate", str(rate)]
     cpu0 = cpu_seconds(server.proc.pid)
@@ -198,17 +199,21 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                   file=sys.stderr)
             return row
 
-        def add_paired(workload, ours, ours_path, peer, peer_path, pairs=6):
+        def add_paired(workload, ours, ours_path, peer, peer_path, pipeline=1, pairs=6):
             """Short runs of ours and the peer, one after the other, `pairs` times: the
             median of the pairs' ratios. On a shared machine one run of each can land in
             different weather (a GET run here has moved between 65k and 105k ops/s within
-            minutes); a pair shares it."""
+            minutes); a pair shares it. pipeline > 1: that many commands in flight per
+            connection, as redis-benchmark -P."""
             seconds = max(0.3, args.duration / 3)
-            runs = [(run_loadgen(tools, ours, ours_path, args, duration=seconds),
-                     run_loadgen(tools, peer, peer_path, args, duration=seconds))
+            runs = [(run_loadgen(tools, ours, ours_path, args, duration=seconds,
+                                 pipeline=pipeline),
+                     run_loadgen(tools, peer, peer_path, args, duration=seconds,
+                                 pipeline=pipeline))
                     for _ in range(pairs)]
             mid = statistics.median
-            row = add(f"{workload} paired", "typeahead vs redis GET", {
+            name = f"{workload} paired" + (f" P={pipeline}" if pipeline > 1 else "")
+            row = add(name, "typeahead vs redis GET", {
                 "ops": sum(a["ops"] for a, _ in runs),
                 "ops_per_sec": mid(a["ops_per_sec"] for a, _ in runs),
                 "peer_ops_per_sec": mid(b["ops_per_sec"] for _, b in runs),
@@ -229,20 +234,20 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             "redis-zset": ("redis-zset", "zload", {"sha": sha}),
             "redisearch": ("redisearch", "sugadd", {}),
         }
-        load_time = {}
         if big:
             del loads["redis-zset"]  # every prefix of every term: tens of GB at this size
-        if want("load"):
-            for system, (server, fmt, kw) in loads.items():
-                path = gen(tools, os.path.join(work, f"load-{system}.resp"), n, fmt, **kw)
-                rss0 = rss_bytes(servers[server].proc.pid)
-                seconds, cpu = bulk_load(servers[server], path)
-                load_time[system] = seconds
+        # Every workload needs the data, so the loads run even when --only leaves out their
+        # rows.
+        for system, (server, fmt, kw) in loads.items():
+            path = gen(tools, os.path.join(work, f"load-{system}.resp"), n, fmt, **kw)
+            rss0 = rss_bytes(servers[server].proc.pid)
+            seconds, cpu = bulk_load(servers[server], path)
+            if want("load"):
                 add("load", system, {"ops": n, "seconds": seconds, "ops_per_sec": n / seconds,
                                      "cpu_us_per_op": cpu * 1e6 / n,
                                      "rss": rss_bytes(servers[server].proc.pid),
                                      "rss_added": rss_bytes(servers[server].proc.pid) - rss0})
-                os.remove(path)
+            os.remove(path)
         ops = max(200000, int(args.duration * 400000))
         # topk: typing prefixes, 1 to 6 letters of a term drawn by frequency, so a fifth of
         # the queries ask a prefix not asked before; topk-1to3: 1 to 3 letters, as the issue
@@ -287,8 +292,10 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                     reply_bytes = row["reply_bytes"]
                 kept[fmt] = path
             if "get" in kept:
-                add_paired(workload, servers["typeahead"], kept["typeahead"], servers["redis"],
-                           kept["get"])
+                # Unpipelined, then 16 deep (the issue's pipelined GET figure is at P=16).
+                for pipeline in (1, 16):
+                    add_paired(workload, servers["typeahead"], kept["typeahead"],
+                               servers["redis"], kept["get"], pipeline=pipeline)
             for path in kept.values():
                 os.remove(path)
         # Open loop: the mixed workload at a fixed rate, latency measured from when each
