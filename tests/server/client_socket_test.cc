@@ -17,7 +17,7 @@ using typeahead::server::ClientSocket;
 
 namespace {
 
-// A server socket whose reads land in `got`, and the client connected to it.
+// A server socket whose reads land in `buffer` and report to `result`, and its client.
 struct Link {
   struct Result {
     bool called = false;
