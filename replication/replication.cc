@@ -16,6 +16,9 @@
 #include <sstream>
 #include <thread>
 
+#include "base/endpoint.h"
+#include "base/log.h"
+#include "base/random.h"
 #include "protocol/ascii.h"
 #include "protocol/number.h"
 #include "protocol/resp_parser.h"
@@ -23,9 +26,6 @@
 #include "replication/stream_applier.h"
 #include "replication/sync_payload.h"
 #include "replication/zstd_stream.h"
-#include "server/log.h"
-#include "server/server.h"
-#include "server/shard.h"
 #include "storage/file_util.h"
 #include "storage/replay.h"
 #include "storage/routing.h"
@@ -35,9 +35,6 @@ namespace typeahead::replication {
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::ip::tcp;
-using server::Log;
-using server::LogLevel;
-using server::Shard;
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
@@ -157,8 +154,7 @@ struct PrimaryLink {
   }
 };
 
-Replication::Replication(server::Server& server)
-    : server_(server), replid_(server::RandomHex40()), replid2_(40, '0') {}
+Replication::Replication(Host& host) : host_(host), replid_(RandomHex40()), replid2_(40, '0') {}
 
 Replication::~Replication() = default;
 
@@ -184,8 +180,7 @@ void Replication::LoadState(const std::string& dir) {
     return;
   }
   replid_ = replid;
-  backlog_ = std::make_unique<Backlog>(
-      static_cast<size_t>(server_.shards()[0].config().repl_backlog_size));
+  backlog_ = std::make_unique<Backlog>(static_cast<size_t>(host_.settings().backlog_size));
   backlog_->Reset(offset);
   resume_ = pos;
   Log(LogLevel::kNotice, "Continuing replication history {} at offset {}", replid_, offset);
@@ -209,7 +204,7 @@ awaitable<void> Replication::Quiesce() {
     quiesced_port_ = primary_->port;
     primary_->stopped = true;
     primary_->Close();
-    asio::steady_timer poll(server_.shards()[0].io());
+    asio::steady_timer poll(host_.home());
     while (applying_) {
       poll.expires_after(std::chrono::milliseconds(1));
       co_await poll.async_wait(kNoThrow);
@@ -237,11 +232,11 @@ void Replication::Unquiesce() {
 }
 
 void Replication::Start() {
-  asio::co_spawn(server_.shards()[0].io(), Cron(), asio::detached);
-  if (backlog_ && server_.shards()[0].config().replicaof.empty()) {
+  asio::co_spawn(host_.home(), Cron(), asio::detached);
+  const std::string replicaof = host_.settings().replicaof;
+  if (backlog_ && replicaof.empty()) {
     EnableFeeds();  // a restarted primary: every write goes on into the stream
   }
-  const std::string& replicaof = server_.shards()[0].config().replicaof;
   if (!replicaof.empty()) {
     auto space = replicaof.find(' ');
     int64_t port = 0;
@@ -263,8 +258,7 @@ void Replication::Release() {
 
 void Replication::EnsureBacklog() {
   if (!backlog_) {
-    backlog_ = std::make_unique<Backlog>(
-        static_cast<size_t>(server_.shards()[0].config().repl_backlog_size));
+    backlog_ = std::make_unique<Backlog>(static_cast<size_t>(host_.settings().backlog_size));
   }
   if (!replica_) EnableFeeds();
 }
@@ -273,10 +267,9 @@ void Replication::EnableFeeds() {
   if (feeds_enabled_) return;
   feeds_enabled_ = true;
   last_partition_ = -1;  // the first batch announces its partition
-  auto& shards = server_.shards();
-  for (size_t i = 0; i < shards.size(); ++i) {
-    auto enable = [this, i, &shards] {
-      shards[i].feed().Enable([this, i, &shards](uint64_t seq, std::string records) {
+  for (size_t i = 0; i < host_.partitions(); ++i) {
+    auto enable = [this, i](PartitionSide& side) {
+      side.feed().Enable([this, i](uint64_t seq, std::string records) {
         // Shard 0's batches join the stream at once: WAIT's target and a full sync's cut,
         // taken on shard 0 right after a hand-off, must see them, and with one thread no
         // hop to another shard would run a posted job first.
@@ -286,7 +279,7 @@ void Replication::EnableFeeds() {
         }
         // Through shard 0's mailbox, where this shard's cut and WAIT hops come back too:
         // a batch handed off before one of those returns is in the stream when it does.
-        shards.Post(0, [this, i, seq, records = std::move(records)]() mutable {
+        host_.Post(0, [this, i, seq, records = std::move(records)](PartitionSide&) mutable {
           AppendBatch(i, seq, std::move(records));
         });
       });
@@ -294,9 +287,9 @@ void Replication::EnableFeeds() {
     // Ours at once: a full sync may cut this partition before a posted job would run. The
     // others' cuts reach their mailboxes after their enable, so they see it.
     if (i == 0) {
-      enable();
+      enable(host_.home_side());
     } else {
-      shards.Post(i, enable);
+      host_.Post(i, enable);
     }
   }
 }
@@ -304,10 +297,9 @@ void Replication::EnableFeeds() {
 void Replication::DisableFeeds() {
   if (!feeds_enabled_) return;
   feeds_enabled_ = false;
-  auto& shards = server_.shards();
-  shards[0].feed().Disable();
-  for (size_t i = 1; i < shards.size(); ++i) {
-    shards.Post(i, [&shards, i] { shards[i].feed().Disable(); });
+  host_.home_side().feed().Disable();
+  for (size_t i = 1; i < host_.partitions(); ++i) {
+    host_.Post(i, [](PartitionSide& side) { side.feed().Disable(); });
   }
 }
 
@@ -315,7 +307,7 @@ void Replication::AppendBatch(size_t partition, uint64_t seq, std::string record
   if (!feeds_enabled_ || !backlog_) return;  // written before we became a replica
   if (last_partition_ != static_cast<int64_t>(partition)) {
     last_partition_ = static_cast<int64_t>(partition);
-    std::string p = std::to_string(partition), n = std::to_string(server_.shards().size()),
+    std::string p = std::to_string(partition), n = std::to_string(host_.partitions()),
                 s = std::to_string(seq);
     Feed(Command("REPLCONF", "PARTITION", p, n, s));
   }
@@ -330,7 +322,7 @@ void Replication::Feed(std::string_view bytes) {
 void Replication::ShiftReplid() {
   replid2_ = replid_;
   second_offset_ = static_cast<int64_t>((backlog_ ? backlog_->end() : 0) + 1);
-  replid_ = server::RandomHex40();
+  replid_ = RandomHex40();
   Log(LogLevel::kNotice,
       "Setting secondary replication ID to {}, valid up to offset: {}. New "
       "replication ID is {}",
@@ -370,18 +362,17 @@ bool Replication::CanServePsync() const {
 
 void Replication::AttachReplica(tcp::socket socket, ReplicaHello hello, std::string replid,
                                 std::string offset) {
-  auto link = std::make_shared<ReplicaLink>(server_.shards()[0].io(), std::move(socket));
+  auto link = std::make_shared<ReplicaLink>(host_.home(), std::move(socket));
   link->id = ++next_link_id_;
   boost::system::error_code ec;
   auto remote = link->socket.remote_endpoint(ec);
-  if (!ec) link->peer = fmt::format("{}:{}", remote.address().to_string(), remote.port());
+  if (!ec) link->peer = FormatEndpoint(remote);
   link->hello = std::move(hello);
-  link->hard_limit = server_.shards()[0].config().output_replica.hard;
+  link->hard_limit = host_.settings().replica_output_hard_limit;
   if (link->hello.zstd) link->zstd = std::make_unique<ZstdStreamEncoder>(1);
   link->raw_bytes = &stream_raw_bytes_;
   link->wire_bytes = &stream_wire_bytes_;
-  asio::co_spawn(server_.shards()[0].io(),
-                 ServeReplica(std::move(link), std::move(replid), std::move(offset)),
+  asio::co_spawn(host_.home(), ServeReplica(std::move(link), std::move(replid), std::move(offset)),
                  asio::detached);
 }
 
@@ -429,7 +420,7 @@ awaitable<void> Replication::ServeReplica(std::shared_ptr<ReplicaLink> link, std
     Log(LogLevel::kNotice, "Synchronization with replica {} succeeded", who);
   }
   UpdateGoodReplicas();
-  asio::co_spawn(server_.shards()[0].io(), ReadAcks(link), asio::detached);
+  asio::co_spawn(host_.home(), ReadAcks(link), asio::detached);
   while (!link->closed) {
     if (link->pending.empty()) {
       link->wake.expires_at(asio::steady_timer::time_point::max());
@@ -448,9 +439,8 @@ awaitable<void> Replication::ServeReplica(std::shared_ptr<ReplicaLink> link, std
 
 awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
   EnsureBacklog();
-  auto& shards = server_.shards();
-  size_t n = shards.size();
-  asio::steady_timer poll(shards[0].io());
+  size_t n = host_.partitions();
+  asio::steady_timer poll(host_.home());
   // A replica serving replicas of its own cuts every partition at one stream offset: the
   // stream it relays is its primary's, applied here between reads, so it holds that off
   // while it cuts (and needs no per-partition cuts then).
@@ -470,7 +460,7 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
   std::vector<std::unique_ptr<storage::SnapshotWriter>> writers(n);
   std::vector<uint64_t> cuts(n, 0);
   for (size_t p = 0; p < n; ++p) {
-    auto cut = [&, p, chained](Shard& s) {
+    auto cut = [&, p, chained](PartitionSide& s) {
       if (!chained) {
         s.feed().HandOff();
         cuts[p] = s.feed().seq();
@@ -478,10 +468,10 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
       storage::SnapshotInfo info{static_cast<uint32_t>(p), static_cast<uint32_t>(n), 0};
       writers[p] = std::make_unique<storage::SnapshotWriter>(&s.partition(), "", info);
     };
-    co_await shards.Run(p, cut);
+    co_await host_.RunOn(p, cut);
   }
   uint64_t skip = backlog_->end() - start;
-  std::string mark = server::RandomHex40();
+  std::string mark = RandomHex40();
   std::string line = fmt::format("+FULLRESYNC {} {}\r\n", replid_, start);
   std::string head = fmt::format("$EOF:{}\r\n", mark);
   head += PayloadHeader(static_cast<uint32_t>(n));
@@ -502,16 +492,17 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
     chunk += PayloadPartition(static_cast<uint32_t>(p), cuts[p]);
     bool done = !ok;
     while (!done) {
-      auto step = [&, p](Shard&) {
+      std::string data;
+      auto step = [&, p](PartitionSide&) {
         storage::SnapshotWriter& w = *writers[p];
         done = w.Step(kSyncSliceTerms);
         if (done && w.ok()) w.file()->Finish(w.info().keys, w.info().terms, &error);
         if (!w.ok() && error.empty()) error = w.error();
         std::string out = w.file()->TakeOutput();
         if (done) writers[p].reset();  // detaches from the partition on its own thread
-        return out;
+        data = std::move(out);
       };
-      std::string data = co_await shards.Run(p, step);
+      co_await host_.RunOn(p, step);
       if (!error.empty()) ok = false;
       if (!data.empty()) chunk += PayloadData(data);
       payload_bytes += chunk.size();
@@ -524,8 +515,8 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
   }
   for (size_t p = 0; p < n; ++p) {
     if (!writers[p]) continue;
-    auto drop = [&, p](Shard&) { writers[p].reset(); };
-    co_await shards.Run(p, drop);
+    auto drop = [&, p](PartitionSide&) { writers[p].reset(); };
+    co_await host_.RunOn(p, drop);
   }
   if (!ok) {
     if (!error.empty()) Log(LogLevel::kWarning, "Full sync snapshot failed: {}", error);
@@ -618,7 +609,7 @@ void Replication::CancelWait(const std::shared_ptr<void>& waiter) {
 }
 
 void Replication::UpdateGoodReplicas() {
-  const auto& config = server_.shards()[0].config();
+  const Settings config = host_.settings();
   int64_t good = 0;
   for (const auto& link : links_) {
     if (link->state == ReplicaLink::State::kOnline &&
@@ -632,17 +623,19 @@ void Replication::UpdateGoodReplicas() {
 // ---------------------------------------------------------------------------------------
 // Replica side
 
-std::string Replication::ReplicaOf(const std::string& host, int64_t port) {
+std::string Replication::ReplicaOf(const std::string& host, int64_t port,
+                                   std::string_view requester) {
+  std::string asked = requester.empty() ? "" : fmt::format(" (user request from '{}')", requester);
   if (host.empty()) {
     if (!replica_) return "+OK";
     StopFollowing();
     EnsureBacklog();
     ShiftReplid();
     replica_ = false;
-    server::LogSetRole('M');
+    LogSetRole('M');
     EnableFeeds();
     DisconnectReplicas();  // they come back and continue partially with the new replid
-    Log(LogLevel::kNotice, "MASTER MODE enabled (user request from 'id=?')");
+    Log(LogLevel::kNotice, "MASTER MODE enabled{}", asked);
     return "+OK";
   }
   if (replica_ && primary_ && primary_->host == host && primary_->port == port) {
@@ -650,12 +643,13 @@ std::string Replication::ReplicaOf(const std::string& host, int64_t port) {
   }
   StopFollowing();
   replica_ = true;
-  server::LogSetRole('S');
+  LogSetRole('S');
+  Log(LogLevel::kNotice, "REPLICAOF {}:{} enabled{}", host, port, asked);
   DisableFeeds();
   DisconnectReplicas();
   UpdateGoodReplicas();
-  auto& io = server_.shards()[0].io();
-  primary_ = std::make_shared<PrimaryLink>(io, host, port, server_.shards().size());
+  auto& io = host_.home();
+  primary_ = std::make_shared<PrimaryLink>(io, host, port, host_.partitions());
   if (resume_) {
     primary_->applier.Resume(resume_->partition, resume_->partitions, resume_->seq);
     resume_.reset();
@@ -674,7 +668,7 @@ void Replication::StopFollowing() {
 }
 
 awaitable<void> Replication::FollowPrimary(std::shared_ptr<PrimaryLink> link) {
-  auto& io = server_.shards()[0].io();
+  auto& io = host_.home();
   while (!link->stopped) {
     link->state = PrimaryLink::State::kConnecting;
     link->in.clear();
@@ -741,7 +735,7 @@ awaitable<bool> Exchange(PrimaryLink& link, std::string request, std::string* li
 }  // namespace
 
 awaitable<bool> Replication::Handshake(PrimaryLink& link) {
-  tcp::resolver resolver(server_.shards()[0].io());
+  tcp::resolver resolver(host_.home());
   auto [rec, endpoints] =
       co_await resolver.async_resolve(link.host, std::to_string(link.port), kNoThrow);
   if (rec) {
@@ -756,7 +750,7 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
   boost::system::error_code ec;
   link.socket.set_option(tcp::no_delay(true), ec);
   Log(LogLevel::kNotice, "MASTER <-> REPLICA sync started");
-  const auto& config = server_.shards()[0].config();
+  const Settings config = host_.settings();
   std::string line;
   // Each step: send, read the reply line. REPLCONF errors are ignored, as Redis does.
   if (!co_await Exchange(link, Command("PING"), &line)) co_return false;
@@ -771,13 +765,12 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
       co_return false;
     }
   }
-  std::string port = std::to_string(config.replica_announce_port > 0 ? config.replica_announce_port
-                                                                     : server_.port());
+  std::string port = std::to_string(config.announce_port > 0 ? config.announce_port : host_.port());
   if (!co_await Exchange(link, Command("REPLCONF", "listening-port", port), &line)) {
     co_return false;
   }
-  if (!config.replica_announce_ip.empty()) {
-    std::string ip = config.replica_announce_ip;
+  if (!config.announce_ip.empty()) {
+    std::string ip = config.announce_ip;
     if (!co_await Exchange(link, Command("REPLCONF", "ip-address", ip), &line)) co_return false;
   }
   if (!co_await Exchange(link, Command("REPLCONF", "capa", "eof", "capa", "psync2"), &line)) {
@@ -859,8 +852,7 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: received {} bytes of payload",
       link.sync_read_bytes);
   // Decode on a thread of our own into fresh partitions: shard 0 keeps serving meanwhile.
-  auto& shards = server_.shards();
-  size_t local = shards.size();
+  size_t local = host_.partitions();
   struct Load {
     std::vector<storage::Partition> staging;
     std::string error;
@@ -885,7 +877,7 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
     }
     load->done = true;
   });
-  asio::steady_timer poll(shards[0].io());
+  asio::steady_timer poll(host_.home());
   while (!load->done) {
     poll.expires_after(std::chrono::milliseconds(20));
     co_await poll.async_wait(kNoThrow);
@@ -898,14 +890,14 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   if (link.stopped) co_return false;
   // Swap every partition in, then make our own files match before applying the stream.
   for (size_t i = 0; i < local; ++i) {
-    auto swap_in = [&, i](Shard& s) { s.partition().Replace(std::move(load->staging[i])); };
-    co_await shards.Run(i, swap_in);
+    auto swap_in = [&, i](PartitionSide& s) { s.partition().Replace(std::move(load->staging[i])); };
+    co_await host_.RunOn(i, swap_in);
   }
   load.reset();
   Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
   for (int attempt = 0; attempt < 600; ++attempt) {
-    if (co_await server_.persistence().Checkpoint("replica full sync")) break;
-    if (!server_.persistence().in_progress()) {
+    if (co_await host_.Checkpoint("replica full sync")) break;
+    if (!host_.CheckpointRunning()) {
       Log(LogLevel::kWarning, "Checkpoint after the full sync failed; the logs still follow");
       break;
     }
@@ -916,8 +908,7 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   replid2_ = std::string(40, '0');
   second_offset_ = -1;
   if (!backlog_) {
-    backlog_ = std::make_unique<Backlog>(
-        static_cast<size_t>(server_.shards()[0].config().repl_backlog_size));
+    backlog_ = std::make_unique<Backlog>(static_cast<size_t>(host_.settings().backlog_size));
   }
   backlog_->Reset(offset);
   link.applier.Reset();
@@ -967,14 +958,13 @@ awaitable<bool> Replication::Stream(PrimaryLink& link) {
 }
 
 awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
-  auto& shards = server_.shards();
   auto& batches = link.applier.batches();
   // Each shard applies its part and logs it in its own journal; they run in parallel and the
   // last to finish wakes us. Until then nothing touches the bytes the batches point into.
   size_t left = 0;
   asio::steady_timer& wake = link.wake;
   wake.expires_at(asio::steady_timer::time_point::max());
-  auto apply = [&batches](Shard& s) {
+  auto apply = [&batches](PartitionSide& s) {
     StreamApplier::Batch& b = batches[s.id()];
     std::string error;
     std::vector<std::vector<std::string>> records;
@@ -983,7 +973,7 @@ awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
       std::span<const std::string_view> args(&b.args[op.arg_begin], op.arg_count);
       if (op.source < 0) {
         if (storage::ApplyLogged(&s.partition(), args, &error)) {
-          s.journal().Record(args);
+          s.LogApplied(args);
         } else {
           Log(LogLevel::kWarning, "Replication stream: {}", error);
         }
@@ -996,22 +986,22 @@ awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
       }
       for (const auto& record : records) {
         views.assign(record.begin(), record.end());
-        s.journal().Record(views);
+        s.LogApplied(views);
       }
     }
     b.Clear();
   };
-  for (size_t i = 1; i < shards.size(); ++i) {
+  for (size_t i = 1; i < host_.partitions(); ++i) {
     if (batches[i].ops.empty()) continue;
     ++left;
-    shards.Post(i, [&, i] {
-      apply(shards[i]);
-      shards.Post(0, [&] {
+    host_.Post(i, [&](PartitionSide& side) {
+      apply(side);
+      host_.Post(0, [&](PartitionSide&) {
         if (--left == 0) wake.cancel();
       });
     });
   }
-  if (!batches[0].ops.empty()) apply(shards[0]);
+  if (!batches[0].ops.empty()) apply(host_.home_side());
   // Until every shard is done, even when the link closes meanwhile (Close() cancels wake, as
   // REPLICAOF NO ONE does in a failover): the batches point into link.in, which the caller
   // erases as soon as this returns, and its ACK must not count what a shard still applies.
@@ -1030,35 +1020,34 @@ void Replication::SendAck(PrimaryLink& link) {
 // Both
 
 awaitable<void> Replication::Cron() {
-  asio::steady_timer timer(server_.shards()[0].io());
+  asio::steady_timer timer(host_.home());
   for (;;) {
     timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await timer.async_wait(kNoThrow);
     if (ec) co_return;
-    const auto& config = server_.shards()[0].config();
+    const Settings config = host_.settings();
     if (primary_) {
       if (primary_->state == PrimaryLink::State::kConnected) SendAck(*primary_);
       if (primary_->state != PrimaryLink::State::kConnect &&
-          SecondsSince(primary_->last_io) > config.repl_timeout) {
+          SecondsSince(primary_->last_io) > config.timeout) {
         Log(LogLevel::kWarning, "MASTER timeout: no data nor PING received...");
         primary_->Close();
       }
     }
     for (auto& link : links_) {
       if (link->state == ReplicaLink::State::kOnline &&
-          SecondsSince(link->last_ack) > config.repl_timeout) {
+          SecondsSince(link->last_ack) > config.timeout) {
         Log(LogLevel::kWarning, "Disconnecting timedout replica: {}:{}", link->hello.ip,
             link->hello.listening_port);
         link->Close();
       }
     }
-    if (!replica_ && !links_.empty() &&
-        SecondsSince(last_ping_) >= config.repl_ping_replica_period) {
+    if (!replica_ && !links_.empty() && SecondsSince(last_ping_) >= config.ping_period) {
       last_ping_ = Clock::now();
       Feed(Command("PING"));
     }
-    if (backlog_ && backlog_->capacity() != static_cast<size_t>(config.repl_backlog_size)) {
-      backlog_->Resize(static_cast<size_t>(config.repl_backlog_size));
+    if (backlog_ && backlog_->capacity() != static_cast<size_t>(config.backlog_size)) {
+      backlog_->Resize(static_cast<size_t>(config.backlog_size));
     }
     UpdateGoodReplicas();
   }
@@ -1069,7 +1058,7 @@ std::string Replication::Info() const {
   auto field = [&](std::string_view name, const auto& value) {
     fmt::format_to(std::back_inserter(out), "{}:{}\r\n", name, value);
   };
-  const auto& config = server_.shards()[0].config();
+  const Settings config = host_.settings();
   uint64_t offset = backlog_ ? backlog_->end() : 0;
   if (!replica_) {
     field("role", "master");
@@ -1096,7 +1085,7 @@ std::string Replication::Info() const {
       field("master_link_down_since_seconds",
             primary_->ever_connected ? SecondsSince(primary_->down_since) : -1);
     }
-    field("slave_priority", config.replica_priority);
+    field("slave_priority", config.priority);
     field("slave_read_only", 1);
     field("replica_announced", 1);
   }
@@ -1118,7 +1107,7 @@ std::string Replication::Info() const {
   field("master_repl_offset", offset);
   field("second_repl_offset", second_offset_);
   field("repl_backlog_active", backlog_ ? 1 : 0);
-  field("repl_backlog_size", config.repl_backlog_size);
+  field("repl_backlog_size", config.backlog_size);
   field("repl_backlog_first_byte_offset", backlog_ ? backlog_->first_byte_offset() : 0);
   field("repl_backlog_histlen", backlog_ ? backlog_->size() : 0);
   return out;

@@ -19,8 +19,10 @@
 // the stream, appending the primary's bytes unchanged to its own backlog: its offsets are the
 // primary's, so after a promotion the other replicas continue partially.
 //
-// Threads: everything here runs on shard 0's thread except is_replica() and good_replicas(),
-// which connections read on every write command.
+// It reaches the server only through Host (replication/host.h), on the host's home loop.
+//
+// Threads: everything here runs on the home loop's thread (shard 0's) except is_replica(),
+// stale() and good_replicas(), which connections read on every write command.
 #pragma once
 
 #include <atomic>
@@ -37,10 +39,7 @@
 
 #include "protocol/reply_builder.h"
 #include "replication/backlog.h"
-
-namespace typeahead::server {
-class Server;
-}
+#include "replication/host.h"
 
 namespace typeahead::replication {
 
@@ -58,7 +57,7 @@ class Replication {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit Replication(server::Server& server);
+  explicit Replication(Host& host);
   ~Replication();
 
   // At start-up, before serving: takes over the replication id and offset a clean shutdown
@@ -85,8 +84,9 @@ class Replication {
   // ACK and once a second), for min-replicas-to-write.
   int64_t good_replicas() const { return good_replicas_.load(std::memory_order_relaxed); }
 
-  // REPLICAOF host port, or NO ONE with an empty host. Returns the status reply.
-  std::string ReplicaOf(const std::string& host, int64_t port);
+  // REPLICAOF host port, or NO ONE with an empty host. Returns the status reply. requester is
+  // the asking client's CLIENT INFO line, for the log (empty: the server itself asks).
+  std::string ReplicaOf(const std::string& host, int64_t port, std::string_view requester = {});
   // Whether a replica may sync from us now (a replica must be connected to its primary).
   bool CanServePsync() const;
   // PSYNC on a connection that handed its socket over.
@@ -153,7 +153,7 @@ class Replication {
   boost::asio::awaitable<void> Cron();
   void UpdateGoodReplicas();
 
-  server::Server& server_;
+  Host& host_;
   std::atomic<bool> replica_{false};
   std::atomic<int64_t> good_replicas_{0};
   std::atomic<bool> link_up_{false};

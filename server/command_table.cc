@@ -54,9 +54,9 @@ const CommandTable& CommandTable::Get() {
 }
 
 CommandTable::CommandTable() {
-  for (auto group : {ConnectionCommands, ServerCommands, PersistenceCommands, KeyspaceCommands,
-                     AutocompleteCommands, TransactionCommands, PubsubCommands,
-                     replication::ReplicationCommands}) {
+  for (auto group :
+       {ConnectionCommands, ServerCommands, PersistenceCommands, KeyspaceCommands,
+        AutocompleteCommands, TransactionCommands, PubsubCommands, ReplicationCommands}) {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
   for (auto& spec : commands_) AssignStats(spec, all_);

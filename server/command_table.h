@@ -47,14 +47,7 @@ std::vector<CommandSpec> AutocompleteCommands();
 std::vector<CommandSpec> PersistenceCommands();
 std::vector<CommandSpec> TransactionCommands();
 std::vector<CommandSpec> PubsubCommands();
-
-}  // namespace typeahead::server
-
-namespace typeahead::replication {
-std::vector<server::CommandSpec> ReplicationCommands();  // replication/replication_commands.cc
-}  // namespace typeahead::replication
-
-namespace typeahead::server {
+std::vector<CommandSpec> ReplicationCommands();
 
 // COMMAND rendering, shared by COMMAND and COMMAND INFO/DOCS.
 void ReplyCommandInfo(protocol::ReplyBuilder& reply, const CommandSpec& spec);

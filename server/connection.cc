@@ -13,10 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/endpoint.h"
+#include "base/log.h"
 #include "protocol/ascii.h"
 #include "replication/replication.h"
 #include "server/command_table.h"
-#include "server/log.h"
 #include "server/memory_usage.h"
 #include "server/server.h"
 #include "server/shard.h"
@@ -28,12 +29,6 @@ using namespace asio::experimental::awaitable_operators;  // || on awaitables (a
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
-  auto a = ep.address();
-  if (a.is_v6()) return fmt::format("[{}]:{}", a.to_string(), ep.port());
-  return fmt::format("{}:{}", a.to_string(), ep.port());
-}
 
 std::string UnknownCommandError(Args args) {
   std::string rest;
@@ -56,9 +51,9 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   auto remote = socket_.remote_endpoint(ec);
-  if (!ec) addr_ = Endpoint(remote);
+  if (!ec) addr_ = FormatEndpoint(remote);
   auto local = socket_.local_endpoint(ec);
-  if (!ec) laddr_ = Endpoint(local);
+  if (!ec) laddr_ = FormatEndpoint(local);
   fd_ = socket_.native_handle();
   created_ = last_interaction_ = Clock::now();
   authenticated = shard_.config().requirepass.empty();

@@ -36,6 +36,10 @@
 #include "server/command.h"
 #include "server/mailbox.h"
 
+namespace typeahead::replication {
+struct ReplicaHello;
+}
+
 namespace typeahead::server {
 
 class Server;
@@ -67,10 +71,9 @@ class Connection {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
-  // What a replica said in REPLCONF before its PSYNC.
-  int64_t replica_listening_port = 0;
-  std::string replica_ip;
-  bool replica_zstd = false;
+  // What a replica said in REPLCONF before its PSYNC; made by the first REPLCONF, so other
+  // clients carry one pointer of it.
+  std::unique_ptr<replication::ReplicaHello> replica_hello;
 
   void SetProtocol(int version) {
     resp = version;
@@ -250,7 +253,7 @@ class Connection {
   std::vector<Queued> queued_;
   std::set<std::string> channels_, patterns_;
   std::string push_;           // messages that arrived while out_ was being written
-  bool waiting_push_ = false;  // a subscriber idle in Loop: a message wakes it through wake_
+  bool waiting_push_ = false;  // a subscriber idle in SubscriberWait: a message wakes it
   bool in_multi_ = false, multi_failed_ = false;
   bool close_after_reply_ = false;
   bool writing_ = false;

@@ -5,8 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/log.h"
 #include "server/background.h"
-#include "server/log.h"
 #include "server/shard.h"
 
 namespace typeahead::server {

@@ -6,12 +6,13 @@
 #include <exception>
 #include <filesystem>
 
+#include "base/log.h"
 #include "server/config.h"
-#include "server/log.h"
 #include "server/memory_usage.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
+  using namespace typeahead;
   using namespace typeahead::server;
   ConfigureAllocator();
   Config config;

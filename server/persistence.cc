@@ -18,8 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/log.h"
 #include "server/config.h"
-#include "server/log.h"
 #include "server/shard.h"
 #include "storage/file_util.h"
 #include "storage/recovery.h"

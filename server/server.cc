@@ -9,25 +9,17 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <random>
 
+#include "base/log.h"
+#include "base/random.h"
 #include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
-#include "server/log.h"
 #include "server/memory_usage.h"
 
 namespace typeahead::server {
 namespace asio = boost::asio;
 using asio::ip::tcp;
-
-std::string RandomHex40() {
-  std::random_device rd;
-  static const char kHex[] = "0123456789abcdef";
-  std::string s(40, '0');
-  for (char& c : s) c = kHex[rd() % 16];
-  return s;
-}
 
 namespace {
 
@@ -80,7 +72,7 @@ Server::Server(Config config)
       persistence_(shards_, config_),
       run_id_(RandomHex40()),
       started_(std::chrono::system_clock::now()) {
-  replication_ = std::make_unique<replication::Replication>(*this);
+  replication_ = std::make_unique<replication::Replication>(replication_host_);
   size_t slots = CommandTable::Get().all().size();
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i].stats().commands.resize(slots);
 }

@@ -15,6 +15,7 @@
 
 #include "server/config.h"
 #include "server/persistence.h"
+#include "server/replication_host.h"
 #include "server/shard.h"
 
 namespace typeahead::replication {
@@ -67,6 +68,7 @@ class Server {
   bool shutting_down_ = false;                       // shard 0: a signal's save is running
   std::atomic<bool> keep_replication_state_{false};  // set by Shutdown() when the data is kept
   Config config_;
+  ReplicationHost replication_host_{*this};  // what replication_ sees of us
   // Before shards_, so destroyed after them: coroutines in the shards' loops refer to it. Its
   // links (sockets on shard 0) are dropped by Release() when the loops stopped.
   std::unique_ptr<replication::Replication> replication_;
@@ -80,8 +82,5 @@ class Server {
   uint16_t port_ = 0;
   size_t next_shard_ = 0;
 };
-
-// 40 random hex characters, as Redis's run_id and replid.
-std::string RandomHex40();
 
 }  // namespace typeahead::server

@@ -8,13 +8,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <set>
 
+#include "base/log.h"
 #include "protocol/ascii.h"
 #include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/glob.h"
 #include "server/keyspace.h"
-#include "server/log.h"
 #include "server/memory_usage.h"
 #include "server/server.h"
 #include "server/shard.h"

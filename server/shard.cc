@@ -6,8 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
+#include "base/log.h"
 #include "server/connection.h"
-#include "server/log.h"
 #include "server/memory_usage.h"
 
 namespace typeahead::server {

@@ -1,7 +1,8 @@
-// A Shard is one thread with its own io_context, pinned to one core, owning one storage
-// partition, the connections accepted onto it and its own counters. ShardSet::Run() moves a
-// piece of work to the shard that owns the data and resumes the caller on its own thread, so
-// shards share no locks on the request path: each shard's lock-free Mailbox is the handoff.
+// A Shard is one thread with its own io_context (pinned to core i with `pin-threads yes`,
+// unpinned by default), owning one storage partition, the connections accepted onto it and its
+// own counters. ShardSet::Run() moves a piece of work to the shard that owns the data and
+// resumes the caller on its own thread, so shards share no locks on the request path: each
+// shard's lock-free Mailbox is the handoff.
 //
 // Invariant: a shard's partition, clients and stats are touched only from its own thread.
 #pragma once
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "replication/feed.h"
+#include "replication/host.h"
 #include "server/config.h"
 #include "server/journal.h"
 #include "server/mailbox.h"
@@ -64,24 +66,27 @@ struct ShardStats {
   uint64_t last_sample_commands = 0;
 };
 
-class Shard {
+// Final: replication reaches a shard as a replication::PartitionSide, everything else as a
+// Shard, whose calls of those members are direct.
+class Shard final : public replication::PartitionSide {
  public:
   Shard(size_t id, Config config);
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
-  size_t id() const { return id_; }
+  size_t id() const override { return id_; }
   asio::io_context& io() { return *io_; }
   // Work for this shard from other shards (see ShardSet::Run and PostTo).
   Mailbox& mailbox() { return *mailbox_; }
-  storage::Partition& partition() { return partition_; }
+  storage::Partition& partition() override { return partition_; }
   const Config& config() const { return config_; }
   void set_config(const Config& c) { config_ = c; }
   ShardStats& stats() { return stats_; }
   Journal& journal() { return *journal_; }
   // This shard's side of the replication stream (fed by the journal's Record).
-  replication::ReplicationFeed& feed() { return *feed_; }
+  replication::ReplicationFeed& feed() override { return *feed_; }
+  void LogApplied(std::span<const std::string_view> args) override { journal_->Record(args); }
   // The snapshot being written of this shard's partition, if any (see Persistence).
   std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }

@@ -1,5 +1,6 @@
 // REPLICAOF / SLAVEOF, ROLE, WAIT and the replica-facing REPLCONF and PSYNC. Every one of
-// them works on the Replication state, which lives on shard 0: the handlers hop there.
+// them works on the Replication state (replication/replication.h), which lives on shard 0:
+// the handlers hop there.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -18,13 +19,11 @@
 #include "server/server.h"
 #include "server/shard.h"
 
-namespace typeahead::replication {
+namespace typeahead::server {
 namespace asio = boost::asio;
 using asio::awaitable;
-using server::Args;
-using server::CommandContext;
-using server::CommandSpec;
-using server::Shard;
+using replication::ReplicaHello;
+using replication::Replication;
 
 namespace {
 
@@ -39,7 +38,8 @@ awaitable<void> ReplicaOf(CommandContext& cx, Args args) {
     host = std::string(args[1]);
   }
   Replication& repl = cx.server.replication();
-  auto apply = [&](Shard&) { return repl.ReplicaOf(host, port); };
+  std::string requester = cx.conn.Describe();
+  auto apply = [&](Shard&) { return repl.ReplicaOf(host, port, requester); };
   std::string status = co_await cx.server.shards().Run(0, apply);
   cx.reply.Simple(std::string_view(status).substr(1));
 }
@@ -62,11 +62,12 @@ awaitable<void> Role(CommandContext& cx, Args) {
 // without a reply, as Redis does.
 void ReplConf(CommandContext& cx, Args args) {
   if (args.size() % 2 == 0) return cx.Error("ERR syntax error");
+  if (!cx.conn.replica_hello) cx.conn.replica_hello = std::make_unique<ReplicaHello>();
+  ReplicaHello& hello = *cx.conn.replica_hello;
   if (EqualsIgnoreCase(args[1], "compression") && args.size() == 3) {
     // Ours: the replica offers zstd; we take it when repl-compression says so.
-    cx.conn.replica_zstd =
-        EqualsIgnoreCase(args[2], "zstd") && cx.shard.config().repl_compression == "zstd";
-    return cx.reply.Simple(cx.conn.replica_zstd ? "zstd" : "OK");
+    hello.zstd = EqualsIgnoreCase(args[2], "zstd") && cx.shard.config().repl_compression == "zstd";
+    return cx.reply.Simple(hello.zstd ? "zstd" : "OK");
   }
   for (size_t i = 1; i < args.size(); i += 2) {
     std::string_view option = args[i], value = args[i + 1];
@@ -78,13 +79,13 @@ void ReplConf(CommandContext& cx, Args args) {
       if (!protocol::ParseInt64(value, &port) || port < 0 || port > 65535) {
         return cx.Error("ERR value is not an integer or out of range");
       }
-      cx.conn.replica_listening_port = port;
+      hello.listening_port = port;
     } else if (EqualsIgnoreCase(option, "ip-address")) {
       if (value.size() >= 46)
         return cx.Error(
             "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes are "
             "allowed");
-      cx.conn.replica_ip = std::string(value);
+      hello.ip = std::string(value);
     } else if (EqualsIgnoreCase(option, "capa") || EqualsIgnoreCase(option, "rdb-only") ||
                EqualsIgnoreCase(option, "rdb-filter-only")) {
       // eof and psync2 are what we do anyway; nothing else is offered.
@@ -104,9 +105,7 @@ awaitable<void> Psync(CommandContext& cx, Args args) {
   }
   if (!co_await cx.conn.FlushOutput()) co_return;
   ReplicaHello hello;
-  hello.listening_port = cx.conn.replica_listening_port;
-  hello.ip = cx.conn.replica_ip;
-  hello.zstd = cx.conn.replica_zstd;
+  if (cx.conn.replica_hello) hello = *cx.conn.replica_hello;
   if (hello.ip.empty()) {
     // The peer's address without its port ("[::1]:5" or "127.0.0.1:5").
     std::string_view addr = cx.conn.addr();
@@ -192,7 +191,7 @@ awaitable<void> Wait(CommandContext& cx, Args args) {
 CommandSpec ReplicaOfSpec(std::string_view name, std::string_view since) {
   return {name,
           3,
-          server::kAdmin | server::kNoScript | server::kStale,
+          kAdmin | kNoScript | kStale,
           0,
           0,
           0,
@@ -214,7 +213,7 @@ std::vector<CommandSpec> ReplicationCommands() {
       ReplicaOfSpec("slaveof", "1.0.0"),
       {"role",
        1,
-       server::kNoScript | server::kLoading | server::kStale | server::kFast,
+       kNoScript | kLoading | kStale | kFast,
        0,
        0,
        0,
@@ -228,7 +227,7 @@ std::vector<CommandSpec> ReplicationCommands() {
        Role},
       {"replconf",
        -1,
-       server::kAdmin | server::kNoScript | server::kLoading | server::kStale | server::kAllowBusy,
+       kAdmin | kNoScript | kLoading | kStale | kAllowBusy,
        0,
        0,
        0,
@@ -241,7 +240,7 @@ std::vector<CommandSpec> ReplicationCommands() {
        ReplConf},
       {"psync",
        -3,
-       server::kAdmin | server::kNoScript,
+       kAdmin | kNoScript,
        0,
        0,
        0,
@@ -255,7 +254,7 @@ std::vector<CommandSpec> ReplicationCommands() {
        Psync},
       {"wait",
        3,
-       server::kNoScript,
+       kNoScript,
        0,
        0,
        0,
@@ -271,4 +270,4 @@ std::vector<CommandSpec> ReplicationCommands() {
   };
 }
 
-}  // namespace typeahead::replication
+}  // namespace typeahead::server

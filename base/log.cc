@@ -1,4 +1,4 @@
-#include "server/log.h"
+#include "base/log.h"
 
 #include <sys/time.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <ctime>
 #include <mutex>
 
-namespace typeahead::server {
+namespace typeahead {
 namespace {
 std::mutex g_mu;
 FILE* g_out = nullptr;  // nullptr: stdout
@@ -62,4 +62,4 @@ void LogWrite(LogLevel level, std::string_view message) {
   std::fflush(out);
 }
 
-}  // namespace typeahead::server
+}  // namespace typeahead

@@ -1,6 +1,7 @@
 // Redis-style log lines (`pid:M 28 Nov 2026 02:37:48.123 * message`, S instead of M on a
 // replica) to stdout or to the `logfile`. Levels as Redis: debug '.', verbose '-', notice '*',
 // warning '#'. Thread-safe: lines from several threads never interleave. Not for the request path.
+// In namespace typeahead itself, like everything in base/: every layer logs the same way.
 #pragma once
 
 #include <fmt/format.h>
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace typeahead::server {
+namespace typeahead {
 
 enum class LogLevel { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3 };
 
@@ -25,4 +26,4 @@ void Log(LogLevel level, fmt::format_string<Args...> f, Args&&... args) {
   LogWrite(level, fmt::format(f, std::forward<Args>(args)...));
 }
 
-}  // namespace typeahead::server
+}  // namespace typeahead
