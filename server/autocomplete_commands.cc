@@ -13,6 +13,7 @@
 #include "protocol/number.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 #include "server/server.h"
 #include "server/shard.h"
 #include "storage/routing.h"
@@ -20,17 +21,15 @@
 namespace typeahead::server {
 namespace {
 using boost::asio::awaitable;
-using storage::OpStatus;
 
 // Replies the contract's error for a bad term and returns false.
 bool ValidTerm(const Config& config, std::string_view term, protocol::ReplyBuilder& r) {
   if (term.empty()) {
-    r.Error("ERR empty term");
+    r.Error(errors::kEmptyTerm);
     return false;
   }
   if (static_cast<int64_t>(term.size()) > config.max_term_length) {
-    r.Error(
-        fmt::format("ERR term is longer than max-term-length ({} bytes)", config.max_term_length));
+    r.Error(errors::TermTooLong(config.max_term_length));
     return false;
   }
   return true;
@@ -42,22 +41,7 @@ bool ValidTerm(CommandContext& cx, std::string_view term) {
   return false;
 }
 
-bool ReplyStatus(protocol::ReplyBuilder& r, OpStatus status) {
-  switch (status) {
-    case OpStatus::kOverflow:
-      r.Error("ERR increment or decrement would overflow");
-      return false;
-    case OpStatus::kWrongType:
-      r.Error("WRONGTYPE Operation against a key holding the wrong kind of value");
-      return false;
-    case OpStatus::kOutOfMemory:
-      r.Error("OOM command not allowed when used memory > 'maxmemory'.");
-      return false;
-    case OpStatus::kOk:
-      return true;
-  }
-  return true;
-}
+using errors::ReplyStatus;
 
 // Routers: the one shard a command touches. A bad (empty) term goes anywhere: the handler
 // there replies the error.
@@ -88,7 +72,7 @@ bool AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (!ValidTerm(s.config(), args[2], r)) return false;
   int64_t delta;
   if (!protocol::ParseInt64(args[3], &delta)) {
-    r.Error("ERR value is not an integer or out of range");
+    r.Error(errors::kNotInteger);
     return false;
   }
   return IncrByOnShard(s, args, delta, r);
@@ -174,17 +158,17 @@ struct TopKRequest {
 std::optional<TopKRequest> ParseTopK(const Config& config, Args args, protocol::ReplyBuilder& r) {
   int64_t k;
   if (!protocol::ParseInt64(args[3], &k)) {
-    r.Error("ERR value is not an integer or out of range");
+    r.Error(errors::kNotInteger);
     return std::nullopt;
   }
   if (k < 0) {
-    r.Error("ERR value is out of range, must be positive");
+    r.Error(errors::kNotPositive);
     return std::nullopt;
   }
   TopKRequest req{static_cast<size_t>(std::min(k, config.max_topk))};
   for (size_t i = 4; i < args.size(); ++i) {
     if (!EqualsIgnoreCase(args[i], "WITHSCORES")) {
-      r.Error("ERR syntax error");
+      r.Error(errors::kSyntax);
       return std::nullopt;
     }
     req.with_scores = true;

@@ -95,6 +95,13 @@ struct CommandSpec {
   ShardHandler on_shard = nullptr;
 
   size_t stat_index = 0;  // assigned by the table
+
+  // Whether argc arguments (the name included) fit: positive arity is exact, negative a
+  // minimum, as Redis's table says.
+  bool ArityOk(size_t argc) const {
+    int n = static_cast<int>(argc);
+    return arity > 0 ? n == arity : n >= -arity;
+  }
 };
 
 }  // namespace typeahead::server

@@ -18,6 +18,8 @@
 #include "protocol/ascii.h"
 #include "replication/replication.h"
 #include "server/command_table.h"
+#include "server/dispatcher.h"
+#include "server/errors.h"
 #include "server/memory_usage.h"
 #include "server/server.h"
 #include "server/shard.h"
@@ -29,17 +31,6 @@ using namespace asio::experimental::awaitable_operators;  // || on awaitables (a
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-std::string UnknownCommandError(Args args) {
-  std::string rest;
-  for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
-    size_t room = 128 - rest.size();
-    rest += "'" + std::string(args[i].substr(0, room)) + "' ";
-  }
-  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
-                     args[0].substr(0, 128), rest);
-}
-
 }  // namespace
 
 Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id)
@@ -620,84 +611,9 @@ awaitable<bool> Connection::Flush() {
 }
 
 const CommandSpec* Connection::Resolve(Args args) {
-  const CommandSpec* spec = CommandTable::Get().Find(args[0]);
-  if (spec == nullptr) {
-    error_text_ = UnknownCommandError(args);
-    return nullptr;
-  }
-  if (!spec->subcommands.empty() && args.size() >= 2) {
-    const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
-    if (sub == nullptr) {
-      error_text_ = fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
-                                ToUpper(spec->name));
-      return nullptr;
-    }
-    spec = sub;
-  }
-  CommandStat& stat = shard_.stats().commands[spec->stat_index];
-  if ((spec->arity > 0 && static_cast<int>(args.size()) != spec->arity) ||
-      static_cast<int>(args.size()) < -spec->arity) {
-    ++stat.rejected_calls;
-    error_text_ = fmt::format("ERR wrong number of arguments for '{}' command", spec->name);
-    return nullptr;
-  }
-  if (!authenticated && !(spec->flags & kNoAuth)) {
-    ++stat.rejected_calls;
-    error_text_ = "NOAUTH Authentication required.";
-    return nullptr;
-  }
-  if (resp == 2 && subscriptions() > 0 && !(spec->flags & kSubscribedOk)) {
-    ++stat.rejected_calls;
-    error_text_ = fmt::format(
-        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
-        "are allowed in this context",
-        spec->name);
-    return nullptr;
-  }
-  const replication::Replication& repl = server_.replication();
-  if (!(spec->flags & kStale) && repl.stale() && !shard_.config().replica_serve_stale_data) {
-    ++stat.rejected_calls;
-    error_text_ =
-        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
-    return nullptr;
-  }
-  if (spec->flags & kWrite) {
-    if (repl.is_replica()) {
-      ++stat.rejected_calls;
-      error_text_ = "READONLY You can't write against a read only replica.";
-      return nullptr;
-    }
-    int64_t quorum = shard_.config().min_replicas_to_write;
-    if (quorum > 0 && repl.good_replicas() < quorum) {
-      ++stat.rejected_calls;
-      error_text_ = "NOREPLICAS Not enough good replicas to write.";
-      return nullptr;
-    }
-    const DiskHealth& health = server_.persistence().health();
-    if (health.failing_logs.load(std::memory_order_relaxed) > 0) {
-      ++stat.rejected_calls;
-      error_text_ = fmt::format("MISCONF Errors writing to the AOF file: {}",
-                                strerror(health.log_errno.load(std::memory_order_relaxed)));
-      return nullptr;
-    }
-    if (health.snapshot_failed.load(std::memory_order_relaxed) &&
-        shard_.config().stop_writes_on_bgsave_error) {
-      ++stat.rejected_calls;
-      error_text_ =
-          "MISCONF Errors writing a snapshot to disk: commands that may modify the data set "
-          "are refused while stop-writes-on-bgsave-error is yes. Check the server log.";
-      return nullptr;
-    }
-  }
-  if (spec->flags & kDenyOom) {
-    int64_t limit = shard_.config().maxmemory;
-    if (limit > 0 && UsedMemory() > limit) {
-      ++stat.rejected_calls;
-      error_text_ = "OOM command not allowed when used memory > 'maxmemory'.";
-      return nullptr;
-    }
-  }
-  last_command_ = spec->name;
+  ClientFacts facts{authenticated, resp, subscriptions()};
+  const CommandSpec* spec = Admit(args, facts, shard_, server_, &error_text_);
+  if (spec != nullptr) last_command_ = spec->name;
   return spec;
 }
 
@@ -709,7 +625,7 @@ void Connection::DiscardMulti() {
 awaitable<void> Connection::ExecMulti() {
   if (multi_failed_) {
     DiscardMulti();
-    reply_.Error("EXECABORT Transaction discarded because of previous errors.");
+    reply_.Error(errors::kExecAbort);
     co_return;
   }
   std::vector<Queued> queued = std::move(queued_);

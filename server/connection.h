@@ -151,8 +151,8 @@ class Connection {
   void ConsumeCommand();
   boost::asio::awaitable<void> RunAsyncCommand();
   bool keep_ = true;  // false: close once this turn's replies are written
-  // Finds the command to run and checks arity and authentication. Returns nullptr when it
-  // must not run, with the error reply in error_text_.
+  // The command to run, admitted by server/dispatcher.h's checks, or nullptr when it must
+  // not run, with the error reply in error_text_.
   const CommandSpec* Resolve(Args args);
   // Runs the batched single-shard commands, one hop per shard, and splices their replies into
   // out_ in arrival order. StartPending sends the hops and runs the local part; FinishBatch

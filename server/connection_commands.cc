@@ -9,6 +9,7 @@
 #include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -43,7 +44,7 @@ bool Authenticate(CommandContext& cx, std::string_view user, std::string_view pa
       EqualsIgnoreCase(user, "default") && (required.empty() || ConstantTimeEquals(pass, required));
   if (!ok) {
     ++cx.shard.stats().auth_failures;
-    cx.Error("WRONGPASS invalid username-password pair or user is disabled.");
+    cx.Error(errors::kWrongPass);
     return false;
   }
   cx.conn.authenticated = true;
@@ -51,7 +52,7 @@ bool Authenticate(CommandContext& cx, std::string_view user, std::string_view pa
 }
 
 void Ping(CommandContext& cx, Args args) {
-  if (args.size() > 2) return cx.Error("ERR wrong number of arguments for 'ping' command");
+  if (args.size() > 2) return cx.Error(errors::WrongArity("ping"));
   if (cx.conn.resp == 2 && cx.conn.subscriptions() > 0) {
     // A subscriber's PING answers in the shape of its messages, as Redis.
     cx.reply.Array(2);
@@ -66,12 +67,10 @@ void Ping(CommandContext& cx, Args args) {
 void Echo(CommandContext& cx, Args args) { cx.reply.Bulk(args[1]); }
 
 void Auth(CommandContext& cx, Args args) {
-  if (args.size() > 3) return cx.Error("ERR syntax error");
+  if (args.size() > 3) return cx.Error(errors::kSyntax);
   if (args.size() == 2) {
     if (cx.shard.config().requirepass.empty()) {
-      return cx.Error(
-          "ERR AUTH <password> called without any password configured for the default user. "
-          "Are you sure your configuration is correct?");
+      return cx.Error(errors::kAuthWithoutPassword);
     }
     if (Authenticate(cx, "default", args[1])) cx.reply.Ok();
     return;
@@ -83,9 +82,9 @@ void Hello(CommandContext& cx, Args args) {
   int64_t version = 0;
   if (args.size() >= 2) {
     if (!protocol::ParseInt64(args[1], &version)) {
-      return cx.Error("ERR Protocol version is not an integer or out of range");
+      return cx.Error(errors::kProtocolNotInteger);
     }
-    if (version < 2 || version > 3) return cx.Error("NOPROTO unsupported protocol version");
+    if (version < 2 || version > 3) return cx.Error(errors::kNoProto);
   }
   std::string_view user, pass, name;
   bool has_auth = false, has_name = false;
@@ -101,19 +100,16 @@ void Hello(CommandContext& cx, Args args) {
       has_name = true;
       j += 1;
     } else {
-      return cx.Error(fmt::format("ERR Syntax error in HELLO option '{}'", args[j]));
+      return cx.Error(errors::HelloSyntax(args[j]));
     }
   }
   if (has_auth && !Authenticate(cx, user, pass)) return;
   if (!cx.conn.authenticated) {
-    return cx.Error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-        "select the RESP protocol version at the same time");
+    return cx.Error(errors::kHelloNoAuth);
   }
   if (has_name) {
     if (!ValidName(name)) {
-      return cx.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+      return cx.Error(errors::kBadClientName);
     }
     cx.conn.name = name;
   }
@@ -149,9 +145,9 @@ void Reset(CommandContext& cx, Args) {
 void Select(CommandContext& cx, Args args) {
   int64_t db;
   if (!protocol::ParseInt64(args[1], &db)) {
-    return cx.Error("ERR value is not an integer or out of range");
+    return cx.Error(errors::kNotInteger);
   }
-  if (db != 0) return cx.Error("ERR DB index is out of range");
+  if (db != 0) return cx.Error(errors::kDbOutOfRange);
   cx.reply.Ok();
 }
 
@@ -159,7 +155,7 @@ void ClientId(CommandContext& cx, Args) { cx.reply.Integer(static_cast<int64_t>(
 
 void ClientSetName(CommandContext& cx, Args args) {
   if (!ValidName(args[2])) {
-    return cx.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return cx.Error(errors::kBadClientName);
   }
   cx.conn.name = args[2];
   cx.reply.Ok();
@@ -180,11 +176,10 @@ void ClientSetInfo(CommandContext& cx, Args args) {
     field = &cx.conn.lib_ver;
     label = "LIB-VER";
   } else {
-    return cx.Error(fmt::format("ERR Unrecognized option '{}'", args[2]));
+    return cx.Error(errors::UnrecognizedOption(args[2]));
   }
   if (!ValidName(args[3])) {
-    return cx.Error(
-        fmt::format("ERR {} cannot contain spaces, newlines or special characters.", label));
+    return cx.Error(errors::BadClientInfo(label));
   }
   *field = args[3];
   cx.reply.Ok();
@@ -203,17 +198,17 @@ awaitable<void> ClientList(CommandContext& cx, Args args) {
         cx.reply.Verbatim("");  // none of these kinds of client exist yet
         co_return;
       }
-      co_return cx.Error(fmt::format("ERR Unknown client type '{}'", t));
+      co_return cx.Error(errors::UnknownClientType(t));
     } else if (EqualsIgnoreCase(args[i], "ID") && i + 1 < args.size()) {
       for (++i; i < args.size(); ++i) {
         int64_t id;
         if (!protocol::ParseInt64(args[i], &id) || id <= 0) {
-          co_return cx.Error("ERR Invalid client ID");
+          co_return cx.Error(errors::kInvalidClientId);
         }
         ids.push_back(static_cast<uint64_t>(id));
       }
     } else {
-      co_return cx.Error("ERR syntax error");
+      co_return cx.Error(errors::kSyntax);
     }
   }
   auto lines = co_await cx.server.shards().RunAll([&](Shard& shard) {
@@ -257,12 +252,12 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
     filter.addr = args[2];
     filter.skip_me = false;
   } else {
-    if (args.size() % 2 != 0) co_return cx.Error("ERR syntax error");
+    if (args.size() % 2 != 0) co_return cx.Error(errors::kSyntax);
     for (size_t i = 2; i < args.size(); i += 2) {
       std::string_view opt = args[i], val = args[i + 1];
       if (EqualsIgnoreCase(opt, "ID")) {
         if (!protocol::ParseInt64(val, &filter.id) || filter.id <= 0) {
-          co_return cx.Error("ERR client-id should be greater than 0");
+          co_return cx.Error(errors::kClientIdNotPositive);
         }
       } else if (EqualsIgnoreCase(opt, "ADDR")) {
         filter.addr = val;
@@ -278,20 +273,19 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
         } else if (EqualsIgnoreCase(val, "pubsub")) {
           filter.type = KillFilter::Type::kPubsub;
         } else {
-          co_return cx.Error(fmt::format("ERR Unknown client type '{}'", val));
+          co_return cx.Error(errors::UnknownClientType(val));
         }
       } else if (EqualsIgnoreCase(opt, "USER")) {
-        if (!EqualsIgnoreCase(val, "default"))
-          co_return cx.Error(fmt::format("ERR No such user '{}'", val));
+        if (!EqualsIgnoreCase(val, "default")) co_return cx.Error(errors::NoSuchUser(val));
       } else if (EqualsIgnoreCase(opt, "SKIPME")) {
         if (EqualsIgnoreCase(val, "yes"))
           filter.skip_me = true;
         else if (EqualsIgnoreCase(val, "no"))
           filter.skip_me = false;
         else
-          co_return cx.Error("ERR syntax error");
+          co_return cx.Error(errors::kSyntax);
       } else {
-        co_return cx.Error("ERR syntax error");
+        co_return cx.Error(errors::kSyntax);
       }
     }
   }
@@ -324,7 +318,7 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
   int64_t total = 0;
   for (int64_t n : killed) total += n;
   if (old_form) {
-    if (total == 0) co_return cx.Error("ERR No such client");
+    if (total == 0) co_return cx.Error(errors::kNoSuchClient);
     co_return cx.reply.Ok();
   }
   cx.reply.Integer(total);
@@ -332,7 +326,7 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
 
 void ClientNoop(CommandContext& cx, Args args) {
   if (!EqualsIgnoreCase(args[2], "on") && !EqualsIgnoreCase(args[2], "off"))
-    return cx.Error("ERR syntax error");
+    return cx.Error(errors::kSyntax);
   cx.reply.Ok();
 }
 

@@ -12,6 +12,7 @@
 #include "protocol/number.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 #include "server/glob.h"
 #include "server/keyspace.h"
 #include "server/server.h"
@@ -91,24 +92,24 @@ awaitable<void> Scan(CommandContext& cx, Args args) {
   int64_t cursor;
   if (!protocol::ParseInt64(args[1], &cursor) || cursor < 0) {
     // Redis parses the cursor as unsigned: a negative or non-numeric one is invalid.
-    co_return cx.Error("ERR invalid cursor");
+    co_return cx.Error(errors::kInvalidCursor);
   }
   std::string_view pattern = "*";
   int64_t count = 10;
   std::string_view type;
   for (size_t i = 2; i < args.size(); i += 2) {
-    if (i + 1 >= args.size()) co_return cx.Error("ERR syntax error");
+    if (i + 1 >= args.size()) co_return cx.Error(errors::kSyntax);
     if (EqualsIgnoreCase(args[i], "MATCH")) {
       pattern = args[i + 1];
     } else if (EqualsIgnoreCase(args[i], "COUNT")) {
       if (!protocol::ParseInt64(args[i + 1], &count)) {
-        co_return cx.Error("ERR value is not an integer or out of range");
+        co_return cx.Error(errors::kNotInteger);
       }
-      if (count < 1) co_return cx.Error("ERR syntax error");
+      if (count < 1) co_return cx.Error(errors::kSyntax);
     } else if (EqualsIgnoreCase(args[i], "TYPE")) {
       type = args[i + 1];
     } else {
-      co_return cx.Error("ERR syntax error");
+      co_return cx.Error(errors::kSyntax);
     }
   }
   auto keys = co_await CollectKeys(cx.server.shards(), "*");
@@ -143,7 +144,7 @@ awaitable<void> Scan(CommandContext& cx, Args args) {
 awaitable<void> Rename(CommandContext& cx, Args args) {
   std::string_view from = args[1], to = args[2];
   auto found = co_await Present(cx.server.shards(), args.subspan(1, 1), false);
-  if (!found[0]) co_return cx.Error("ERR no such key");
+  if (!found[0]) co_return cx.Error(errors::kNoSuchKey);
   co_await cx.server.shards().ForEach([&](Shard& s) {
     // Every partition must end with `to` holding exactly what `from` held there.
     bool changed = s.partition().Rename(from, to) || s.partition().Erase(to);
@@ -160,7 +161,7 @@ awaitable<void> DbSize(CommandContext& cx, Args) {
 awaitable<void> FlushAll(CommandContext& cx, Args args) {
   if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "ASYNC") &&
                           !EqualsIgnoreCase(args[1], "SYNC"))) {
-    co_return cx.Error("ERR syntax error");
+    co_return cx.Error(errors::kSyntax);
   }
   co_await cx.server.shards().ForEach([](Shard& s) {
     s.partition().Clear();

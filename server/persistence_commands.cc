@@ -4,6 +4,7 @@
 #include "protocol/ascii.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 #include "server/server.h"
 
 namespace typeahead::server {
@@ -11,25 +12,25 @@ namespace {
 
 boost::asio::awaitable<void> Save(CommandContext& cx, Args) {
   Persistence& p = cx.server.persistence();
-  if (p.in_progress()) co_return cx.Error("ERR Background save already in progress");
-  if (!co_await p.Checkpoint("SAVE")) co_return cx.Error("ERR");
+  if (p.in_progress()) co_return cx.Error(errors::kSaveInProgress);
+  if (!co_await p.Checkpoint("SAVE")) co_return cx.Error(errors::kSaveFailed);
   cx.reply.Ok();
 }
 
 void BgSave(CommandContext& cx, Args args) {
   if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "SCHEDULE"))) {
-    return cx.Error("ERR syntax error");
+    return cx.Error(errors::kSyntax);
   }
   if (!cx.server.persistence().StartCheckpoint("BGSAVE")) {
     if (args.size() == 2) return cx.reply.Simple("Background saving scheduled");
-    return cx.Error("ERR Background save already in progress");
+    return cx.Error(errors::kSaveInProgress);
   }
   cx.reply.Simple("Background saving started");
 }
 
 void BgRewriteAof(CommandContext& cx, Args) {
   if (!cx.server.persistence().StartCheckpoint("BGREWRITEAOF")) {
-    return cx.Error("ERR Background append only file rewriting already in progress");
+    return cx.Error(errors::kRewriteInProgress);
   }
   cx.reply.Simple("Background append only file rewriting started");
 }

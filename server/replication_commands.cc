@@ -16,6 +16,7 @@
 #include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -32,7 +33,7 @@ awaitable<void> ReplicaOf(CommandContext& cx, Args args) {
   int64_t port = 0;
   if (!(EqualsIgnoreCase(args[1], "no") && EqualsIgnoreCase(args[2], "one"))) {
     if (!protocol::ParseInt64(args[2], &port) || port < 0 || port > 65535) {
-      cx.Error("ERR value is not an integer or out of range");
+      cx.Error(errors::kNotInteger);
       co_return;
     }
     host = std::string(args[1]);
@@ -61,7 +62,7 @@ awaitable<void> Role(CommandContext& cx, Args) {
 // REPLCONF from a replica before its PSYNC; ACK and GETACK on a normal connection are ignored
 // without a reply, as Redis does.
 void ReplConf(CommandContext& cx, Args args) {
-  if (args.size() % 2 == 0) return cx.Error("ERR syntax error");
+  if (args.size() % 2 == 0) return cx.Error(errors::kSyntax);
   if (!cx.conn.replica_hello) cx.conn.replica_hello = std::make_unique<ReplicaHello>();
   ReplicaHello& hello = *cx.conn.replica_hello;
   if (EqualsIgnoreCase(args[1], "compression") && args.size() == 3) {
@@ -77,20 +78,17 @@ void ReplConf(CommandContext& cx, Args args) {
     if (EqualsIgnoreCase(option, "listening-port")) {
       int64_t port;
       if (!protocol::ParseInt64(value, &port) || port < 0 || port > 65535) {
-        return cx.Error("ERR value is not an integer or out of range");
+        return cx.Error(errors::kNotInteger);
       }
       hello.listening_port = port;
     } else if (EqualsIgnoreCase(option, "ip-address")) {
-      if (value.size() >= 46)
-        return cx.Error(
-            "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes are "
-            "allowed");
+      if (value.size() >= 46) return cx.Error(errors::kReplicaIpTooLong);
       hello.ip = std::string(value);
     } else if (EqualsIgnoreCase(option, "capa") || EqualsIgnoreCase(option, "rdb-only") ||
                EqualsIgnoreCase(option, "rdb-filter-only")) {
       // eof and psync2 are what we do anyway; nothing else is offered.
     } else {
-      return cx.Error(fmt::format("ERR Unrecognized REPLCONF option: {}", option.substr(0, 128)));
+      return cx.Error(errors::UnrecognizedReplconf(option));
     }
   }
   cx.reply.Ok();
@@ -100,7 +98,7 @@ awaitable<void> Psync(CommandContext& cx, Args args) {
   Replication& repl = cx.server.replication();
   auto can = [&](Shard&) { return repl.CanServePsync(); };
   if (!co_await cx.server.shards().Run(0, can)) {
-    cx.Error("NOMASTERLINK Can't SYNC while not connected with my master");
+    cx.Error(errors::kNoMasterLink);
     co_return;
   }
   if (!co_await cx.conn.FlushOutput()) co_return;
@@ -133,23 +131,20 @@ awaitable<void> Psync(CommandContext& cx, Args args) {
 awaitable<void> Wait(CommandContext& cx, Args args) {
   int64_t needed, timeout;
   if (!protocol::ParseInt64(args[1], &needed)) {
-    cx.Error("ERR value is not an integer or out of range");
+    cx.Error(errors::kNotInteger);
     co_return;
   }
   if (!protocol::ParseInt64(args[2], &timeout)) {
-    cx.Error("ERR timeout is not an integer or out of range");
+    cx.Error(errors::kTimeoutNotInteger);
     co_return;
   }
   if (timeout < 0) {
-    cx.Error("ERR timeout is negative");
+    cx.Error(errors::kTimeoutNegative);
     co_return;
   }
   Replication& repl = cx.server.replication();
   if (repl.is_replica()) {
-    cx.Error(
-        "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
-        "if a replica is configured to be writable (which is not the default) writes to "
-        "replicas are just local and are not propagated.");
+    cx.Error(errors::kWaitOnReplica);
     co_return;
   }
   auto& shards = cx.server.shards();

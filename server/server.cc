@@ -15,6 +15,7 @@
 #include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 #include "server/memory_usage.h"
 
 namespace typeahead::server {
@@ -22,23 +23,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-
-constexpr std::string_view kMaxClientsError = "-ERR max number of clients reached\r\n";
-// Redis 7's text, word for word: clients and operators search for it.
-constexpr std::string_view kProtectedModeError =
-    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
-    "password is set for the default user. In this mode connections are only accepted from the "
-    "loopback interface. If you want to connect from external computers to Redis you may adopt "
-    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
-    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
-    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
-    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
-    "you can just disable the protected mode by editing the Redis configuration file, and "
-    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
-    "started the server manually just for testing, restart it with the '--protected-mode no' "
-    "option. 4) Set up an authentication password for the default user. NOTE: You only need to "
-    "do one of the above things in order for the server to start accepting connections from "
-    "the outside.\r\n";
 
 // Loopback as Redis counts it: 127.0.0.0/8 and ::1 (and 127/8 mapped into IPv6).
 bool IsLoopback(const tcp::endpoint& remote) {
@@ -126,11 +110,11 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
     const Config& config = shards_[0].config();
     std::string_view refusal;
     if (connected_clients() >= config.maxclients) {
-      refusal = kMaxClientsError;
+      refusal = errors::kMaxClientsReply;
     } else if (config.protected_mode && config.requirepass.empty()) {
       boost::system::error_code pec;
       auto remote = socket.remote_endpoint(pec);
-      if (pec || !IsLoopback(remote)) refusal = kProtectedModeError;
+      if (pec || !IsLoopback(remote)) refusal = errors::kProtectedModeReply;
     }
     if (!refusal.empty()) {
       ++shards_[0].stats().rejected_connections;

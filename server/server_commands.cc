@@ -9,6 +9,7 @@
 #include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 #include "server/glob.h"
 #include "server/info.h"
 #include "server/server.h"
@@ -82,10 +83,10 @@ void CommandList(CommandContext& cx, Args args) {
       cx.reply.Array(0);
       return;
     } else {
-      return cx.Error("ERR syntax error");
+      return cx.Error(errors::kSyntax);
     }
   } else if (args.size() != 2) {
-    return cx.Error("ERR syntax error");
+    return cx.Error(errors::kSyntax);
   }
   std::vector<std::string_view> names;
   for (const CommandSpec* spec : CommandTable::Get().all()) {
@@ -104,16 +105,14 @@ void CommandList(CommandContext& cx, Args args) {
 void CommandGetKeys(CommandContext& cx, Args args) {
   Args cmd = args.subspan(2);
   const CommandSpec* spec = CommandTable::Get().Find(cmd[0]);
-  if (spec == nullptr) return cx.Error("ERR Invalid command specified");
+  if (spec == nullptr) return cx.Error(errors::kInvalidCommand);
   if (!spec->subcommands.empty() && cmd.size() >= 2) {
     spec = CommandTable::FindSub(*spec, cmd[1]);
-    if (spec == nullptr) return cx.Error("ERR Invalid command specified");
+    if (spec == nullptr) return cx.Error(errors::kInvalidCommand);
   }
+  if (!spec->ArityOk(cmd.size())) return cx.Error(errors::kInvalidArgCount);
   int argc = static_cast<int>(cmd.size());
-  if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
-    return cx.Error("ERR Invalid number of arguments specified for command");
-  }
-  if (spec->first_key == 0) return cx.Error("ERR The command has no key arguments");
+  if (spec->first_key == 0) return cx.Error(errors::kNoKeyArguments);
   int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
   std::vector<std::string_view> keys;
   for (int i = spec->first_key; i <= last && i < argc; i += spec->step) keys.push_back(cmd[i]);
@@ -178,20 +177,18 @@ void ConfigGet(CommandContext& cx, Args args) {
 
 awaitable<void> ConfigSet(CommandContext& cx, Args args) {
   if (args.size() % 2 != 0) {
-    co_return cx.Error("ERR wrong number of arguments for 'config|set' command");
+    co_return cx.Error(errors::WrongArity("config|set"));
   }
   Config next = cx.shard.config();
   for (size_t i = 2; i < args.size(); i += 2) {
     if (!IsDirective(args[i])) {
-      co_return cx.Error(
-          fmt::format("ERR Unknown option or number of arguments for CONFIG SET - '{}'", args[i]));
+      co_return cx.Error(errors::ConfigSetUnknown(args[i]));
     }
   }
   for (size_t i = 2; i < args.size(); i += 2) {
     std::string value(args[i + 1]);
     if (auto e = SetDirective(&next, args[i], std::span<const std::string>(&value, 1), true)) {
-      co_return cx.Error(fmt::format(
-          "ERR CONFIG SET failed (possibly related to argument '{}') - {}", ToLower(args[i]), *e));
+      co_return cx.Error(errors::ConfigSetFailed(ToLower(args[i]), *e));
     }
   }
   LogLevel level;
@@ -204,7 +201,7 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
 awaitable<void> ConfigRewrite(CommandContext& cx, Args) {
   Config config = cx.shard.config();
   if (config.config_file.empty()) {
-    co_return cx.Error("ERR The server is running without a config file");
+    co_return cx.Error(errors::kNoConfigFile);
   }
   // replicaof as REPLICAOF left it, which Sentinel rewrites the file to remember.
   replication::Replication& repl = cx.server.replication();
@@ -215,7 +212,7 @@ awaitable<void> ConfigRewrite(CommandContext& cx, Args) {
   std::string rewritten = RewriteConfig(text ? *text : "", config);
   if (!storage::WriteFileAtomically(config.config_file, rewritten, &error)) {
     Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error);
-    co_return cx.Error(fmt::format("ERR Rewriting config file: {}", error));
+    co_return cx.Error(errors::ConfigRewriteFailed(error));
   }
   Log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
   cx.reply.Ok();
@@ -269,12 +266,12 @@ awaitable<void> Shutdown(CommandContext& cx, Args args) {
     } else if (EqualsIgnoreCase(args[i], "FORCE")) {
       force = true;
     } else if (!EqualsIgnoreCase(args[i], "NOW")) {
-      co_return cx.Error("ERR syntax error");
+      co_return cx.Error(errors::kSyntax);
     }
   }
-  if (save && nosave) co_return cx.Error("ERR syntax error");
+  if (save && nosave) co_return cx.Error(errors::kSyntax);
   if (!co_await cx.server.Shutdown("User requested shutdown...", save, nosave, force)) {
-    co_return cx.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    co_return cx.Error(errors::kShutdownFailed);
   }
   // As Redis: no reply on success; the connection closes when the server stops.
   cx.conn.CloseAfterReply();

@@ -5,32 +5,33 @@
 // EXEC never fails because a key changed.
 #include "server/command_table.h"
 #include "server/connection.h"
+#include "server/errors.h"
 
 namespace typeahead::server {
 namespace {
 
 void Multi(CommandContext& cx, Args) {
-  if (cx.conn.in_multi()) return cx.Error("ERR MULTI calls can not be nested");
+  if (cx.conn.in_multi()) return cx.Error(errors::kNestedMulti);
   cx.conn.BeginMulti();
   cx.reply.Ok();
 }
 
 boost::asio::awaitable<void> Exec(CommandContext& cx, Args) {
   if (!cx.conn.in_multi()) {
-    cx.Error("ERR EXEC without MULTI");
+    cx.Error(errors::kExecWithoutMulti);
     co_return;
   }
   co_await cx.conn.ExecMulti();
 }
 
 void Discard(CommandContext& cx, Args) {
-  if (!cx.conn.in_multi()) return cx.Error("ERR DISCARD without MULTI");
+  if (!cx.conn.in_multi()) return cx.Error(errors::kDiscardWithoutMulti);
   cx.conn.DiscardMulti();
   cx.reply.Ok();
 }
 
 void Watch(CommandContext& cx, Args) {
-  if (cx.conn.in_multi()) return cx.Error("ERR WATCH inside MULTI is not allowed");
+  if (cx.conn.in_multi()) return cx.Error(errors::kWatchInMulti);
   cx.reply.Ok();
 }
 

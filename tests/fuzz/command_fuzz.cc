@@ -70,8 +70,7 @@ void Run(Model& model, const std::vector<std::string>& args) {
   ta::storage::Partition& part = shard.partition();
   const auto* spec = ta::server::CommandTable::Get().Find(args[0]);
   if (spec == nullptr) return;
-  int n = static_cast<int>(args.size());
-  if ((spec->arity > 0 && n != spec->arity) || n < -spec->arity) return;
+  if (!spec->ArityOk(args.size())) return;
   std::vector<std::string_view> views(args.begin(), args.end());
   std::string name = ta::ToLower(args[0]);
   const std::string& key = args[1];

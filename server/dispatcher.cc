@@ -1,0 +1,100 @@
+#include "server/dispatcher.h"
+
+#include "protocol/ascii.h"
+#include "replication/replication.h"
+#include "server/command_table.h"
+#include "server/errors.h"
+#include "server/memory_usage.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace typeahead::server {
+namespace {
+
+// Each rule: true when the command may go on, else *error says why.
+bool Authenticated(const CommandSpec& spec, const ClientFacts& client, std::string* error) {
+  if (client.authenticated || (spec.flags & kNoAuth)) return true;
+  *error = errors::kNoAuth;
+  return false;
+}
+
+bool AllowedWhileSubscribed(const CommandSpec& spec, const ClientFacts& client,
+                            std::string* error) {
+  if (client.resp != 2 || client.subscriptions == 0 || (spec.flags & kSubscribedOk)) return true;
+  *error = errors::SubscriberContext(spec.name);
+  return false;
+}
+
+bool FreshEnough(const CommandSpec& spec, const Config& config,
+                 const replication::Replication& repl, std::string* error) {
+  if ((spec.flags & kStale) || !repl.stale() || config.replica_serve_stale_data) return true;
+  *error = errors::kMasterDown;
+  return false;
+}
+
+// For writes: a primary, with enough good replicas, whose disk takes writes.
+bool Writable(const Config& config, const replication::Replication& repl, const DiskHealth& health,
+              std::string* error) {
+  if (repl.is_replica()) {
+    *error = errors::kReadOnlyReplica;
+    return false;
+  }
+  if (config.min_replicas_to_write > 0 && repl.good_replicas() < config.min_replicas_to_write) {
+    *error = errors::kNoReplicas;
+    return false;
+  }
+  if (health.failing_logs.load(std::memory_order_relaxed) > 0) {
+    *error = errors::LogWriteFailed(health.log_errno.load(std::memory_order_relaxed));
+    return false;
+  }
+  if (health.snapshot_failed.load(std::memory_order_relaxed) &&
+      config.stop_writes_on_bgsave_error) {
+    *error = errors::kSnapshotFailed;
+    return false;
+  }
+  return true;
+}
+
+bool UnderMaxmemory(const Config& config, std::string* error) {
+  if (config.maxmemory <= 0 || UsedMemory() <= config.maxmemory) return true;
+  *error = errors::kOutOfMemory;
+  return false;
+}
+
+}  // namespace
+
+const CommandSpec* Admit(Args args, const ClientFacts& client, Shard& shard, Server& server,
+                         std::string* error) {
+  const CommandSpec* spec = CommandTable::Get().Find(args[0]);
+  if (spec == nullptr) {
+    *error = errors::UnknownCommand(args);
+    return nullptr;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = CommandTable::FindSub(*spec, args[1]);
+    if (sub == nullptr) {
+      *error = errors::UnknownSubcommand(args[1], ToUpper(spec->name));
+      return nullptr;
+    }
+    spec = sub;
+  }
+  const Config& config = shard.config();
+  const replication::Replication& repl = server.replication();
+  bool ok = true;
+  if (!spec->ArityOk(args.size())) {
+    *error = errors::WrongArity(spec->name);
+    ok = false;
+  }
+  ok = ok && Authenticated(*spec, client, error) && AllowedWhileSubscribed(*spec, client, error) &&
+       FreshEnough(*spec, config, repl, error);
+  if (ok && (spec->flags & kWrite))
+    ok = Writable(config, repl, server.persistence().health(), error);
+  if (ok && (spec->flags & kDenyOom)) ok = UnderMaxmemory(config, error);
+  if (!ok) {
+    ++shard.stats().commands[spec->stat_index].rejected_calls;
+    return nullptr;
+  }
+  return spec;
+}
+
+}  // namespace typeahead::server

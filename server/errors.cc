@@ -1,0 +1,94 @@
+#include "server/errors.h"
+
+#include <fmt/format.h>
+#include <string.h>
+
+namespace typeahead::server::errors {
+
+std::string UnknownCommand(std::span<const std::string_view> args) {
+  std::string rest;
+  for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
+    size_t room = 128 - rest.size();
+    rest += "'" + std::string(args[i].substr(0, room)) + "' ";
+  }
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     args[0].substr(0, 128), rest);
+}
+
+std::string UnknownSubcommand(std::string_view subcommand, std::string_view command) {
+  return fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", subcommand.substr(0, 128),
+                     command);
+}
+
+std::string WrongArity(std::string_view command) {
+  return fmt::format("ERR wrong number of arguments for '{}' command", command);
+}
+
+std::string SubscriberContext(std::string_view command) {
+  return fmt::format(
+      "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+      "allowed in this context",
+      command);
+}
+
+std::string LogWriteFailed(int error_number) {
+  return fmt::format("MISCONF Errors writing to the AOF file: {}", strerror(error_number));
+}
+
+std::string TermTooLong(int64_t max_term_length) {
+  return fmt::format("ERR term is longer than max-term-length ({} bytes)", max_term_length);
+}
+
+std::string HelloSyntax(std::string_view option) {
+  return fmt::format("ERR Syntax error in HELLO option '{}'", option);
+}
+
+std::string UnrecognizedOption(std::string_view option) {
+  return fmt::format("ERR Unrecognized option '{}'", option);
+}
+
+std::string BadClientInfo(std::string_view label) {
+  return fmt::format("ERR {} cannot contain spaces, newlines or special characters.", label);
+}
+
+std::string UnknownClientType(std::string_view type) {
+  return fmt::format("ERR Unknown client type '{}'", type);
+}
+
+std::string NoSuchUser(std::string_view user) { return fmt::format("ERR No such user '{}'", user); }
+
+std::string ConfigSetUnknown(std::string_view parameter) {
+  return fmt::format("ERR Unknown option or number of arguments for CONFIG SET - '{}'", parameter);
+}
+
+std::string ConfigSetFailed(std::string_view parameter, std::string_view why) {
+  return fmt::format("ERR CONFIG SET failed (possibly related to argument '{}') - {}", parameter,
+                     why);
+}
+
+std::string ConfigRewriteFailed(std::string_view why) {
+  return fmt::format("ERR Rewriting config file: {}", why);
+}
+
+std::string UnrecognizedReplconf(std::string_view option) {
+  return fmt::format("ERR Unrecognized REPLCONF option: {}", option.substr(0, 128));
+}
+
+bool ReplyStatus(protocol::ReplyBuilder& r, storage::OpStatus status) {
+  switch (status) {
+    case storage::OpStatus::kOverflow:
+      r.Error(kOverflow);
+      return false;
+    case storage::OpStatus::kWrongType:
+      r.Error(kWrongType);
+      return false;
+    case storage::OpStatus::kOutOfMemory:
+      r.Error(kOutOfMemory);
+      return false;
+    case storage::OpStatus::kOk:
+      return true;
+  }
+  return true;
+}
+
+}  // namespace typeahead::server::errors

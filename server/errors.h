@@ -1,0 +1,140 @@
+// Every error text the server replies, named once. Redis 7's texts word for word where Redis
+// has the error (clients and Sentinel match on them, operators search for them), ours where it
+// has none; docs/commands.md lists them. Handlers and the dispatcher reply these names, never
+// a literal, and ReplyStatus() is the one place a storage status becomes an error reply.
+//
+// Texts are without the leading '-': ReplyBuilder::Error adds it. Thread-safe (constants and
+// pure functions).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "protocol/reply_builder.h"
+#include "storage/op_result.h"
+
+namespace typeahead::server::errors {
+
+// ---- Arguments (any command)
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotPositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kTimeoutNotInteger =
+    "ERR timeout is not an integer or out of range";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+
+// ---- Admission (server/dispatcher.cc), in the order the checks run
+std::string UnknownCommand(std::span<const std::string_view> args);
+std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
+std::string WrongArity(std::string_view command);  // command: "name" or "name|sub"
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+std::string SubscriberContext(std::string_view command);  // RESP2 while subscribed
+inline constexpr std::string_view kMasterDown =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+inline constexpr std::string_view kReadOnlyReplica =
+    "READONLY You can't write against a read only replica.";
+inline constexpr std::string_view kNoReplicas = "NOREPLICAS Not enough good replicas to write.";
+std::string LogWriteFailed(int error_number);  // MISCONF, with strerror's text
+inline constexpr std::string_view kSnapshotFailed =
+    "MISCONF Errors writing a snapshot to disk: commands that may modify the data set are "
+    "refused while stop-writes-on-bgsave-error is yes. Check the server log.";
+inline constexpr std::string_view kOutOfMemory =
+    "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+
+// ---- Autocomplete commands
+inline constexpr std::string_view kEmptyTerm = "ERR empty term";
+std::string TermTooLong(int64_t max_term_length);
+inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+// ---- Keyspace commands
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+
+// ---- Connection commands: AUTH, HELLO, SELECT, CLIENT
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthWithoutPassword =
+    "ERR AUTH <password> called without any password configured for the default user. Are "
+    "you sure your configuration is correct?";
+inline constexpr std::string_view kProtocolNotInteger =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+std::string HelloSyntax(std::string_view option);
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+    "RESP protocol version at the same time";
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kDbOutOfRange = "ERR DB index is out of range";
+std::string UnrecognizedOption(std::string_view option);  // CLIENT SETINFO
+std::string BadClientInfo(std::string_view label);        // CLIENT SETINFO's value
+std::string UnknownClientType(std::string_view type);
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
+std::string NoSuchUser(std::string_view user);
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+
+// ---- Server commands: COMMAND, CONFIG, SHUTDOWN
+inline constexpr std::string_view kInvalidCommand = "ERR Invalid command specified";
+inline constexpr std::string_view kInvalidArgCount =
+    "ERR Invalid number of arguments specified for command";
+inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
+std::string ConfigSetUnknown(std::string_view parameter);
+std::string ConfigSetFailed(std::string_view parameter, std::string_view why);
+inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
+std::string ConfigRewriteFailed(std::string_view why);
+inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+
+// ---- Persistence commands
+inline constexpr std::string_view kSaveInProgress = "ERR Background save already in progress";
+inline constexpr std::string_view kRewriteInProgress =
+    "ERR Background append only file rewriting already in progress";
+inline constexpr std::string_view kSaveFailed = "ERR";  // Redis's bare text for a failed SAVE
+
+// ---- Transactions
+inline constexpr std::string_view kNestedMulti = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
+
+// ---- Replication commands
+inline constexpr std::string_view kReplicaIpTooLong =
+    "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes are allowed";
+std::string UnrecognizedReplconf(std::string_view option);
+inline constexpr std::string_view kNoMasterLink =
+    "NOMASTERLINK Can't SYNC while not connected with my master";
+inline constexpr std::string_view kWaitOnReplica =
+    "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if "
+    "a replica is configured to be writable (which is not the default) writes to replicas are "
+    "just local and are not propagated.";
+
+// ---- Refusals at accept time, written raw before any command is read (server/server.cc)
+inline constexpr std::string_view kMaxClientsReply = "-ERR max number of clients reached\r\n";
+// protected-mode's refusal of a non-loopback client.
+inline constexpr std::string_view kProtectedModeReply =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Set up an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from "
+    "the outside.\r\n";
+
+// The one place a storage status becomes a reply: replies status's error and returns false,
+// or returns true for kOk (nothing replied).
+bool ReplyStatus(protocol::ReplyBuilder& r, storage::OpStatus status);
+
+}  // namespace typeahead::server::errors
