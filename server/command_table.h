@@ -48,6 +48,8 @@ std::vector<CommandSpec> PersistenceCommands();
 std::vector<CommandSpec> TransactionCommands();
 std::vector<CommandSpec> PubsubCommands();
 std::vector<CommandSpec> ReplicationCommands();
+CommandSpec ClientCommand();  // CLIENT and its subcommands
+CommandSpec ConfigCommand();  // CONFIG and its subcommands
 
 // COMMAND rendering, shared by COMMAND and COMMAND INFO/DOCS.
 void ReplyCommandInfo(protocol::ReplyBuilder& reply, const CommandSpec& spec);

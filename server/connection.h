@@ -45,6 +45,9 @@ namespace typeahead::server {
 class Server;
 class Shard;
 
+// Redis's client-name rule (CLIENT SETNAME, HELLO SETNAME): printable ASCII without spaces.
+bool ValidClientName(std::string_view s);
+
 class Connection {
  public:
   using Clock = std::chrono::steady_clock;

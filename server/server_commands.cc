@@ -1,12 +1,10 @@
-// Server commands: COMMAND, CONFIG, TIME, SHUTDOWN, and the table rows of INFO (server/info.cc).
-#include <fmt/format.h>
+// Server commands: COMMAND, TIME, SHUTDOWN, and the table row of INFO (server/info.cc; CONFIG
+// is in config_commands.cc).
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
 
-#include "base/log.h"
 #include "protocol/ascii.h"
-#include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/errors.h"
@@ -14,7 +12,6 @@
 #include "server/info.h"
 #include "server/server.h"
 #include "server/shard.h"
-#include "storage/file_util.h"
 
 namespace typeahead::server {
 namespace {
@@ -135,109 +132,6 @@ void CommandHelp(CommandContext& cx, Args) {
       "    Return documentation details about the given commands.",
       "GETKEYS <full-command>",
       "    Return the keys from a full command.",
-      "HELP",
-      "    Print this help.",
-  };
-  cx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) cx.reply.Simple(l);
-}
-
-// ---- CONFIG ----
-
-void ConfigGet(CommandContext& cx, Args args) {
-  std::vector<std::pair<std::string_view, std::string>> found;
-  for (auto name : DirectiveNames()) {
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (GlobMatch(args[i], name, true)) {
-        found.emplace_back(name, *GetDirective(cx.shard.config(), name));
-        break;
-      }
-    }
-  }
-  // Redis-only directives clients ask for, reported with the value that describes us.
-  static const std::pair<std::string_view, std::string_view> kFixed[] = {
-      {"databases", "1"},
-      {"maxmemory-policy", "noeviction"},
-      {"cluster-enabled", "no"},
-      {"daemonize", "no"}};
-  for (auto [name, value] : kFixed) {
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (GlobMatch(args[i], name, true)) {
-        found.emplace_back(name, std::string(value));
-        break;
-      }
-    }
-  }
-  cx.reply.Map(found.size());
-  for (auto& [k, v] : found) {
-    cx.reply.Bulk(k);
-    cx.reply.Bulk(v);
-  }
-}
-
-awaitable<void> ConfigSet(CommandContext& cx, Args args) {
-  if (args.size() % 2 != 0) {
-    co_return cx.Error(errors::WrongArity("config|set"));
-  }
-  Config next = cx.shard.config();
-  for (size_t i = 2; i < args.size(); i += 2) {
-    if (!IsDirective(args[i])) {
-      co_return cx.Error(errors::ConfigSetUnknown(args[i]));
-    }
-  }
-  for (size_t i = 2; i < args.size(); i += 2) {
-    std::string value(args[i + 1]);
-    if (auto e = SetDirective(&next, args[i], std::span<const std::string>(&value, 1), true)) {
-      co_return cx.Error(errors::ConfigSetFailed(ToLower(args[i]), *e));
-    }
-  }
-  LogLevel level;
-  if (LogLevelFromName(next.loglevel, &level)) LogSetLevel(level);
-  // Every shard gets the new copy before we reply, so later commands see it everywhere.
-  co_await cx.server.shards().ForEach([&next](Shard& s) { s.set_config(next); });
-  cx.reply.Ok();
-}
-
-awaitable<void> ConfigRewrite(CommandContext& cx, Args) {
-  Config config = cx.shard.config();
-  if (config.config_file.empty()) {
-    co_return cx.Error(errors::kNoConfigFile);
-  }
-  // replicaof as REPLICAOF left it, which Sentinel rewrites the file to remember.
-  replication::Replication& repl = cx.server.replication();
-  auto primary = [&](Shard&) { return repl.PrimaryAddress(); };
-  config.replicaof = co_await cx.server.shards().Run(0, primary);
-  std::string error;
-  auto text = storage::ReadWholeFile(config.config_file, &error);
-  std::string rewritten = RewriteConfig(text ? *text : "", config);
-  if (!storage::WriteFileAtomically(config.config_file, rewritten, &error)) {
-    Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error);
-    co_return cx.Error(errors::ConfigRewriteFailed(error));
-  }
-  Log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
-  cx.reply.Ok();
-}
-
-awaitable<void> ConfigResetStat(CommandContext& cx, Args) {
-  size_t slots = CommandTable::Get().all().size();
-  co_await cx.server.shards().ForEach([slots](Shard& s) {
-    s.stats() = ShardStats();
-    s.stats().commands.resize(slots);
-  });
-  cx.reply.Ok();
-}
-
-void ConfigHelp(CommandContext& cx, Args) {
-  static const char* kLines[] = {
-      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GET <pattern>",
-      "    Return parameters matching the glob-like <pattern> and their values.",
-      "SET <directive> <value>",
-      "    Set the configuration <directive> to <value>.",
-      "RESETSTAT",
-      "    Reset statistics reported by the INFO command.",
-      "REWRITE",
-      "    Rewrite the configuration file.",
       "HELP",
       "    Print this help.",
   };
@@ -368,76 +262,6 @@ std::vector<CommandSpec> ServerCommands() {
        {},
        CommandHelp},
   };
-  std::vector<CommandSpec> config_subs = {
-      {"config|get",
-       -3,
-       kAdmin | kNoScript | kLoading | kStale,
-       0,
-       0,
-       0,
-       "server",
-       "2.0.0",
-       "Returns the effective values of configuration parameters.",
-       "O(N) when N is the number of configuration parameters provided",
-       {"admin", "slow", "dangerous"},
-       {{"parameter", "string", {}, false, true}},
-       ConfigGet},
-      {"config|set",
-       -4,
-       kAdmin | kNoScript | kLoading | kStale,
-       0,
-       0,
-       0,
-       "server",
-       "2.0.0",
-       "Sets configuration parameters in-flight.",
-       "O(N) when N is the number of configuration parameters provided",
-       {"admin", "slow", "dangerous"},
-       {{"data", "block", {}, false, true, {{"parameter", "string"}, {"value", "string"}}}},
-       nullptr,
-       ConfigSet},
-      {"config|rewrite",
-       2,
-       kAdmin | kNoScript | kLoading | kStale,
-       0,
-       0,
-       0,
-       "server",
-       "2.8.0",
-       "Persists the effective configuration to file.",
-       "O(1)",
-       {"admin", "slow", "dangerous"},
-       {},
-       nullptr,
-       ConfigRewrite},
-      {"config|resetstat",
-       2,
-       kAdmin | kNoScript | kLoading | kStale,
-       0,
-       0,
-       0,
-       "server",
-       "2.0.0",
-       "Resets the server's statistics.",
-       "O(1)",
-       {"admin", "slow", "dangerous"},
-       {},
-       nullptr,
-       ConfigResetStat},
-      {"config|help",
-       2,
-       kLoading | kStale,
-       0,
-       0,
-       0,
-       "server",
-       "5.0.0",
-       "Returns helpful text about the different subcommands.",
-       "O(1)",
-       {"slow"},
-       {},
-       ConfigHelp},
-  };
   return {
       {"command",
        -1,
@@ -455,21 +279,7 @@ std::vector<CommandSpec> ServerCommands() {
        Command,
        nullptr,
        std::move(command_subs)},
-      {"config",
-       -2,
-       0,
-       0,
-       0,
-       0,
-       "server",
-       "2.0.0",
-       "A container for server configuration commands.",
-       "Depends on subcommand.",
-       {"slow"},
-       {},
-       nullptr,
-       nullptr,
-       std::move(config_subs)},
+      ConfigCommand(),
       {"info",
        -1,
        kLoading | kStale,
