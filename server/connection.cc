@@ -7,7 +7,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -27,7 +26,6 @@
 namespace typeahead::server {
 namespace asio = boost::asio;
 using asio::awaitable;
-using namespace asio::experimental::awaitable_operators;  // || on awaitables (a .cc file)
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
@@ -38,6 +36,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
       shard_(shard),
       socket_(std::move(socket), &ReadDone, this),
       wake_(socket_.get_executor()),
+      batch_(server.shards(), shard, wake_),
       id_(id) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -49,18 +48,6 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   created_ = last_interaction_ = Clock::now();
   authenticated = shard_.config().requirepass.empty();
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
-  size_t shards = server_.shards().size();  // fixed for the server's life
-  shard_out_.resize(shards);
-  durable_need_.resize(shards);
-  involved_.resize(shards);
-  hops_ = std::make_unique<Hop[]>(shards);
-  for (size_t i = 0; i < shards; ++i) {
-    Hop& h = hops_[i];
-    h.go.hop = h.back.hop = &h;
-    h.back.complete = &HopBack;
-    h.conn = this;
-    h.shard = i;
-  }
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
 }
 
@@ -95,55 +82,6 @@ int Connection::ReleaseSocket(asio::ip::tcp* protocol) {
   *protocol = !ec && local.address().is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
   killed_ = true;
   return socket_.release(ec);
-}
-
-bool Connection::AddChannel(std::string_view channel) {
-  if (!channels_.emplace(channel).second) return false;
-  shard_.pubsub().Subscribe(this, channel);
-  return true;
-}
-
-bool Connection::RemoveChannel(std::string_view channel) {
-  auto it = channels_.find(std::string(channel));
-  if (it == channels_.end()) return false;
-  shard_.pubsub().Unsubscribe(this, channel);
-  channels_.erase(it);
-  return true;
-}
-
-bool Connection::AddPattern(std::string_view pattern) {
-  if (!patterns_.emplace(pattern).second) return false;
-  shard_.pubsub().PSubscribe(this, pattern);
-  return true;
-}
-
-bool Connection::RemovePattern(std::string_view pattern) {
-  auto it = patterns_.find(std::string(pattern));
-  if (it == patterns_.end()) return false;
-  shard_.pubsub().PUnsubscribe(this, pattern);
-  patterns_.erase(it);
-  return true;
-}
-
-void Connection::DeliverMessage(std::string_view pattern, std::string_view channel,
-                                std::string_view message) {
-  if (killed_) return;
-  // While a write of out_ is in flight out_ must not change: the message waits in push_.
-  std::string* into = writing_ ? &push_ : &out_;
-  protocol::ReplyBuilder r(into);
-  r.set_resp3(resp == 3);
-  r.Push(pattern.empty() ? 3 : 4);
-  r.Bulk(pattern.empty() ? "message" : "pmessage");
-  if (!pattern.empty()) r.Bulk(pattern);
-  r.Bulk(channel);
-  r.Bulk(message);
-  const OutputLimit& limit = shard_.config().output_pubsub;
-  if (limit.hard > 0 && static_cast<int64_t>(out_.size() + push_.size()) > limit.hard) {
-    Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
-    Kill();
-    return;
-  }
-  if (waiting_push_) wake_.cancel();
 }
 
 void Connection::Reset() {
@@ -215,7 +153,7 @@ void Connection::Process(Owner self) {
       keep_ = false;
       break;
     case Step::kPending:
-      StartPending();
+      batch_.Start(resp == 3);
       return Park(std::move(self), Then::kProcess);
     case Step::kAsync:
       return Spawn(std::move(self), Slow::kAsyncCommand);
@@ -235,8 +173,8 @@ void Connection::Process(Owner self) {
 
 void Connection::AfterTurn(Owner self) {
   if (killed_) return Finish(std::move(self));
-  if (!out_.empty() && DurabilityDue()) {
-    StartDurable();
+  if (!out_.empty() && batch_.DurabilityDue()) {
+    batch_.StartDurable();
     return Park(std::move(self), Then::kWrite);
   }
   Write(std::move(self));
@@ -281,7 +219,7 @@ void Connection::Finish(Owner self) {
 }
 
 void Connection::Park(Owner self, Then then) {
-  if (hops_left_ > 0) {
+  if (batch_.hops_left() > 0) {
     // Waits again until the count says every hop is back: the hops hold pointers into this
     // connection, so it must neither go on nor end before.
     wake_.async_wait([self = std::move(self), then](boost::system::error_code) mutable {
@@ -291,7 +229,7 @@ void Connection::Park(Owner self, Then then) {
     return;
   }
   if (then == Then::kWrite) return Write(std::move(self));
-  FinishBatch();
+  batch_.Finish(out_, clock_mark_);
   Process(std::move(self));
 }
 
@@ -322,25 +260,6 @@ awaitable<void> Connection::RunSlow(Owner self, Slow what) {
       co_return co_await c->SubscriberWait(self);
   }
   c->Process(std::move(self));
-}
-
-awaitable<void> Connection::SubscriberWait(Owner& self) {
-  // A subscriber waits for its client or for a message to send, whichever comes first.
-  PrepareRead();
-  auto buffer = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
-  wake_.expires_at(asio::steady_timer::time_point::max());
-  waiting_push_ = true;
-  auto either = co_await (socket_.async_read_some(buffer, kNoThrow) || wake_.async_wait(kNoThrow));
-  waiting_push_ = false;
-  if (either.index() == 0) {
-    auto [ec, n] = std::get<0>(either);
-    co_return OnRead(std::move(self), ec, n);
-  }
-  if (killed_) co_return Finish(std::move(self));
-  WriteResult written = TryWrite();
-  if (written == WriteResult::kPending && !co_await Flush()) written = WriteResult::kFailed;
-  if (written == WriteResult::kFailed) co_return Finish(std::move(self));
-  Read(std::move(self));
 }
 
 Connection::Step Connection::ProcessSome() {
@@ -384,9 +303,8 @@ Connection::Step Connection::ProcessSome() {
                              : -1;
       if (target >= 0) {
         // Batched with its neighbours: one hop per shard for the whole run (RunPending).
-        pending_.push_back({spec, static_cast<size_t>(target), pending_args_.size(), args.size()});
-        pending_args_.insert(pending_args_.end(), args.begin(), args.end());
-        bool run_now = parser_.inline_command() || pending_.size() >= kMaxPending;
+        batch_.Add(spec, static_cast<size_t>(target), args);
+        bool run_now = parser_.inline_command() || batch_.size() >= kMaxPending;
         ConsumeCommand();
         if (run_now && !RunPendingHere()) return Step::kPending;
       } else {
@@ -398,7 +316,7 @@ Connection::Step Connection::ProcessSome() {
           // Sync handlers run inline: no coroutine frame per command on the common path.
           CommandContext cx{server_, shard_, *this, reply_};
           spec->sync(cx, args);
-          if (spec->flags & kWrite) durable_all_ = true;
+          if (spec->flags & kWrite) batch_.NoteWrite();
           Account(*spec, cx.failed);
         } else {
           return Step::kAsync;
@@ -421,146 +339,17 @@ awaitable<void> Connection::RunAsyncCommand() {
   ConsumeCommand();
 }
 
-void Connection::RunBatchOn(Shard& s, std::string& out) {
-  protocol::ReplyBuilder r(&out);
-  r.set_resp3(resp == 3);
-  uint64_t log_end = s.journal().end();
-  for (Pending& p : pending_) {
-    if (p.shard != s.id()) continue;
-    p.reply_begin = out.size();
-    p.ok = p.spec->on_shard(s, Args(&pending_args_[p.arg_begin], p.arg_count), r);
-    p.reply_end = out.size();
-  }
-  if (s.journal().end() != log_end) durable_need_[s.id()] = s.journal().end();
-}
-
-void Connection::FinishBatch(bool splice) {
-  if (splice) {
-    for (const Pending& p : pending_) {
-      out_.append(shard_out_[p.shard], p.reply_begin, p.reply_end - p.reply_begin);
-    }
-    for (std::string& b : shard_out_) {
-      b.clear();
-      if (b.capacity() > 4 * kFlushBytes) std::string().swap(b);
-    }
-  }
-  // The batch's time is shared evenly among its commands.
-  auto now = Clock::now();
-  uint64_t nsec = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now - clock_mark_).count());
-  clock_mark_ = now;
-  ShardStats& stats = shard_.stats();
-  for (const Pending& p : pending_) {
-    CommandStat& stat = stats.commands[p.spec->stat_index];
-    ++stats.commands_processed;
-    ++stat.calls;
-    stat.nsec += nsec / pending_.size();
-    if (!p.ok) ++stat.failed_calls;
-  }
-  pending_.clear();
-  pending_args_.clear();
-}
-
-bool Connection::RunPendingHere() {
-  if (pending_.empty()) return true;
-  for (const Pending& p : pending_) {
-    if (p.shard != shard_.id()) return false;
-  }
-  RunBatchOn(shard_, out_);
-  FinishBatch(/*splice=*/false);
-  return true;
-}
-
-void Connection::StartPending() {
-  ShardSet& shards = server_.shards();
-  std::vector<bool>& involved = involved_;
-  std::fill(involved.begin(), involved.end(), false);
-  for (const Pending& p : pending_) involved[p.shard] = true;
-  // Remote shards start first and run in parallel with the local batch; each reports back
-  // through this shard's mailbox, and the last one wakes the waiter through the timer. The
-  // other shards only touch pending_ and shard_out_ until they report back.
-  wake_.expires_at(asio::steady_timer::time_point::max());
-  hops_left_ = 0;
-  for (size_t i = 0; i < shards.size(); ++i) {
-    if (!involved[i] || i == shard_.id()) continue;
-    ++hops_left_;
-    hops_[i].go.complete = &RunBatchHop;
-    shards[i].mailbox().Push(&hops_[i].go);
-  }
-  if (involved[shard_.id()]) RunBatchOn(shard_, shard_out_[shard_.id()]);
-}
+bool Connection::RunPendingHere() { return batch_.RunHere(out_, resp == 3, clock_mark_); }
 
 awaitable<void> Connection::RunPending() {
-  StartPending();
-  while (hops_left_ > 0) co_await wake_.async_wait(kNoThrow);
-  FinishBatch();
-}
-
-void Connection::RunBatchHop(MailboxTask* task, bool run) {
-  if (!run) return;
-  Hop& hop = *static_cast<HopTask*>(task)->hop;
-  Connection& c = *hop.conn;
-  c.RunBatchOn(c.server_.shards()[hop.shard], c.shard_out_[hop.shard]);
-  c.shard_.mailbox().Push(&hop.back);
-}
-
-void Connection::HopBack(MailboxTask* task, bool run) {
-  if (run) static_cast<HopTask*>(task)->hop->conn->HopFinished();
-}
-
-void Connection::HopFinished() {
-  if (--hops_left_ == 0) wake_.cancel();
-}
-
-void Connection::DurableHop(MailboxTask* task, bool run) {
-  if (!run) return;
-  Hop& hop = *static_cast<HopTask*>(task)->hop;
-  hop.conn->WaitDurableOn(hop);
-}
-
-void Connection::WaitDurableOn(Hop& hop) {
-  Journal& journal = server_.shards()[hop.shard].journal();
-  Hop* h = &hop;
-  journal.WhenDurable(hop.need == 0 ? journal.end() : hop.need, [h] {
-    Connection& c = *h->conn;
-    if (h->shard == c.shard_.id()) {
-      c.HopFinished();
-    } else {
-      c.shard_.mailbox().Push(&h->back);
-    }
-  });
-}
-
-void Connection::StartDurable() {
-  ShardSet& shards = server_.shards();
-  wake_.expires_at(asio::steady_timer::time_point::max());
-  hops_left_ = 0;
-  for (size_t i = 0; i < shards.size(); ++i) {
-    uint64_t need = durable_need_[i];
-    durable_need_[i] = 0;
-    if (need == 0 && !durable_all_) continue;
-    ++hops_left_;
-    Hop& hop = hops_[i];
-    hop.need = need;
-    if (i == shard_.id()) {
-      // A local journal may already be durable: then HopFinished runs inside WhenDurable.
-      WaitDurableOn(hop);
-    } else {
-      hop.go.complete = &DurableHop;
-      shards[i].mailbox().Push(&hop.go);
-    }
-  }
-  durable_all_ = false;
+  batch_.Start(resp == 3);
+  while (batch_.hops_left() > 0) co_await wake_.async_wait(kNoThrow);
+  batch_.Finish(out_, clock_mark_);
 }
 
 awaitable<void> Connection::WaitDurable() {
-  StartDurable();
-  while (hops_left_ > 0) co_await wake_.async_wait(kNoThrow);
-}
-
-bool Connection::DurabilityDue() const {
-  return durable_all_ || std::any_of(durable_need_.begin(), durable_need_.end(),
-                                     [](uint64_t need) { return need != 0; });
+  batch_.StartDurable();
+  while (batch_.hops_left() > 0) co_await wake_.async_wait(kNoThrow);
 }
 
 Connection::WriteResult Connection::TryWrite() {
@@ -573,9 +362,7 @@ Connection::WriteResult Connection::TryWrite() {
     return WriteResult::kFailed;
   }
   // Replies to writes wait for their log records (Flush); reads need not.
-  if (DurabilityDue()) {
-    return WriteResult::kPending;
-  }
+  if (batch_.DurabilityDue()) return WriteResult::kPending;
   boost::system::error_code ec;
   size_t n = socket_.write_some(asio::buffer(out_), ec);  // the socket is non-blocking
   if (ec == asio::error::would_block || ec == asio::error::try_again) return WriteResult::kPending;
@@ -592,9 +379,7 @@ Connection::WriteResult Connection::TryWrite() {
 }
 
 awaitable<bool> Connection::Flush() {
-  if (DurabilityDue()) {
-    co_await WaitDurable();
-  }
+  if (batch_.DurabilityDue()) co_await WaitDurable();
   // Messages published while a write is in flight wait in push_ and go next.
   while (!out_.empty()) {
     writing_ = true;
@@ -652,7 +437,7 @@ awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {
       return out;
     };
     out_ += co_await shards.Run(static_cast<size_t>(target), run);
-    if (spec.flags & kWrite) durable_all_ = true;
+    if (spec.flags & kWrite) batch_.NoteWrite();
     Account(spec, !ok);
     co_return;
   }
@@ -662,7 +447,7 @@ awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {
   } else {
     co_await spec.async(cx, args);
   }
-  if (spec.flags & kWrite) durable_all_ = true;
+  if (spec.flags & kWrite) batch_.NoteWrite();
   Account(spec, cx.failed);
 }
 

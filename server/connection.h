@@ -16,6 +16,11 @@
 // instructions and a tenth or less of the instruction-cache misses, since the coroutine
 // machinery no longer runs for every read (docs/benchmarks.md).
 //
+// What a command needs besides the socket lives apart: admission (lookup, arity, auth and the
+// other checks) in server/dispatcher.h, the batch of single-shard commands and the durability
+// wait, with their hops, in server/shard_batch.h, and the subscriber side in
+// connection_pubsub.cc.
+//
 // Invariant: every member is touched only from the owning shard's thread. Other shards reach a
 // connection only by posting to that thread (CLIENT KILL, CLIENT LIST).
 #pragma once
@@ -35,6 +40,7 @@
 #include "server/client_socket.h"
 #include "server/command.h"
 #include "server/mailbox.h"
+#include "server/shard_batch.h"
 
 namespace typeahead::replication {
 struct ReplicaHello;
@@ -141,7 +147,7 @@ class Connection {
 
   // Parses and executes the input's commands until it is used up (kDone), the connection
   // must close after writing the replies (kClose), or something must be waited for first:
-  // other shards' part of the batch (kPending: StartPending, FinishBatch once the hops are
+  // other shards' part of the batch (kPending: batch_.Start, batch_.Finish once the hops are
   // back, then call again), the async handler of the parsed command (kAsync:
   // RunAsyncCommand, then call again), or writing the output that grew past kFlushBytes
   // (kFlush). Calling again resumes where it stopped.
@@ -157,18 +163,11 @@ class Connection {
   // The command to run, admitted by server/dispatcher.h's checks, or nullptr when it must
   // not run, with the error reply in error_text_.
   const CommandSpec* Resolve(Args args);
-  // Runs the batched single-shard commands, one hop per shard, and splices their replies into
-  // out_ in arrival order. StartPending sends the hops and runs the local part; FinishBatch
-  // follows once hops_left_ is 0.
+  // The batched single-shard commands (batch_): RunPending runs them with one hop per shard
+  // and splices their replies into out_ in arrival order; RunPendingHere runs them at once
+  // when they are all this shard's, and returns false, with nothing done, otherwise.
   boost::asio::awaitable<void> RunPending();
-  void StartPending();
-  // RunPending without waiting, when every batched command belongs to this shard (or none
-  // is batched). False, with nothing done, when another shard is involved.
   bool RunPendingHere();
-  // Runs s's part of the batch on s's thread, appending the replies to `out`: out_ itself when
-  // the whole batch is s's (RunPendingHere), else s's shard_out_, spliced by FinishBatch.
-  void RunBatchOn(Shard& s, std::string& out);
-  void FinishBatch(bool splice = true);  // splices the replies in order, counts, clears
   void Account(const CommandSpec& spec, bool failed);
   // Runs one command whatever its kind (single-shard, sync, async) and replies into out_.
   boost::asio::awaitable<void> RunCommand(const CommandSpec& spec, Args args);
@@ -176,33 +175,11 @@ class Connection {
   // leaves the rest to Flush(), which waits for durability and for the socket. kFailed: close.
   enum class WriteResult { kDone, kPending, kFailed };
   WriteResult TryWrite();
-  // Replies in out_ must wait for log records (WaitDurable) before they may be sent.
-  bool DurabilityDue() const;
   boost::asio::awaitable<bool> Flush();
   // Holds the replies until every log record of this client's writes is durable as
   // appendfsync asks (see Journal): a reply never acknowledges what a crash could lose.
-  // StartDurable sends the hops; the replies may go once hops_left_ is 0.
   boost::asio::awaitable<void> WaitDurable();
-  void StartDurable();
   void PrepareRead();
-
-  // One per shard, reused by every RunPending and WaitDurable: `go` carries this
-  // connection's work to the shard's mailbox, `back` reports to this connection's shard.
-  struct Hop;
-  struct HopTask : MailboxTask {
-    Hop* hop = nullptr;
-  };
-  struct Hop {
-    HopTask go, back;
-    Connection* conn = nullptr;
-    size_t shard = 0;
-    uint64_t need = 0;  // WaitDurable: the log offset to wait for (0: the log's end)
-  };
-  static void RunBatchHop(MailboxTask* task, bool run);
-  static void DurableHop(MailboxTask* task, bool run);
-  static void HopBack(MailboxTask* task, bool run);
-  void WaitDurableOn(Hop& hop);  // on hop.shard's thread
-  void HopFinished();            // on this connection's thread
 
   static constexpr size_t kReadChunk = 16 * 1024;
   static constexpr size_t kFlushBytes = 64 * 1024;
@@ -215,6 +192,7 @@ class Connection {
   // Wakes the pending handler or coroutine when other shards finished its batch (RunPending)
   // or made its writes durable (WaitDurable); one per connection, reused.
   boost::asio::steady_timer wake_;
+  ShardBatch batch_;  // after wake_, which it cancels
   uint64_t id_;
   std::string addr_, laddr_;
   int fd_;
@@ -228,26 +206,6 @@ class Connection {
   std::string out_;
   protocol::ReplyBuilder reply_{&out_};
   std::vector<std::string_view> args_;  // reused per command
-  // Single-shard commands waiting to run (see RunPending). Their args point into in_, which
-  // does not move until they ran.
-  struct Pending {
-    const CommandSpec* spec;
-    size_t shard;
-    size_t arg_begin, arg_count;
-    size_t reply_begin = 0, reply_end = 0;
-    bool ok = true;
-  };
-  std::vector<Pending> pending_;
-  std::vector<std::string_view> pending_args_;
-  // Per shard, sized once: replies each shard wrote for pending_, and whether it has any.
-  std::vector<std::string> shard_out_;
-  std::vector<bool> involved_;
-  // Per shard, the log offset the replies in out_ wait for (0: none); durable_all_: every
-  // shard's current end (after a write that ran through the async path).
-  std::vector<uint64_t> durable_need_;
-  bool durable_all_ = false;
-  std::unique_ptr<Hop[]> hops_;  // by shard id
-  size_t hops_left_ = 0;         // hops not yet back; wake_ fires when it reaches 0
   std::string error_text_;
   struct Queued {
     const CommandSpec* spec;
