@@ -1,6 +1,12 @@
 // Trie holds one autocomplete key's terms within one partition and answers prefix top-k
 // exactly: frequency descending, then term ascending (unsigned bytes).
 //
+// One class, four files: storage/trie.cc the structure (lookup, insert and remove, IncrBy,
+// Score, Erase, ForEach, Scan); storage/trie_arena.cc the allocation of nodes, branches, child
+// blocks, labels and cache slots; storage/trie_topk.cc the cached top-k lists and the queries
+// and renderings read from them; storage/trie_check.cc MemoryUsage, DebugStats and
+// CheckInvariants.
+//
 // Layout: a radix trie in one array of 16-byte nodes addressed by 32-bit ids (no pointers).
 // Three in four nodes are leaves, so a node holds only its parent, its label and one payload
 // word: a leaf's frequency, or the index of a Branch record with what nodes with children need
