@@ -27,12 +27,11 @@ namespace typeahead::replication {
 class PartitionSide {
  public:
   virtual size_t id() const = 0;
+  // Its sink logs every change, the ones applied from a primary's stream included, so a
+  // restarted replica has what it acknowledged; a full sync's Replace emits nothing.
   virtual storage::Partition& partition() = 0;
   // This partition's side of the stream (a primary's).
   virtual ReplicationFeed& feed() = 0;
-  // Logs a change this partition applied from the primary's stream in its own log, so a
-  // restarted replica has what it acknowledged.
-  virtual void LogApplied(std::span<const std::string_view> args) = 0;
 
  protected:
   ~PartitionSide() = default;

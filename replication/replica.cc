@@ -363,7 +363,7 @@ awaitable<bool> Replication::Stream(PrimaryLink& link) {
 
 awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
   auto& batches = link.applier.batches();
-  // Each shard applies its part and logs it in its own journal; they run in parallel and the
+  // Each shard applies its part (its journal logs it); they run in parallel and the
   // last to finish wakes us. Until then nothing touches the bytes the batches point into.
   size_t left = 0;
   asio::steady_timer& wake = link.wake;
@@ -371,27 +371,15 @@ awaitable<void> Replication::ApplyBatches(PrimaryLink& link) {
   auto apply = [&batches](PartitionSide& s) {
     StreamApplier::Batch& b = batches[s.id()];
     std::string error;
-    std::vector<std::vector<std::string>> records;
-    std::vector<std::string_view> views;
     for (const auto& op : b.ops) {
       std::span<const std::string_view> args(&b.args[op.arg_begin], op.arg_count);
-      if (op.source < 0) {
-        if (storage::ApplyLogged(&s.partition(), args, &error)) {
-          s.LogApplied(args);
-        } else {
-          Log(LogLevel::kWarning, "Replication stream: {}", error);
-        }
-        continue;
-      }
-      records.clear();
-      if (!storage::ApplyLoggedFrom(&s.partition(), args, static_cast<size_t>(op.source),
-                                    op.sources, &records, &error)) {
-        Log(LogLevel::kWarning, "Replication stream: {}", error);
-      }
-      for (const auto& record : records) {
-        views.assign(record.begin(), record.end());
-        s.LogApplied(views);
-      }
+      // The partition's sink (its journal) logs what changed, so a restarted replica has what
+      // it acknowledged.
+      bool applied = op.source < 0 ? storage::ApplyLogged(&s.partition(), args, &error)
+                                   : storage::ApplyLoggedFrom(&s.partition(), args,
+                                                              static_cast<size_t>(op.source),
+                                                              op.sources, &error);
+      if (!applied) Log(LogLevel::kWarning, "Replication stream: {}", error);
     }
     b.Clear();
   };

@@ -5,6 +5,7 @@
 
 #include "protocol/ascii.h"
 #include "protocol/number.h"
+#include "storage/mutation.h"
 #include "storage/routing.h"
 
 namespace typeahead::replication {
@@ -70,41 +71,40 @@ void StreamApplier::Add(size_t shard, std::span<const std::string_view> args, in
 
 void StreamApplier::Route(const std::vector<std::string_view>& args) {
   size_t shards = batches_.size();
-  std::string_view name = args[0];
-  bool term_command = (EqualsIgnoreCase(name, "ACRECORD") && args.size() == 3) ||
-                      (EqualsIgnoreCase(name, "ACINCRBY") && args.size() == 4);
-  if (term_command) {
-    if (args[2].empty()) {
-      ++unknown;
-      return;
-    }
-    Add(storage::PartitionOfTerm(args[2], shards), args);
-    return;
-  }
-  if (EqualsIgnoreCase(name, "ACDEL") && args.size() >= 3) {
-    // Each shard gets the terms it holds, in one ACDEL.
-    for (size_t s = 0; s < shards; ++s) {
-      scratch_.assign(args.begin(), args.begin() + 2);
-      for (size_t i = 2; i < args.size(); ++i) {
-        if (!args[i].empty() && storage::PartitionOfTerm(args[i], shards) == s) {
-          scratch_.push_back(args[i]);
-        }
-      }
-      if (scratch_.size() > 2) Add(s, scratch_);
-    }
-    return;
-  }
-  bool key_command = (EqualsIgnoreCase(name, "DEL") && args.size() >= 2) ||
-                     (EqualsIgnoreCase(name, "RENAME") && args.size() == 3) ||
-                     (EqualsIgnoreCase(name, "FLUSHALL") && args.size() == 1);
-  if (!key_command || partition_ < 0) {
+  storage::Mutation m;
+  if (!storage::DecodeMutation(args, &m)) {
     ++unknown;
     return;
   }
-  if (partitions_ == shards) {
-    Add(static_cast<size_t>(partition_), args);
-  } else {
-    for (size_t s = 0; s < shards; ++s) Add(s, args, static_cast<int32_t>(partition_));
+  switch (m.kind) {
+    case storage::MutationKind::kIncrement:
+      Add(storage::PartitionOfTerm(m.term, shards), args);
+      return;
+    case storage::MutationKind::kEraseTerms:
+      // Each shard gets the terms it holds, in one record of its own.
+      for (size_t s = 0; s < shards; ++s) {
+        scratch_.assign(args.begin(), args.begin() + 2);
+        for (std::string_view term : m.names) {
+          if (!term.empty() && storage::PartitionOfTerm(term, shards) == s) {
+            scratch_.push_back(term);
+          }
+        }
+        if (scratch_.size() > 2) Add(s, scratch_);
+      }
+      return;
+    case storage::MutationKind::kEraseKeys:
+    case storage::MutationKind::kRename:
+    case storage::MutationKind::kClear:
+      if (partition_ < 0) {
+        ++unknown;
+        return;
+      }
+      if (partitions_ == shards) {
+        Add(static_cast<size_t>(partition_), args);
+      } else {
+        for (size_t s = 0; s < shards; ++s) Add(s, args, static_cast<int32_t>(partition_));
+      }
+      return;
   }
 }
 

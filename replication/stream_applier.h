@@ -5,11 +5,12 @@
 // start at that partition's byte count seq; `REPLCONF GETACK` asks for an ACK; PING keeps
 // the link alive.
 //
-// Routing on the replica: term commands (ACRECORD, ACINCRBY, ACDEL) go where the replica's
-// own rule puts each term, so primary and replica may have different partition counts. Key
-// commands (DEL, RENAME, FLUSHALL) were logged once per primary partition, each acting on
-// that partition's terms only: with equal counts they run on the same partition; otherwise
-// every local shard applies them restricted to the source partition's terms (ApplyLoggedFrom).
+// Routing on the replica, by the kind of each mutation (storage/mutation.h): term-level ones
+// (increments, erased terms) go where the replica's own rule puts each term, so primary and
+// replica may have different partition counts. Key-level ones (erased keys, rename, clear)
+// were logged once per primary partition, each acting on that partition's terms only: with
+// equal counts they run on the same partition; otherwise every local shard applies them
+// restricted to the source partition's terms (ApplyLoggedFrom).
 //
 // After a full sync the primary's partition p is in the snapshot up to its cut; records of p
 // below the cut are skipped (the snapshot has them), the rest applied.

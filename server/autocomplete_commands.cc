@@ -54,11 +54,10 @@ ptrdiff_t RouteByPrefix(Args args, size_t shards) {
   return storage::PartitionOfPrefix(args[2], shards);  // -1: too short, fan out (AcTopKAll)
 }
 
-// Applies the increment and logs the command as it came: replaying it does the same.
+// The partition logs the change (its sink is the journal).
 bool IncrByOnShard(Shard& s, Args args, int64_t delta, protocol::ReplyBuilder& r) {
   auto result = s.partition().IncrBy(args[1], args[2], delta);
   if (!result) return ReplyStatus(r, result.status());
-  s.journal().Record(args);
   r.Integer(*result);
   return true;
 }
@@ -99,16 +98,12 @@ awaitable<void> AcDel(CommandContext& cx, Args args) {
   std::string_view key = args[1];
   Args terms = args.subspan(2);
   auto removed = co_await shards.RunAll([&](Shard& s) {
-    // The log gets this partition's part: the terms it removed.
-    std::vector<std::string_view> logged = {"ACDEL", key};
+    // This partition's part: the terms routing gives it (the log gets the ones removed).
+    std::vector<std::string_view> mine;
     for (auto term : terms) {
-      if (storage::PartitionOfTerm(term, shards.size()) == s.id() &&
-          s.partition().EraseTerm(key, term)) {
-        logged.push_back(term);
-      }
+      if (storage::PartitionOfTerm(term, shards.size()) == s.id()) mine.push_back(term);
     }
-    if (logged.size() > 2) s.journal().Record(logged);
-    return static_cast<int64_t>(logged.size() - 2);
+    return static_cast<int64_t>(s.partition().EraseTerms(key, mine));
   });
   int64_t total = 0;
   for (int64_t n : removed) total += n;

@@ -1,9 +1,10 @@
-// Journal is a shard's side of the append-only log: every change made on the shard is
-// recorded here (Record), in the order the shard applied it, and a connection holds a write's
-// reply until WhenDurable says the record reached the kernel (appendfsync everysec and no) or
-// the disk (always). A flush is posted once per loop turn however many records arrived in it,
-// so one write (and with `always` one fdatasync) covers every client served in that turn:
-// group commit. With everysec the background worker runs fdatasync each second.
+// Journal is a shard's side of the append-only log: it is the shard partition's MutationSink,
+// so every change made on the shard is recorded here, in the order the shard applied it
+// (storage/mutation.h says how), and passed to the replication stream; and a connection holds a
+// write's reply until WhenDurable says the record reached the kernel (appendfsync everysec and no)
+// or the disk (always). A flush is posted once per loop turn however many records arrived in it, so
+// one write (and with `always` one fdatasync) covers every client served in that turn: group
+// commit. With everysec the background worker runs fdatasync each second.
 //
 // When a write or sync fails the records stay buffered, waiting replies stay held, the
 // process-wide DiskHealth makes connections refuse write commands (MISCONF), and the flush is
@@ -23,6 +24,7 @@
 
 #include "replication/feed.h"
 #include "storage/append_log.h"
+#include "storage/mutation.h"
 
 namespace typeahead::server {
 
@@ -36,10 +38,10 @@ struct DiskHealth {
   std::atomic<bool> snapshot_failed{false};
 };
 
-class Journal {
+class Journal final : public storage::MutationSink {
  public:
   explicit Journal(Shard& shard);
-  ~Journal();
+  ~Journal() override;
 
   void Attach(BackgroundWorker* background, DiskHealth* health) {
     background_ = background;
@@ -56,8 +58,10 @@ class Journal {
   bool enabled() const { return log_.is_open(); }
 
   // Logs one change made on this shard, and passes it to the replication stream.
-  void Record(std::span<const std::string_view> args) {
+  void Apply(const storage::Mutation& m) override {
     ++changes_;
+    if (!feed_.enabled() && !log_.is_open()) return;
+    auto args = encoder_.Encode(m);
     feed_.Record(args);
     if (!log_.is_open()) return;
     log_.Append(args);
@@ -90,6 +94,7 @@ class Journal {
   BackgroundWorker* background_ = nullptr;
   DiskHealth* health_ = nullptr;
   storage::AppendLog log_;
+  storage::MutationEncoder encoder_;
   uint64_t changes_ = 0;
   struct Waiter {
     uint64_t offset;

@@ -43,12 +43,11 @@ namespace {
 awaitable<std::vector<bool>> Present(ShardSet& shards, Args keys, bool erase) {
   auto per_shard = co_await shards.RunAll([&](Shard& s) {
     std::vector<bool> found(keys.size());
-    std::vector<std::string_view> logged = {"DEL"};
-    for (size_t i = 0; i < keys.size(); ++i) {
-      found[i] = erase ? s.partition().Erase(keys[i]) : s.partition().Find(keys[i]) != nullptr;
-      if (erase && found[i]) logged.push_back(keys[i]);
+    if (erase) {
+      s.partition().EraseKeys(keys, &found);
+    } else {
+      for (size_t i = 0; i < keys.size(); ++i) found[i] = s.partition().Find(keys[i]) != nullptr;
     }
-    if (logged.size() > 1) s.journal().Record(logged);
     return found;
   });
   std::vector<bool> any(keys.size());
@@ -147,8 +146,7 @@ awaitable<void> Rename(CommandContext& cx, Args args) {
   if (!found[0]) co_return cx.Error(errors::kNoSuchKey);
   co_await cx.server.shards().ForEach([&](Shard& s) {
     // Every partition must end with `to` holding exactly what `from` held there.
-    bool changed = s.partition().Rename(from, to) || s.partition().Erase(to);
-    if (changed) s.journal().Record(std::array<std::string_view, 3>{"RENAME", from, to});
+    if (!s.partition().Rename(from, to)) s.partition().Erase(to);
   });
   cx.reply.Ok();
 }
@@ -163,10 +161,7 @@ awaitable<void> FlushAll(CommandContext& cx, Args args) {
                           !EqualsIgnoreCase(args[1], "SYNC"))) {
     co_return cx.Error(errors::kSyntax);
   }
-  co_await cx.server.shards().ForEach([](Shard& s) {
-    s.partition().Clear();
-    s.journal().Record(std::array<std::string_view, 1>{"FLUSHALL"});
-  });
+  co_await cx.server.shards().ForEach([](Shard& s) { s.partition().Clear(); });
   cx.reply.Ok();
 }
 

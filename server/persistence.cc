@@ -138,6 +138,9 @@ void Persistence::Recover() {
   std::vector<storage::Partition> staging(m == n ? 0 : m);
   std::vector<storage::LoadStats> stats(m);
   std::vector<std::string> errors(m);
+  // What the files hold is replayed, not logged again: the journals hear of the partitions'
+  // changes only once everything is loaded.
+  for (size_t p = 0; p < n; ++p) shards_[p].partition().set_sink(nullptr);
   ForEachInParallel(m, [&](size_t p) {
     storage::Partition* into = m == n ? &shards_[p].partition() : &staging[p];
     storage::LoadPartitionFiles(dir_, manifest_.partitions[p], into, &stats[p], &errors[p]);
@@ -166,6 +169,7 @@ void Persistence::Recover() {
       part.Clear();
     }
   }
+  for (size_t p = 0; p < n; ++p) shards_[p].partition().set_sink(&shards_[p].journal());
   size_t terms = 0;
   for (size_t p = 0; p < n; ++p) terms += shards_[p].partition().term_count();
   double seconds =

@@ -22,7 +22,9 @@ Shard::Shard(size_t id, Config config)
       mailbox_(std::make_unique<Mailbox>(*io_)),
       feed_(std::make_unique<replication::ReplicationFeed>(*io_)),
       journal_(std::make_unique<Journal>(*this)),
-      config_(std::move(config)) {}
+      config_(std::move(config)) {
+  partition_.set_sink(journal_.get());
+}
 
 Shard::~Shard() {
   work_.reset();

@@ -79,14 +79,14 @@ class Shard final : public replication::PartitionSide {
   asio::io_context& io() { return *io_; }
   // Work for this shard from other shards (see ShardSet::Run and PostTo).
   Mailbox& mailbox() { return *mailbox_; }
+  // Its sink is the journal from construction on; Persistence detaches it while loading.
   storage::Partition& partition() override { return partition_; }
   const Config& config() const { return config_; }
   void set_config(const Config& c) { config_ = c; }
   ShardStats& stats() { return stats_; }
   Journal& journal() { return *journal_; }
-  // This shard's side of the replication stream (fed by the journal's Record).
+  // This shard's side of the replication stream (fed by the journal).
   replication::ReplicationFeed& feed() override { return *feed_; }
-  void LogApplied(std::span<const std::string_view> args) override { journal_->Record(args); }
   // The snapshot being written of this shard's partition, if any (see Persistence).
   std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }

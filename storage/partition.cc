@@ -20,32 +20,55 @@ const Trie* Partition::Find(std::string_view key) const {
 }
 
 OpResult<int64_t> Partition::IncrBy(std::string_view key, std::string_view term, int64_t delta) {
-  BeforeTermChange(key, term);
-  auto it = keys_.find(key);
-  if (it == keys_.end()) {
-    if (delta <= 0) return int64_t{0};  // nothing to remove, nothing to create
-    it = keys_.emplace(std::string(key), Trie()).first;
+  if (delta == 0) {
+    const Trie* dict = Find(key);
+    return dict == nullptr ? int64_t{0} : dict->Score(term).value_or(0);
   }
-  auto result = it->second.IncrBy(term, delta);
-  if (it->second.empty()) Erase(key);
+  auto it = keys_.find(key);
+  if (it == keys_.end() && delta < 0) return int64_t{0};  // nothing to remove, nothing to create
+  BeforeTermChange(key, term);
+  if (it == keys_.end()) it = keys_.emplace(std::string(key), Trie()).first;
+  Trie& dict = it->second;
+  size_t before = dict.size();
+  auto result = dict.IncrBy(term, delta);
+  if (!result) return result;
+  // A negative delta on an absent term changes nothing; on a present one it lowers or removes.
+  bool changed = *result != 0 || dict.size() != before;
+  if (dict.empty()) Drop(it);
+  if (changed) Emit(Mutation::Increment(key, term, delta));
   return result;
 }
 
-bool Partition::EraseTerm(std::string_view key, std::string_view term) {
+size_t Partition::EraseTerms(std::string_view key, std::span<const std::string_view> terms) {
   auto it = keys_.find(key);
-  if (it == keys_.end()) return false;
-  BeforeTermChange(key, term);
-  bool erased = it->second.Erase(term);
-  if (it->second.empty()) Erase(key);
-  return erased;
+  if (it == keys_.end()) return 0;
+  erased_.clear();
+  for (std::string_view term : terms) {
+    BeforeTermChange(key, term);
+    if (it->second.Erase(term)) erased_.push_back(term);
+  }
+  if (it->second.empty()) Drop(it);
+  if (!erased_.empty()) Emit(Mutation::EraseTerms(key, erased_));
+  return erased_.size();
 }
 
-bool Partition::Erase(std::string_view key) {
-  auto it = keys_.find(key);
-  if (it == keys_.end()) return false;
-  BeforeKeyDropped(key, &it->second);
+void Partition::Drop(KeyMap::iterator it) {
+  BeforeKeyDropped(it->first, &it->second);
   keys_.erase(it);
-  return true;
+}
+
+size_t Partition::EraseKeys(std::span<const std::string_view> keys, std::vector<bool>* found) {
+  if (found != nullptr) found->assign(keys.size(), false);
+  erased_.clear();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto it = keys_.find(keys[i]);
+    if (it == keys_.end()) continue;
+    Drop(it);
+    erased_.push_back(keys[i]);
+    if (found != nullptr) (*found)[i] = true;
+  }
+  if (!erased_.empty()) Emit(Mutation::EraseKeys(erased_));
+  return erased_.size();
 }
 
 bool Partition::Rename(std::string_view key, std::string_view new_key) {
@@ -55,12 +78,18 @@ bool Partition::Rename(std::string_view key, std::string_view new_key) {
   BeforeKeyMoved(key);
   Trie moved = std::move(it->second);
   keys_.erase(it);
-  Erase(new_key);
+  if (auto old = keys_.find(new_key); old != keys_.end()) Drop(old);
   keys_.emplace(std::string(new_key), std::move(moved));
+  Emit(Mutation::Rename(key, new_key));
   return true;
 }
 
 void Partition::Clear() {
+  DropAll();
+  Emit(Mutation::Clear());
+}
+
+void Partition::DropAll() {
   if (!observers_.empty()) {
     for (auto& [key, dict] : keys_) BeforeKeyDropped(key, &dict);
   }
@@ -68,9 +97,27 @@ void Partition::Clear() {
 }
 
 void Partition::Replace(Partition&& other) {
-  Clear();
+  DropAll();
   keys_ = std::move(other.keys_);
   other.keys_.clear();
+}
+
+OpResult<int64_t> Partition::Apply(const Mutation& m) {
+  switch (m.kind) {
+    case MutationKind::kIncrement:
+      return IncrBy(m.key, m.term, m.delta);
+    case MutationKind::kEraseTerms:
+      return static_cast<int64_t>(EraseTerms(m.key, m.names));
+    case MutationKind::kEraseKeys:
+      return static_cast<int64_t>(EraseKeys(m.names));
+    case MutationKind::kRename:
+      if (Rename(m.key, m.new_key)) return int64_t{1};
+      return static_cast<int64_t>(Erase(m.new_key));
+    case MutationKind::kClear:
+      Clear();
+      return int64_t{0};
+  }
+  return int64_t{0};
 }
 
 size_t Partition::term_count() const {

@@ -3,16 +3,20 @@
 // exists in the server when any partition has it.
 // Every change goes through the mutators below, which tell the attached ChangeObservers
 // (snapshots in progress: a checkpoint, a replica's full sync) before anything changes, so each
-// can save what it has not written yet.
+// can save what it has not written yet, and tell the MutationSink (the journal) after it
+// changed, with the mutation that redoes it (storage/mutation.h): a mutator that changes
+// nothing emits nothing, and one that changes something emits exactly one mutation.
 // Not thread-safe: only its own thread touches it.
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "storage/mutation.h"
 #include "storage/trie.h"
 
 namespace typeahead::storage {
@@ -43,14 +47,30 @@ class Partition {
   // becomes empty.
   OpResult<int64_t> IncrBy(std::string_view key, std::string_view term, int64_t delta);
   // Removes term from key's dictionary; false when it was not there.
-  bool EraseTerm(std::string_view key, std::string_view term);
-  bool Erase(std::string_view key);
+  bool EraseTerm(std::string_view key, std::string_view term) {
+    return EraseTerms(key, std::span(&term, 1)) == 1;
+  }
+  // Removes each of terms from key's dictionary; returns how many were there.
+  size_t EraseTerms(std::string_view key, std::span<const std::string_view> terms);
+  bool Erase(std::string_view key) { return EraseKeys(std::span(&key, 1)) == 1; }
+  // Drops each of keys; returns how many were there, and sets (*found)[i] when keys[i] was.
+  size_t EraseKeys(std::span<const std::string_view> keys, std::vector<bool>* found = nullptr);
   // Moves key's dictionary to new_key, replacing whatever new_key held. Returns false when key
   // is absent (nothing changes then).
   bool Rename(std::string_view key, std::string_view new_key);
+  // Drops every key. Emits kClear even when there was none, as FLUSHALL replicates in Redis.
   void Clear();
-  // Drops everything and takes other's keys instead (a replica's full sync).
+  // Drops everything and takes other's keys instead (a replica's full sync). Emits nothing:
+  // what follows a full sync is a checkpoint, not a log of it.
   void Replace(Partition&& other);
+  // Applies a mutation as the mutators above would (log replay, a replica's stream): a
+  // rename whose key is absent drops new_key, as the RENAME handler does on each partition.
+  OpResult<int64_t> Apply(const Mutation& m);
+
+  // Where mutations go from now on; nullptr (the default) for none. A partition being loaded
+  // (recovery, a full sync's staging copy) has none, so loading logs nothing.
+  void set_sink(MutationSink* sink) { sink_ = sink; }
+  MutationSink* sink() const { return sink_; }
 
   void AddObserver(ChangeObserver* observer) { observers_.push_back(observer); }
   void RemoveObserver(ChangeObserver* observer);
@@ -67,9 +87,17 @@ class Partition {
     for (ChangeObserver* o : observers_) o->BeforeKeyMoved(key);
   }
   void BeforeKeyDropped(std::string_view key, Trie* dict);
+  void Emit(const Mutation& m) {
+    if (sink_ != nullptr) sink_->Apply(m);
+  }
+  // Drops a key without emitting: the mutator that calls it emits what it did as a whole.
+  void Drop(KeyMap::iterator it);
+  void DropAll();
 
   KeyMap keys_;
   std::vector<ChangeObserver*> observers_;
+  MutationSink* sink_ = nullptr;
+  std::vector<std::string_view> erased_;  // reused by EraseTerms and EraseKeys
 };
 
 }  // namespace typeahead::storage

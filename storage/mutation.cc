@@ -1,0 +1,106 @@
+#include "storage/mutation.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "protocol/ascii.h"
+#include "protocol/number.h"
+
+namespace typeahead::storage {
+namespace {
+
+// The command names of the encoding, named once.
+constexpr std::string_view kRecordName = "ACRECORD";
+constexpr std::string_view kIncrByName = "ACINCRBY";
+constexpr std::string_view kEraseTermsName = "ACDEL";
+constexpr std::string_view kEraseKeysName = "DEL";
+constexpr std::string_view kRenameName = "RENAME";
+constexpr std::string_view kClearName = "FLUSHALL";
+
+}  // namespace
+
+bool operator==(const Mutation& a, const Mutation& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case MutationKind::kIncrement:
+      return a.key == b.key && a.term == b.term && a.delta == b.delta;
+    case MutationKind::kEraseTerms:
+      return a.key == b.key && std::ranges::equal(a.names, b.names);
+    case MutationKind::kEraseKeys:
+      return std::ranges::equal(a.names, b.names);
+    case MutationKind::kRename:
+      return a.key == b.key && a.new_key == b.new_key;
+    case MutationKind::kClear:
+      return true;
+  }
+  return false;
+}
+
+std::span<const std::string_view> MutationEncoder::Encode(const Mutation& m) {
+  args_.clear();
+  switch (m.kind) {
+    case MutationKind::kIncrement:
+      if (m.delta == 1) {
+        args_.insert(args_.end(), {kRecordName, m.key, m.term});
+      } else {
+        auto end = std::to_chars(delta_, delta_ + sizeof delta_, m.delta).ptr;
+        args_.insert(args_.end(), {kIncrByName, m.key, m.term, {delta_, end}});
+      }
+      break;
+    case MutationKind::kEraseTerms:
+      args_.insert(args_.end(), {kEraseTermsName, m.key});
+      args_.insert(args_.end(), m.names.begin(), m.names.end());
+      break;
+    case MutationKind::kEraseKeys:
+      args_.push_back(kEraseKeysName);
+      args_.insert(args_.end(), m.names.begin(), m.names.end());
+      break;
+    case MutationKind::kRename:
+      args_.insert(args_.end(), {kRenameName, m.key, m.new_key});
+      break;
+    case MutationKind::kClear:
+      args_.push_back(kClearName);
+      break;
+  }
+  return args_;
+}
+
+bool DecodeMutation(std::span<const std::string_view> args, Mutation* out) {
+  if (args.empty()) return false;
+  std::string_view name = args[0];
+  size_t n = args.size();
+  if (EqualsIgnoreCase(name, kRecordName)) {
+    if (n != 3 || args[2].empty()) return false;
+    *out = Mutation::Increment(args[1], args[2], 1);
+    return true;
+  }
+  if (EqualsIgnoreCase(name, kIncrByName)) {
+    int64_t delta;
+    if (n != 4 || args[2].empty() || !protocol::ParseInt64(args[3], &delta)) return false;
+    *out = Mutation::Increment(args[1], args[2], delta);
+    return true;
+  }
+  if (EqualsIgnoreCase(name, kEraseTermsName)) {
+    if (n < 3) return false;
+    *out = Mutation::EraseTerms(args[1], args.subspan(2));
+    return true;
+  }
+  if (EqualsIgnoreCase(name, kEraseKeysName)) {
+    if (n < 2) return false;
+    *out = Mutation::EraseKeys(args.subspan(1));
+    return true;
+  }
+  if (EqualsIgnoreCase(name, kRenameName)) {
+    if (n != 3) return false;
+    *out = Mutation::Rename(args[1], args[2]);
+    return true;
+  }
+  if (EqualsIgnoreCase(name, kClearName)) {
+    if (n != 1) return false;
+    *out = Mutation::Clear();
+    return true;
+  }
+  return false;
+}
+
+}  // namespace typeahead::storage

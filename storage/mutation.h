@@ -1,0 +1,98 @@
+// Mutation is the one vocabulary of change to a partition's data. Partition's mutators emit
+// one to their MutationSink after every change they make (server/journal.h is the sink: the
+// append-only log and the replication stream), and log replay and a replica's stream applier
+// decode the same records and switch on the kind. So which commands are logged is not a
+// handler's business: whatever changes the data is logged, in the order it changed.
+//
+// A mutation is encoded as the RESP command that makes the same change (as Redis's AOF does),
+// so a log reads as commands and redis-cli --pipe can replay one:
+//
+//   kIncrement    ACRECORD key term             (delta 1)
+//                 ACINCRBY key term delta       (any other delta)
+//   kEraseTerms   ACDEL key term [term ...]
+//   kEraseKeys    DEL key [key ...]
+//   kRename       RENAME key new_key
+//   kClear        FLUSHALL
+//
+// Names are matched case-insensitively when decoding; the encoder writes them as above.
+// Invariant: DecodeMutation(MutationEncoder().Encode(m)) == m for every valid m (a non-empty
+// term for kIncrement, at least one name for kEraseTerms and kEraseKeys).
+//
+// A Mutation holds views: the strings it names must outlive it. Not thread-safe objects; the
+// functions are pure.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace typeahead::storage {
+
+enum class MutationKind : uint8_t { kIncrement, kEraseTerms, kEraseKeys, kRename, kClear };
+
+struct Mutation {
+  MutationKind kind = MutationKind::kClear;
+  std::string_view key;                     // kIncrement, kEraseTerms, kRename (the old name)
+  std::string_view term;                    // kIncrement
+  int64_t delta = 0;                        // kIncrement
+  std::string_view new_key;                 // kRename
+  std::span<const std::string_view> names;  // kEraseTerms: the terms; kEraseKeys: the keys
+
+  static Mutation Increment(std::string_view key, std::string_view term, int64_t delta) {
+    Mutation m;
+    m.kind = MutationKind::kIncrement;
+    m.key = key;
+    m.term = term;
+    m.delta = delta;
+    return m;
+  }
+  static Mutation EraseTerms(std::string_view key, std::span<const std::string_view> terms) {
+    Mutation m;
+    m.kind = MutationKind::kEraseTerms;
+    m.key = key;
+    m.names = terms;
+    return m;
+  }
+  static Mutation EraseKeys(std::span<const std::string_view> keys) {
+    Mutation m;
+    m.kind = MutationKind::kEraseKeys;
+    m.names = keys;
+    return m;
+  }
+  static Mutation Rename(std::string_view key, std::string_view new_key) {
+    Mutation m;
+    m.kind = MutationKind::kRename;
+    m.key = key;
+    m.new_key = new_key;
+    return m;
+  }
+  static Mutation Clear() { return Mutation(); }
+};
+
+bool operator==(const Mutation& a, const Mutation& b);
+
+// Where a partition's changes go. Called on the partition's thread, after the change.
+class MutationSink {
+ public:
+  virtual ~MutationSink() = default;
+  virtual void Apply(const Mutation& m) = 0;
+};
+
+// Encodes mutations into command arguments, reusing its buffers: a record costs no
+// allocation once the buffers have grown.
+class MutationEncoder {
+ public:
+  // The arguments stay valid until the next Encode, and as long as the views m holds.
+  std::span<const std::string_view> Encode(const Mutation& m);
+
+ private:
+  std::vector<std::string_view> args_;
+  char delta_[24];
+};
+
+// False when args are not a mutation: an unknown command, a wrong argument count, an empty
+// term in an increment or a delta that is not an integer. *out views into args.
+bool DecodeMutation(std::span<const std::string_view> args, Mutation* out);
+
+}  // namespace typeahead::storage
