@@ -1,8 +1,9 @@
 // The autocomplete commands of the contract: ACRECORD, ACINCRBY, ACTOPK, ACSCORE, ACDEL,
 // ACCARD. Commands that touch one term (or one non-empty prefix) name their shard with a
 // router and run entirely there, replying into a buffer the connection splices in order, so a
-// pipeline of them costs one hop per shard (see Connection). ACDEL, ACCARD and the empty
-// prefix ask every shard.
+// pipeline of them costs one hop per shard (see Connection). ACDEL and ACCARD ask every
+// shard; ACTOPK is a ranked read (server/ranked_read.h), whose fan-out for the empty prefix
+// the table builds.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/errors.h"
+#include "server/ranked_read.h"
 #include "server/server.h"
 #include "server/shard.h"
 #include "storage/routing.h"
@@ -21,27 +23,14 @@
 namespace typeahead::server {
 namespace {
 using boost::asio::awaitable;
+using errors::Status;
 
-// Replies the contract's error for a bad term and returns false.
-bool ValidTerm(const Config& config, std::string_view term, protocol::ReplyBuilder& r) {
-  if (term.empty()) {
-    r.Error(errors::kEmptyTerm);
-    return false;
-  }
-  if (static_cast<int64_t>(term.size()) > config.max_term_length) {
-    r.Error(errors::TermTooLong(config.max_term_length));
-    return false;
-  }
-  return true;
+// The contract's checks of a term.
+Status CheckTerm(const Config& config, std::string_view term) {
+  if (term.empty()) return Status::kEmptyTerm;
+  if (static_cast<int64_t>(term.size()) > config.max_term_length) return Status::kTermTooLong;
+  return Status::kOk;
 }
-
-bool ValidTerm(CommandContext& cx, std::string_view term) {
-  if (ValidTerm(cx.shard.config(), term, cx.reply)) return true;
-  cx.failed = true;
-  return false;
-}
-
-using errors::ReplyStatus;
 
 // Routers: the one shard a command touches. A bad (empty) term goes anywhere: the handler
 // there replies the error.
@@ -51,34 +40,31 @@ ptrdiff_t RouteByTerm(Args args, size_t shards) {
 }
 
 ptrdiff_t RouteByPrefix(Args args, size_t shards) {
-  return storage::PartitionOfPrefix(args[2], shards);  // -1: too short, fan out (AcTopKAll)
+  return storage::PartitionOfPrefix(args[2], shards);  // -1: too short, fan out
 }
 
 // The partition logs the change (its sink is the journal).
-bool IncrByOnShard(Shard& s, Args args, int64_t delta, protocol::ReplyBuilder& r) {
+Status IncrByOnShard(Shard& s, Args args, int64_t delta, protocol::ReplyBuilder& r) {
   auto result = s.partition().IncrBy(args[1], args[2], delta);
-  if (!result) return ReplyStatus(r, result.status());
+  if (!result) return errors::FromStorage(result.status());
   r.Integer(*result);
-  return true;
+  return Status::kOk;
 }
 
-bool AcRecordOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
-  if (!ValidTerm(s.config(), args[2], r)) return false;
+Status AcRecordOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  if (Status st = CheckTerm(s.config(), args[2]); st != Status::kOk) return st;
   return IncrByOnShard(s, args, 1, r);
 }
 
-bool AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
-  if (!ValidTerm(s.config(), args[2], r)) return false;
+Status AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  if (Status st = CheckTerm(s.config(), args[2]); st != Status::kOk) return st;
   int64_t delta;
-  if (!protocol::ParseInt64(args[3], &delta)) {
-    r.Error(errors::kNotInteger);
-    return false;
-  }
+  if (!protocol::ParseInt64(args[3], &delta)) return Status::kNotInteger;
   return IncrByOnShard(s, args, delta, r);
 }
 
-bool AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
-  if (!ValidTerm(s.config(), args[2], r)) return false;
+Status AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  if (Status st = CheckTerm(s.config(), args[2]); st != Status::kOk) return st;
   const storage::Trie* dict = s.partition().Find(args[1]);
   auto score = dict ? dict->Score(args[2]) : std::nullopt;
   if (score) {
@@ -86,13 +72,13 @@ bool AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   } else {
     r.Null();
   }
-  return true;
+  return Status::kOk;
 }
 
 awaitable<void> AcDel(CommandContext& cx, Args args) {
   // Validate every term first: an error must leave the dictionary untouched.
   for (size_t i = 2; i < args.size(); ++i) {
-    if (!ValidTerm(cx, args[i])) co_return;
+    if (Status st = CheckTerm(cx.shard.config(), args[i]); st != Status::kOk) co_return cx.Fail(st);
   }
   ShardSet& shards = cx.server.shards();
   std::string_view key = args[1];
@@ -121,108 +107,60 @@ awaitable<void> AcCard(CommandContext& cx, Args args) {
   cx.reply.Integer(total);
 }
 
-// An ACTOPK reply: an array of n terms; WITHSCORES adds each frequency after its term (RESP2)
-// or makes each element a [term, frequency] pair (RESP3, as Redis 7's ZRANGE ... WITHSCORES).
-void TopKHeader(protocol::ReplyBuilder& r, size_t n, bool with_scores) {
-  r.Array(with_scores && !r.resp3() ? n * 2 : n);
-}
-// One element of it, whose term spell(dst) writes (size bytes).
-template <typename Spell>
-void TopKElement(protocol::ReplyBuilder& r, bool with_scores, int64_t freq, size_t size,
-                 Spell&& spell) {
-  if (with_scores && r.resp3()) r.Array(2);
-  spell(r.BulkSpace(size));
-  if (with_scores) r.Integer(freq);
-}
-
-void ReplyTopK(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
-               bool with_scores) {
-  TopKHeader(r, items.size(), with_scores);
-  for (const auto& s : items) {
-    TopKElement(r, with_scores, s.freq, s.term.size(),
-                [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); });
-  }
-}
-
-struct TopKRequest {
-  size_t limit;  // k capped at max-topk
-  bool with_scores = false;
-};
-
-// Parses k and the options. Replies the error and returns nullopt when they are bad.
-std::optional<TopKRequest> ParseTopK(const Config& config, Args args, protocol::ReplyBuilder& r) {
+// ACTOPK's k (capped at max-topk) and options.
+Status ParseTopK(const Config& config, Args args, RankedRequest* req) {
   int64_t k;
-  if (!protocol::ParseInt64(args[3], &k)) {
-    r.Error(errors::kNotInteger);
-    return std::nullopt;
-  }
-  if (k < 0) {
-    r.Error(errors::kNotPositive);
-    return std::nullopt;
-  }
-  TopKRequest req{static_cast<size_t>(std::min(k, config.max_topk))};
+  if (!protocol::ParseInt64(args[3], &k)) return Status::kNotInteger;
+  if (k < 0) return Status::kNotPositive;
+  req->limit = static_cast<size_t>(std::min(k, config.max_topk));
+  req->with_scores = false;
   for (size_t i = 4; i < args.size(); ++i) {
-    if (!EqualsIgnoreCase(args[i], "WITHSCORES")) {
-      r.Error(errors::kSyntax);
-      return std::nullopt;
-    }
-    req.with_scores = true;
+    if (!EqualsIgnoreCase(args[i], "WITHSCORES")) return Status::kSyntax;
+    req->with_scores = true;
   }
-  return req;
+  return Status::kOk;
 }
 
-bool AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
-  auto req = ParseTopK(s.config(), args, r);
-  if (!req) return false;
+// ACTOPK as a ranked read: this shard's top k under the prefix (the fan-out's part).
+Status AcTopKRanked(Shard& s, Args args, RankedRequest* req,
+                    std::vector<storage::ScoredTerm>* out) {
+  if (Status st = ParseTopK(s.config(), args, req); st != Status::kOk) return st;
+  if (const storage::Trie* dict = s.partition().Find(args[1])) {
+    dict->TopK(args[2], req->limit, out);
+  }
+  return Status::kOk;
+}
+
+// ACTOPK routed to its prefix's shard: spelled straight into the reply, no string per
+// result, and without scores from the rendering the trie keeps at the prefix's node.
+Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  RankedRequest req;
+  if (Status st = ParseTopK(s.config(), args, &req); st != Status::kOk) return st;
   const storage::Trie* dict = s.partition().Find(args[1]);
   if (dict == nullptr) {
-    TopKHeader(r, 0, req->with_scores);
-    return true;
+    RankedHeader(r, 0, req.with_scores);
+    return Status::kOk;
   }
-  bool with_scores = req->with_scores;
+  bool with_scores = req.with_scores;
   // Without scores the reply is the ranked terms alone, the same bytes in RESP2 and RESP3:
   // the trie keeps them at the prefix's node while its top k stands.
   storage::Trie::RenderSpot spot;
   std::string* out = r.buffer();
   if (!with_scores) {
-    std::string_view kept = dict->FindRendered(args[2], req->limit, &spot);
+    std::string_view kept = dict->FindRendered(args[2], req.limit, &spot);
     if (!kept.empty()) {
       out->append(kept);
-      return true;
+      return Status::kOk;
     }
   }
   size_t start = out->size();
-  // Spelled straight into the reply: no string per result.
   dict->VisitTopK(
-      args[2], req->limit, [&](size_t n) { TopKHeader(r, n, with_scores); },
+      args[2], req.limit, [&](size_t n) { RankedHeader(r, n, with_scores); },
       [&](int64_t freq, size_t size, auto spell) {
-        TopKElement(r, with_scores, freq, size, spell);
+        RankedElement(r, with_scores, freq, size, spell);
       });
   if (!with_scores) dict->KeepRendered(spot, std::string_view(*out).substr(start));
-  return true;
-}
-
-// ACTOPK with the empty prefix: every partition's own top-k, merged here.
-awaitable<void> AcTopKAll(CommandContext& cx, Args args) {
-  auto req = ParseTopK(cx.shard.config(), args, cx.reply);
-  if (!req) {
-    cx.failed = true;
-    co_return;
-  }
-  std::string_view key = args[1], prefix = args[2];
-  size_t limit = req->limit;
-  auto parts = co_await cx.server.shards().RunAll([&](Shard& s) {
-    std::vector<storage::ScoredTerm> items;
-    if (const storage::Trie* dict = s.partition().Find(key)) dict->TopK(prefix, limit, &items);
-    return items;
-  });
-  std::vector<storage::ScoredTerm> merged;
-  for (auto& p : parts) std::move(p.begin(), p.end(), std::back_inserter(merged));
-  size_t n = std::min(limit, merged.size());
-  std::partial_sort(merged.begin(), merged.begin() + n, merged.end(),
-                    [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
-  merged.resize(n);
-  ReplyTopK(cx.reply, merged, req->with_scores);
+  return Status::kOk;
 }
 
 }  // namespace
@@ -231,106 +169,88 @@ std::vector<CommandSpec> AutocompleteCommands() {
   ArgDoc key{"key", "key"};
   ArgDoc term{"term", "string"};
   return {
-      {"acrecord",
-       3,
-       kWrite | kDenyOom | kFast,
-       1,
-       1,
-       1,
-       "autocomplete",
-       "0.1.0",
-       "Records one use of a term: adds it with frequency 1 or increments it.",
-       "O(L) where L is the length of the term",
-       {"write", "fast"},
-       {key, term},
-       nullptr,
-       nullptr,
-       {},
-       RouteByTerm,
-       AcRecordOnShard},
-      {"acincrby",
-       4,
-       kWrite | kDenyOom | kFast,
-       1,
-       1,
-       1,
-       "autocomplete",
-       "0.1.0",
-       "Adds a signed increment to a term's frequency; removes the term at zero or below.",
-       "O(L) where L is the length of the term",
-       {"write", "fast"},
-       {key, term, {"increment", "integer"}},
-       nullptr,
-       nullptr,
-       {},
-       RouteByTerm,
-       AcIncrByOnShard},
-      {"actopk",
-       -4,
-       kReadonly,
-       1,
-       1,
-       1,
-       "autocomplete",
-       "0.1.0",
-       "Returns the k most frequent terms starting with a prefix.",
-       "O(M log k) where M is the number of matching terms",
-       {"read", "slow"},
-       {key,
-        {"prefix", "string"},
-        {"k", "integer"},
-        {"withscores", "pure-token", "WITHSCORES", true}},
-       nullptr,
-       AcTopKAll,
-       {},
-       RouteByPrefix,
-       AcTopKOnShard},
-      {"acscore",
-       3,
-       kReadonly | kFast,
-       1,
-       1,
-       1,
-       "autocomplete",
-       "0.1.0",
-       "Returns a term's frequency.",
-       "O(L) where L is the length of the term",
-       {"read", "fast"},
-       {key, term},
-       nullptr,
-       nullptr,
-       {},
-       RouteByTerm,
-       AcScoreOnShard},
-      {"acdel",
-       -3,
-       kWrite | kFast,
-       1,
-       1,
-       1,
-       "autocomplete",
-       "0.1.0",
-       "Removes terms from a dictionary.",
-       "O(N) where N is the number of terms removed",
-       {"write", "fast"},
-       {key, {"term", "string", {}, false, true}},
-       nullptr,
-       AcDel},
-      {"accard",
-       2,
-       kReadonly | kFast,
-       1,
-       1,
-       1,
-       "autocomplete",
-       "0.1.0",
-       "Returns the number of distinct terms in a dictionary.",
-       "O(P) where P is the number of "
-       "partitions",
-       {"read", "fast"},
-       {key},
-       nullptr,
-       AcCard},
+      {
+          .name = "acrecord",
+          .arity = 3,
+          .flags = kWrite | kDenyOom | kFast,
+          .keys = {1, 1, 1},
+          .group = "autocomplete",
+          .since = "0.1.0",
+          .summary = "Records one use of a term: adds it with frequency 1 or increments it.",
+          .complexity = "O(L) where L is the length of the term",
+          .args = {key, term},
+          .route = RouteByTerm,
+          .on_shard = AcRecordOnShard,
+      },
+      {
+          .name = "acincrby",
+          .arity = 4,
+          .flags = kWrite | kDenyOom | kFast,
+          .keys = {1, 1, 1},
+          .group = "autocomplete",
+          .since = "0.1.0",
+          .summary =
+              "Adds a signed increment to a term's frequency; removes the term at zero or below.",
+          .complexity = "O(L) where L is the length of the term",
+          .args = {key, term, {"increment", "integer"}},
+          .route = RouteByTerm,
+          .on_shard = AcIncrByOnShard,
+      },
+      {
+          .name = "actopk",
+          .arity = -4,
+          .flags = kReadonly,
+          .keys = {1, 1, 1},
+          .group = "autocomplete",
+          .since = "0.1.0",
+          .summary = "Returns the k most frequent terms starting with a prefix.",
+          .complexity = "O(M log k) where M is the number of matching terms",
+          .args = {key,
+                   {"prefix", "string"},
+                   {"k", "integer"},
+                   {"withscores", "pure-token", "WITHSCORES", true}},
+          .route = RouteByPrefix,
+          .on_shard = AcTopKOnShard,
+          .ranked = AcTopKRanked,
+      },
+      {
+          .name = "acscore",
+          .arity = 3,
+          .flags = kReadonly | kFast,
+          .keys = {1, 1, 1},
+          .group = "autocomplete",
+          .since = "0.1.0",
+          .summary = "Returns a term's frequency.",
+          .complexity = "O(L) where L is the length of the term",
+          .args = {key, term},
+          .route = RouteByTerm,
+          .on_shard = AcScoreOnShard,
+      },
+      {
+          .name = "acdel",
+          .arity = -3,
+          .flags = kWrite | kFast,
+          .keys = {1, 1, 1},
+          .group = "autocomplete",
+          .since = "0.1.0",
+          .summary = "Removes terms from a dictionary.",
+          .complexity = "O(N) where N is the number of terms removed",
+          .args = {key, {"term", "string", {}, false, true}},
+          .async = AcDel,
+      },
+      {
+          .name = "accard",
+          .arity = 2,
+          .flags = kReadonly | kFast,
+          .keys = {1, 1, 1},
+          .group = "autocomplete",
+          .since = "0.1.0",
+          .summary = "Returns the number of distinct terms in a dictionary.",
+          .complexity = "O(P) where P is the number of "
+                        "partitions",
+          .args = {key},
+          .async = AcCard,
+      },
   };
 }
 

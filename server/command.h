@@ -13,9 +13,12 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "protocol/reply_builder.h"
+#include "server/errors.h"
+#include "storage/trie.h"
 
 namespace typeahead::server {
 
@@ -35,14 +38,29 @@ struct CommandContext {
     failed = true;
     reply.Error(text);
   }
+  // Replies status's error (errors::ReplyError) and counts a failed call.
+  void Fail(errors::Status status);
 };
 
 using SyncHandler = void (*)(CommandContext&, Args);
 // The shard that owns everything a command touches, or -1 when it needs several (then the
 // sync/async handler runs instead). Must not fail: bad arguments route anywhere.
 using Router = ptrdiff_t (*)(Args, size_t shards);
-// Runs on the owning shard's thread and replies there. Returns false when it replied an error.
-using ShardHandler = bool (*)(Shard&, Args, protocol::ReplyBuilder&);
+// Runs on the owning shard's thread. Replies there and returns kOk, or returns the error
+// without replying: the caller replies it (RunOnShard in server/ranked_read.h).
+using ShardHandler = errors::Status (*)(Shard&, Args, protocol::ReplyBuilder&);
+// What a ranked read asks for: how many terms, and whether with their frequencies.
+struct RankedRequest {
+  size_t limit = 0;
+  bool with_scores = false;
+};
+// A ranked read (a prefix command) on one shard: parses args into *req and appends the
+// shard's best req->limit terms to *out, in ranking order (storage::RanksBefore). The table
+// makes of it the fan-out (every shard, merged, when the prefix is too short to route) and,
+// unless the row has a faster one of its own, the routed on-shard handler
+// (server/ranked_read.h). The same args must give the same status on every shard.
+using RankedHandler = errors::Status (*)(Shard&, Args, RankedRequest* req,
+                                         std::vector<storage::ScoredTerm>* out);
 using AsyncHandler = boost::asio::awaitable<void> (*)(CommandContext&, Args);
 
 enum CommandFlag : uint32_t {
@@ -66,6 +84,24 @@ enum CommandFlag : uint32_t {
   kSubscribedOk = 1 << 13,
 };
 
+// ACL categories, in the order Redis lists them (COMMAND shows them so). The flags imply some
+// (AclCategories below); a row names only the others, such as its group's (keyspace,
+// connection, transaction) or dangerous on a command that is not admin.
+enum AclCategory : uint32_t {
+  kAclKeyspace = 1 << 0,
+  kAclRead = 1 << 1,
+  kAclWrite = 1 << 2,
+  kAclPubsub = 1 << 3,
+  kAclAdmin = 1 << 4,
+  kAclFast = 1 << 5,
+  kAclSlow = 1 << 6,
+  kAclDangerous = 1 << 7,
+  kAclConnection = 1 << 8,
+  kAclTransaction = 1 << 9,
+};
+// Each category with its name (without "@"), in that order.
+extern const std::pair<AclCategory, std::string_view> kAclCategoryNames[10];
+
 // One argument in COMMAND DOCS: name and type as Redis ("key", "string", "integer",
 // "pattern", "pure-token", "oneof", "block"), an optional token and flags.
 struct ArgDoc {
@@ -77,22 +113,40 @@ struct ArgDoc {
   std::vector<ArgDoc> children = {};
 };
 
+// Where the keys are, as Redis's first key, last key (negative: from the end) and step; all
+// zero for a command without keys.
+struct KeyRange {
+  int first = 0, last = 0, step = 0;
+};
+
+// One entry of a container's HELP reply: a usage line and the lines that explain it.
+struct HelpEntry {
+  std::string_view usage;
+  std::vector<std::string_view> text;
+};
+
+// Rows are written with designated initializers in this order; whatever a row leaves out is
+// empty (no flags, no keys, no handler).
 struct CommandSpec {
-  std::string_view name;  // lower case; "client|list" style for subcommands
-  int arity;
-  uint32_t flags;
-  int first_key, last_key, step;
-  std::string_view group;  // "connection", "server", "generic", "autocomplete"
-  std::string_view since;
-  std::string_view summary;
-  std::string_view complexity;
-  std::vector<std::string_view> acl_categories;  // without "@"
-  std::vector<ArgDoc> args;
+  std::string_view name = {};  // lower case; "client|list" style for subcommands
+  int arity = 0;
+  uint32_t flags = 0;
+  KeyRange keys = {};
+  std::string_view group = {};  // "connection", "server", "generic", "autocomplete"
+  std::string_view since = {};
+  std::string_view summary = {};
+  std::string_view complexity = {};
+  uint32_t acl = 0;  // AclCategory bits the flags do not imply
+  std::vector<ArgDoc> args = {};
+  // A subcommand's entries in its container's HELP (HelpReply), or a container's own for
+  // the form without a subcommand.
+  std::vector<HelpEntry> help = {};
   SyncHandler sync = nullptr;
   AsyncHandler async = nullptr;
   std::vector<CommandSpec> subcommands = {};
   Router route = nullptr;
   ShardHandler on_shard = nullptr;
+  RankedHandler ranked = nullptr;
 
   size_t stat_index = 0;  // assigned by the table
 
@@ -103,5 +157,9 @@ struct CommandSpec {
     return arity > 0 ? n == arity : n >= -arity;
   }
 };
+
+// The spec's ACL categories: those its flags imply, as Redis derives them (write, read,
+// admin and dangerous, pubsub, fast or else slow), and its own.
+uint32_t AclCategories(const CommandSpec& spec);
 
 }  // namespace typeahead::server

@@ -1,11 +1,37 @@
 #include "server/command_table.h"
 
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
 #include "protocol/ascii.h"
+#include "server/ranked_read.h"
 
 namespace typeahead::server {
+
+const std::pair<AclCategory, std::string_view> kAclCategoryNames[10] = {
+    {kAclKeyspace, "keyspace"},
+    {kAclRead, "read"},
+    {kAclWrite, "write"},
+    {kAclPubsub, "pubsub"},
+    {kAclAdmin, "admin"},
+    {kAclFast, "fast"},
+    {kAclSlow, "slow"},
+    {kAclDangerous, "dangerous"},
+    {kAclConnection, "connection"},
+    {kAclTransaction, "transaction"},
+};
+
+uint32_t AclCategories(const CommandSpec& spec) {
+  uint32_t acl = spec.acl;
+  if (spec.flags & kWrite) acl |= kAclWrite;
+  if (spec.flags & kReadonly) acl |= kAclRead;
+  if (spec.flags & kAdmin) acl |= kAclAdmin | kAclDangerous;
+  if (spec.flags & kPubsub) acl |= kAclPubsub;
+  acl |= (spec.flags & kFast) ? kAclFast : kAclSlow;
+  return acl;
+}
+
 namespace {
 
 const std::pair<CommandFlag, std::string_view> kFlagNames[] = {
@@ -59,7 +85,18 @@ CommandTable::CommandTable() {
         AutocompleteCommands, TransactionCommands, PubsubCommands, ReplicationCommands}) {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
-  for (auto& spec : commands_) AssignStats(spec, all_);
+  for (auto& spec : commands_) {
+    // A ranked read's row names only its ranked part: the table adds the fan-out and, where
+    // the row has none of its own, the routed handler (server/ranked_read.h).
+    if (spec.ranked != nullptr) {
+      if (spec.route == nullptr || spec.async != nullptr || spec.sync != nullptr) {
+        throw std::logic_error("CommandTable: a ranked read routes and has no other handler");
+      }
+      spec.async = RankedFanOut;
+      if (spec.on_shard == nullptr) spec.on_shard = RankedOnShard;
+    }
+    AssignStats(spec, all_);
+  }
   if (commands_.size() * 4 > kSlots) throw std::logic_error("CommandTable: too few slots");
   slots_.fill(kEmpty);
   for (size_t i = 0; i < commands_.size(); ++i) {
@@ -100,6 +137,26 @@ const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_
   return nullptr;
 }
 
+void ContainerHelp(CommandContext& cx, Args args) {
+  const CommandSpec* container = CommandTable::Get().Find(args[0]);
+  std::vector<const HelpEntry*> entries;
+  for (const auto& e : container->help) entries.push_back(&e);
+  for (const auto& sub : container->subcommands) {
+    for (const auto& e : sub.help) entries.push_back(&e);
+  }
+  static const HelpEntry kHelp{"HELP", {"Print this help."}};
+  entries.push_back(&kHelp);
+  size_t lines = 1;
+  for (const HelpEntry* e : entries) lines += 1 + e->text.size();
+  cx.reply.Array(lines);
+  cx.reply.Simple(ToUpper(container->name) + " <subcommand> [<arg> [value] [opt] ...]. " +
+                  "Subcommands are:");
+  for (const HelpEntry* e : entries) {
+    cx.reply.Simple(e->usage);
+    for (std::string_view line : e->text) cx.reply.Simple("    " + std::string(line));
+  }
+}
+
 void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
   r.Array(10);
   r.Bulk(spec.name);
@@ -110,13 +167,16 @@ void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
   for (auto [flag, name] : kFlagNames) {
     if (spec.flags & flag) r.Simple(name);
   }
-  r.Integer(spec.first_key);
-  r.Integer(spec.last_key);
-  r.Integer(spec.step);
-  r.Set(spec.acl_categories.size());
-  for (auto c : spec.acl_categories) r.Simple("@" + std::string(c));
+  r.Integer(spec.keys.first);
+  r.Integer(spec.keys.last);
+  r.Integer(spec.keys.step);
+  uint32_t acl = AclCategories(spec);
+  r.Set(std::popcount(acl));
+  for (auto [category, name] : kAclCategoryNames) {
+    if (acl & category) r.Simple("@" + std::string(name));
+  }
   r.Set(0);  // tips
-  if (spec.first_key > 0) {
+  if (spec.keys.first > 0) {
     r.Array(1);
     r.Map(3);
     r.Bulk("flags");
@@ -131,7 +191,7 @@ void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
     r.Bulk("spec");
     r.Map(1);
     r.Bulk("index");
-    r.Integer(spec.first_key);
+    r.Integer(spec.keys.first);
     r.Bulk("find_keys");
     r.Map(2);
     r.Bulk("type");
@@ -139,9 +199,9 @@ void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
     r.Bulk("spec");
     r.Map(3);
     r.Bulk("lastkey");
-    r.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
+    r.Integer(spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first);
     r.Bulk("keystep");
-    r.Integer(spec.step);
+    r.Integer(spec.keys.step);
     r.Bulk("limit");
     r.Integer(0);
   } else {

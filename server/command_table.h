@@ -51,6 +51,10 @@ std::vector<CommandSpec> ReplicationCommands();
 CommandSpec ClientCommand();  // CLIENT and its subcommands
 CommandSpec ConfigCommand();  // CONFIG and its subcommands
 
+// A container's HELP subcommand (CLIENT HELP, CONFIG HELP, ...): Redis's header line, the
+// container's own entries, each subcommand's in table order, then HELP itself.
+void ContainerHelp(CommandContext& cx, Args args);
+
 // COMMAND rendering, shared by COMMAND and COMMAND INFO/DOCS.
 void ReplyCommandInfo(protocol::ReplyBuilder& reply, const CommandSpec& spec);
 void ReplyCommandDocs(protocol::ReplyBuilder& reply, const CommandSpec& spec);

@@ -20,6 +20,7 @@
 #include "server/dispatcher.h"
 #include "server/errors.h"
 #include "server/memory_usage.h"
+#include "server/ranked_read.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -433,7 +434,7 @@ awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {
       std::string out;
       protocol::ReplyBuilder r(&out);
       r.set_resp3(resp3);
-      ok = spec.on_shard(s, args, r);
+      ok = RunOnShard(spec, s, args, r);
       return out;
     };
     out_ += co_await shards.Run(static_cast<size_t>(target), run);

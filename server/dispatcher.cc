@@ -63,6 +63,11 @@ bool UnderMaxmemory(const Config& config, std::string* error) {
 
 }  // namespace
 
+void CommandContext::Fail(errors::Status status) {
+  failed = true;
+  errors::ReplyError(reply, status, shard.config().max_term_length);
+}
+
 const CommandSpec* Admit(Args args, const ClientFacts& client, Shard& shard, Server& server,
                          std::string* error) {
   const CommandSpec* spec = CommandTable::Get().Find(args[0]);

@@ -74,21 +74,41 @@ std::string UnrecognizedReplconf(std::string_view option) {
   return fmt::format("ERR Unrecognized REPLCONF option: {}", option.substr(0, 128));
 }
 
-bool ReplyStatus(protocol::ReplyBuilder& r, storage::OpStatus status) {
+Status FromStorage(storage::OpStatus status) {
   switch (status) {
-    case storage::OpStatus::kOverflow:
-      r.Error(kOverflow);
-      return false;
-    case storage::OpStatus::kWrongType:
-      r.Error(kWrongType);
-      return false;
-    case storage::OpStatus::kOutOfMemory:
-      r.Error(kOutOfMemory);
-      return false;
     case storage::OpStatus::kOk:
-      return true;
+      return Status::kOk;
+    case storage::OpStatus::kOverflow:
+      return Status::kOverflow;
+    case storage::OpStatus::kWrongType:
+      return Status::kWrongType;
+    case storage::OpStatus::kOutOfMemory:
+      return Status::kOutOfMemory;
   }
-  return true;
+  return Status::kOk;
+}
+
+void ReplyError(protocol::ReplyBuilder& r, Status status, int64_t max_term_length) {
+  switch (status) {
+    case Status::kOk:
+      return;
+    case Status::kSyntax:
+      return r.Error(kSyntax);
+    case Status::kNotInteger:
+      return r.Error(kNotInteger);
+    case Status::kNotPositive:
+      return r.Error(kNotPositive);
+    case Status::kEmptyTerm:
+      return r.Error(kEmptyTerm);
+    case Status::kTermTooLong:
+      return r.Error(TermTooLong(max_term_length));
+    case Status::kOverflow:
+      return r.Error(kOverflow);
+    case Status::kWrongType:
+      return r.Error(kWrongType);
+    case Status::kOutOfMemory:
+      return r.Error(kOutOfMemory);
+  }
 }
 
 }  // namespace typeahead::server::errors

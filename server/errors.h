@@ -1,7 +1,8 @@
 // Every error text the server replies, named once. Redis 7's texts word for word where Redis
 // has the error (clients and Sentinel match on them, operators search for them), ours where it
 // has none; docs/commands.md lists them. Handlers and the dispatcher reply these names, never
-// a literal, and ReplyStatus() is the one place a storage status becomes an error reply.
+// a literal, and ReplyError() is the one place a Status (a handler's, or storage's OpStatus
+// converted) becomes an error reply.
 //
 // Texts are without the leading '-': ReplyBuilder::Error adds it. Thread-safe (constants and
 // pure functions).
@@ -133,8 +134,22 @@ inline constexpr std::string_view kProtectedModeReply =
     "do one of the above things in order for the server to start accepting connections from "
     "the outside.\r\n";
 
-// The one place a storage status becomes a reply: replies status's error and returns false,
-// or returns true for kOk (nothing replied).
-bool ReplyStatus(protocol::ReplyBuilder& r, storage::OpStatus status);
+// How a handler's work ends when it does not reply itself: kOk (it replied), or the error
+// its caller replies with ReplyError. On-shard handlers return one (command.h), and the
+// checks they share with the connection side (a term, ACTOPK's k and options) too.
+enum class Status : uint8_t {
+  kOk,
+  kSyntax,
+  kNotInteger,
+  kNotPositive,
+  kEmptyTerm,
+  kTermTooLong,
+  kOverflow,
+  kWrongType,
+  kOutOfMemory,
+};
+Status FromStorage(storage::OpStatus status);
+// Replies status's error text. max_term_length: the limit kTermTooLong's text names.
+void ReplyError(protocol::ReplyBuilder& r, Status status, int64_t max_term_length);
 
 }  // namespace typeahead::server::errors

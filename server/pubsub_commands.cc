@@ -108,40 +108,23 @@ awaitable<void> PubsubNumpat(CommandContext& cx, Args) {
   cx.reply.Integer(static_cast<int64_t>(all.size()));
 }
 
-void PubsubHelp(CommandContext& cx, Args) {
-  static const char* kLines[] = {
-      "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "CHANNELS [<pattern>]",
-      "    Return the currently active channels matching a <pattern> (default: '*').",
-      "NUMPAT",
-      "    Return number of subscriptions to patterns.",
-      "NUMSUB [<channel> ...]",
-      "    Return the number of subscribers for the specified channels, excluding",
-      "    pattern subscriptions(default: no channels).",
-      "HELP",
-      "    Print this help.",
-  };
-  cx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) cx.reply.Simple(l);
-}
-
 CommandSpec Spec(std::string_view name, int arity, uint32_t flags, std::string_view since,
-                 std::string_view summary, std::vector<ArgDoc> docs, SyncHandler sync,
-                 AsyncHandler async = nullptr) {
-  return {name,
-          arity,
-          flags,
-          0,
-          0,
-          0,
-          "pubsub",
-          since,
-          summary,
-          "O(N)",
-          {"pubsub", "slow"},
-          std::move(docs),
-          sync,
-          async};
+                 std::string_view summary, std::vector<ArgDoc> docs, std::vector<HelpEntry> help,
+                 SyncHandler sync, AsyncHandler async = nullptr) {
+  return {
+      .name = name,
+      .arity = arity,
+      .flags = flags,
+      .group = "pubsub",
+      .since = since,
+      .summary = summary,
+      .complexity = "O(N)",
+      .acl = kAclPubsub,  // the container and its HELP too, whose flags do not say so
+      .args = std::move(docs),
+      .help = std::move(help),
+      .sync = sync,
+      .async = async,
+  };
 }
 
 }  // namespace
@@ -154,34 +137,39 @@ std::vector<CommandSpec> PubsubCommands() {
   ArgDoc some_patterns{"pattern", "pattern", {}, true, true};
   std::vector<CommandSpec> pubsub_subs = {
       Spec("pubsub|channels", -2, kPubsub | kLoading | kStale, "2.8.0",
-           "Returns the active channels.", {{"pattern", "pattern", {}, true}}, nullptr,
-           PubsubChannels),
-      Spec("pubsub|numsub", -2, kPubsub | kLoading | kStale, "2.8.0",
-           "Returns a count of subscribers to channels.", {some_channels}, nullptr, PubsubNumsub),
+           "Returns the active channels.", {{"pattern", "pattern", {}, true}},
+           {{"CHANNELS [<pattern>]",
+             {"Return the currently active channels matching a <pattern> (default: '*')."}}},
+           nullptr, PubsubChannels),
       Spec("pubsub|numpat", 2, kPubsub | kLoading | kStale, "2.8.0",
-           "Returns a count of unique pattern subscriptions.", {}, nullptr, PubsubNumpat),
+           "Returns a count of unique pattern subscriptions.", {},
+           {{"NUMPAT", {"Return number of subscriptions to patterns."}}}, nullptr, PubsubNumpat),
+      Spec("pubsub|numsub", -2, kPubsub | kLoading | kStale, "2.8.0",
+           "Returns a count of subscribers to channels.", {some_channels},
+           {{"NUMSUB [<channel> ...]",
+             {"Return the number of subscribers for the specified channels, excluding",
+              "pattern subscriptions(default: no channels)."}}},
+           nullptr, PubsubNumsub),
       Spec("pubsub|help", 2, kLoading | kStale, "6.2.0",
-           "Returns helpful text about the "
-           "different subcommands.",
-           {}, PubsubHelp),
+           "Returns helpful text about the different subcommands.", {}, {}, ContainerHelp),
   };
   CommandSpec pubsub =
-      Spec("pubsub", -2, 0, "2.8.0", "A container for Pub/Sub commands.", {}, nullptr);
+      Spec("pubsub", -2, 0, "2.8.0", "A container for Pub/Sub commands.", {}, {}, nullptr);
   pubsub.subcommands = std::move(pubsub_subs);
   return {
       Spec("subscribe", -2, kSub, "2.0.0", "Listens for messages published to channels.",
-           {channels}, Subscribe),
+           {channels}, {}, Subscribe),
       Spec("unsubscribe", -1, kSub, "2.0.0", "Stops listening to messages posted to channels.",
-           {some_channels}, Unsubscribe<false>),
+           {some_channels}, {}, Unsubscribe<false>),
       Spec("psubscribe", -2, kSub, "2.0.0",
            "Listens for messages published to channels that match one or more patterns.",
-           {patterns}, PSubscribe),
+           {patterns}, {}, PSubscribe),
       Spec("punsubscribe", -1, kSub, "2.0.0",
            "Stops listening to messages published to channels that match one or more patterns.",
-           {some_patterns}, Unsubscribe<true>),
+           {some_patterns}, {}, Unsubscribe<true>),
       Spec("publish", 3, kPubsub | kLoading | kStale | kFast, "2.0.0",
-           "Posts a message to a channel.", {{"channel", "string"}, {"message", "string"}}, nullptr,
-           Publish),
+           "Posts a message to a channel.", {{"channel", "string"}, {"message", "string"}}, {},
+           nullptr, Publish),
       std::move(pubsub),
   };
 }

@@ -31,6 +31,15 @@ void CommandCount(CommandContext& cx, Args) {
   cx.reply.Integer(static_cast<int64_t>(CountCommands()));
 }
 
+// Whether spec is in the ACL category named (without "@", any case).
+bool InAclCategory(const CommandSpec& spec, std::string_view category) {
+  uint32_t acl = AclCategories(spec);
+  for (auto [bit, name] : kAclCategoryNames) {
+    if ((acl & bit) && EqualsIgnoreCase(name, category)) return true;
+  }
+  return false;
+}
+
 // A name as COMMAND INFO/DOCS take it: "client|list" or "client list" are not accepted by
 // Redis either; only the container name or the "a|b" full name.
 const CommandSpec* FindByFullName(std::string_view name) {
@@ -88,11 +97,7 @@ void CommandList(CommandContext& cx, Args args) {
   std::vector<std::string_view> names;
   for (const CommandSpec* spec : CommandTable::Get().all()) {
     if (!GlobMatch(pattern, spec->name, true)) continue;
-    if (!category.empty() &&
-        std::none_of(spec->acl_categories.begin(), spec->acl_categories.end(),
-                     [&](std::string_view c) { return EqualsIgnoreCase(c, category); })) {
-      continue;
-    }
+    if (!category.empty() && !InAclCategory(*spec, category)) continue;
     names.push_back(spec->name);
   }
   cx.reply.Array(names.size());
@@ -109,34 +114,13 @@ void CommandGetKeys(CommandContext& cx, Args args) {
   }
   if (!spec->ArityOk(cmd.size())) return cx.Error(errors::kInvalidArgCount);
   int argc = static_cast<int>(cmd.size());
-  if (spec->first_key == 0) return cx.Error(errors::kNoKeyArguments);
-  int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+  const KeyRange& range = spec->keys;
+  if (range.first == 0) return cx.Error(errors::kNoKeyArguments);
+  int last = range.last < 0 ? argc + range.last : range.last;
   std::vector<std::string_view> keys;
-  for (int i = spec->first_key; i <= last && i < argc; i += spec->step) keys.push_back(cmd[i]);
+  for (int i = range.first; i <= last && i < argc; i += range.step) keys.push_back(cmd[i]);
   cx.reply.Array(keys.size());
   for (auto k : keys) cx.reply.Bulk(k);
-}
-
-void CommandHelp(CommandContext& cx, Args) {
-  static const char* kLines[] = {
-      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "(no subcommand)",
-      "    Return details about all commands.",
-      "COUNT",
-      "    Return the total number of commands in this server.",
-      "LIST [FILTERBY (MODULE|ACLCAT|PATTERN) <value>]",
-      "    Return a list of command names.",
-      "INFO [<command-name> ...]",
-      "    Return details about the given commands.",
-      "DOCS [<command-name> ...]",
-      "    Return documentation details about the given commands.",
-      "GETKEYS <full-command>",
-      "    Return the keys from a full command.",
-      "HELP",
-      "    Print this help.",
-  };
-  cx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) cx.reply.Simple(l);
 }
 
 // ---- TIME, SHUTDOWN ----
@@ -176,156 +160,145 @@ awaitable<void> Shutdown(CommandContext& cx, Args args) {
 std::vector<CommandSpec> ServerCommands() {
   constexpr uint32_t kMeta = kLoading | kStale;
   std::vector<CommandSpec> command_subs = {
-      {"command|count",
-       2,
-       kMeta,
-       0,
-       0,
-       0,
-       "server",
-       "2.8.13",
-       "Returns a count of commands.",
-       "O(1)",
-       {"slow", "connection"},
-       {},
-       CommandCount},
-      {"command|docs",
-       -2,
-       kMeta,
-       0,
-       0,
-       0,
-       "server",
-       "7.0.0",
-       "Returns documentary information about one, multiple or all commands.",
-       "O(N) where N is the number of commands to look up",
-       {"slow", "connection"},
-       {{"command-name", "string", {}, true, true}},
-       CommandDocs},
-      {"command|getkeys",
-       -3,
-       kMeta,
-       0,
-       0,
-       0,
-       "server",
-       "2.8.13",
-       "Extracts the key names from an arbitrary command.",
-       "O(N) where N is the number of arguments to the command",
-       {"slow", "connection"},
-       {{"command", "string"}, {"arg", "string", {}, true, true}},
-       CommandGetKeys},
-      {"command|info",
-       -2,
-       kMeta,
-       0,
-       0,
-       0,
-       "server",
-       "2.8.13",
-       "Returns information about one, multiple or all commands.",
-       "O(N) where N is the number of commands to look up",
-       {"slow", "connection"},
-       {{"command-name", "string", {}, true, true}},
-       CommandInfo},
-      {"command|list",
-       -2,
-       kMeta,
-       0,
-       0,
-       0,
-       "server",
-       "7.0.0",
-       "Returns a list of command names.",
-       "O(N) where N is the total number of commands",
-       {"slow", "connection"},
-       {{"filterby",
-         "oneof",
-         "FILTERBY",
-         true,
-         false,
-         {{"module-name", "string", "MODULE"},
-          {"category", "string", "ACLCAT"},
-          {"pattern", "pattern", "PATTERN"}}}},
-       CommandList},
-      {"command|help",
-       2,
-       kMeta,
-       0,
-       0,
-       0,
-       "server",
-       "5.0.0",
-       "Returns helpful text about the different subcommands.",
-       "O(1)",
-       {"slow", "connection"},
-       {},
-       CommandHelp},
+      {
+          .name = "command|count",
+          .arity = 2,
+          .flags = kMeta,
+          .group = "server",
+          .since = "2.8.13",
+          .summary = "Returns a count of commands.",
+          .complexity = "O(1)",
+          .acl = kAclConnection,
+          .help = {{"COUNT", {"Return the total number of commands in this server."}}},
+          .sync = CommandCount,
+      },
+      {
+          .name = "command|list",
+          .arity = -2,
+          .flags = kMeta,
+          .group = "server",
+          .since = "7.0.0",
+          .summary = "Returns a list of command names.",
+          .complexity = "O(N) where N is the total number of commands",
+          .acl = kAclConnection,
+          .args = {{"filterby",
+                    "oneof",
+                    "FILTERBY",
+                    true,
+                    false,
+                    {{"module-name", "string", "MODULE"},
+                     {"category", "string", "ACLCAT"},
+                     {"pattern", "pattern", "PATTERN"}}}},
+          .help = {{"LIST [FILTERBY (MODULE|ACLCAT|PATTERN) <value>]",
+                    {"Return a list of command names."}}},
+          .sync = CommandList,
+      },
+      {
+          .name = "command|info",
+          .arity = -2,
+          .flags = kMeta,
+          .group = "server",
+          .since = "2.8.13",
+          .summary = "Returns information about one, multiple or all commands.",
+          .complexity = "O(N) where N is the number of commands to look up",
+          .acl = kAclConnection,
+          .args = {{"command-name", "string", {}, true, true}},
+          .help = {{"INFO [<command-name> ...]", {"Return details about the given commands."}}},
+          .sync = CommandInfo,
+      },
+      {
+          .name = "command|docs",
+          .arity = -2,
+          .flags = kMeta,
+          .group = "server",
+          .since = "7.0.0",
+          .summary = "Returns documentary information about one, multiple or all commands.",
+          .complexity = "O(N) where N is the number of commands to look up",
+          .acl = kAclConnection,
+          .args = {{"command-name", "string", {}, true, true}},
+          .help = {{"DOCS [<command-name> ...]",
+                    {"Return documentation details about the given commands."}}},
+          .sync = CommandDocs,
+      },
+      {
+          .name = "command|getkeys",
+          .arity = -3,
+          .flags = kMeta,
+          .group = "server",
+          .since = "2.8.13",
+          .summary = "Extracts the key names from an arbitrary command.",
+          .complexity = "O(N) where N is the number of arguments to the command",
+          .acl = kAclConnection,
+          .args = {{"command", "string"}, {"arg", "string", {}, true, true}},
+          .help = {{"GETKEYS <full-command>", {"Return the keys from a full command."}}},
+          .sync = CommandGetKeys,
+      },
+      {
+          .name = "command|help",
+          .arity = 2,
+          .flags = kMeta,
+          .group = "server",
+          .since = "5.0.0",
+          .summary = "Returns helpful text about the different subcommands.",
+          .complexity = "O(1)",
+          .acl = kAclConnection,
+          .sync = ContainerHelp,
+      },
   };
   return {
-      {"command",
-       -1,
-       kMeta,
-       0,
-       0,
-       0,
-       "server",
-       "2.8.13",
-       "Returns detailed information about all commands.",
-       "O(N) where N is the total number of "
-       "commands",
-       {"slow", "connection"},
-       {},
-       Command,
-       nullptr,
-       std::move(command_subs)},
+      {
+          .name = "command",
+          .arity = -1,
+          .flags = kMeta,
+          .group = "server",
+          .since = "2.8.13",
+          .summary = "Returns detailed information about all commands.",
+          .complexity = "O(N) where N is the total number of "
+                        "commands",
+          .acl = kAclConnection,
+          .help = {{"(no subcommand)", {"Return details about all commands."}}},
+          .sync = Command,
+          .subcommands = std::move(command_subs),
+      },
       ConfigCommand(),
-      {"info",
-       -1,
-       kLoading | kStale,
-       0,
-       0,
-       0,
-       "server",
-       "1.0.0",
-       "Returns information and statistics about the server.",
-       "O(1)",
-       {"slow", "dangerous"},
-       {{"section", "string", {}, true, true}},
-       nullptr,
-       Info},
-      {"time",
-       1,
-       kLoading | kStale | kFast,
-       0,
-       0,
-       0,
-       "server",
-       "2.6.0",
-       "Returns the server time.",
-       "O(1)",
-       {"fast"},
-       {},
-       Time},
-      {"shutdown",
-       -1,
-       kAdmin | kNoScript | kLoading | kStale,
-       0,
-       0,
-       0,
-       "server",
-       "1.0.0",
-       "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-       "O(N) when saving, where N is the total number of keys in all databases",
-       {"admin", "slow", "dangerous"},
-       {{"save-selector",
-         "oneof",
-         {},
-         true,
-         false,
-         {{"nosave", "pure-token", "NOSAVE"}, {"save", "pure-token", "SAVE"}}}},
-       nullptr,
-       Shutdown},
+      {
+          .name = "info",
+          .arity = -1,
+          .flags = kLoading | kStale,
+          .group = "server",
+          .since = "1.0.0",
+          .summary = "Returns information and statistics about the server.",
+          .complexity = "O(1)",
+          .acl = kAclDangerous,
+          .args = {{"section", "string", {}, true, true}},
+          .async = Info,
+      },
+      {
+          .name = "time",
+          .arity = 1,
+          .flags = kLoading | kStale | kFast,
+          .group = "server",
+          .since = "2.6.0",
+          .summary = "Returns the server time.",
+          .complexity = "O(1)",
+          .sync = Time,
+      },
+      {
+          .name = "shutdown",
+          .arity = -1,
+          .flags = kAdmin | kNoScript | kLoading | kStale,
+          .group = "server",
+          .since = "1.0.0",
+          .summary = "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+          .complexity = "O(N) when saving, where N is the total number of keys in all databases",
+          .args = {{"save-selector",
+                    "oneof",
+                    {},
+                    true,
+                    false,
+                    {{"nosave", "pure-token", "NOSAVE"}, {"save", "pure-token", "SAVE"}}}},
+          .async = Shutdown,
+      },
   };
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/reply_builder.h"
+#include "server/ranked_read.h"
 #include "server/shard.h"
 
 namespace typeahead::server {
@@ -35,7 +36,7 @@ void ShardBatch::RunOn(Shard& s, std::string& out) {
   for (Pending& p : pending_) {
     if (p.shard != s.id()) continue;
     p.reply_begin = out.size();
-    p.ok = p.spec->on_shard(s, Args(&args_[p.arg_begin], p.arg_count), r);
+    p.ok = RunOnShard(*p.spec, s, Args(&args_[p.arg_begin], p.arg_count), r);
     p.reply_end = out.size();
   }
   if (s.journal().end() != log_end) durable_need_[s.id()] = s.journal().end();

@@ -16,6 +16,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
 #include "server/command_table.h"
+#include "server/ranked_read.h"
 #include "server/shard.h"
 #include "storage/routing.h"
 #include "tests/storage/oracle.h"
@@ -77,7 +78,7 @@ void Run(Model& model, const std::vector<std::string>& args) {
   if (spec->on_shard != nullptr) {
     std::string got;
     ReplyBuilder r(&got);
-    spec->on_shard(shard, views, r);
+    ta::server::RunOnShard(*spec, shard, views, r);
     Oracle* dict = model.Find(key);
     if (name == "acrecord" || name == "acincrby") {
       const std::string& term = args[2];

@@ -145,8 +145,22 @@ TEST_CASE("CLIENT subcommands") {
   CHECK(Run(c.get(), {"CLIENT", "KILL", "ID", std::to_string(id->integer)}) == ":0");  // SKIPME
   CHECK(Run(c.get(), {"CLIENT", "KILL", "127.0.0.1:1"}) == "-ERR No such client");
   CHECK(Run(c.get(), {"PING"}) == "+PONG");
+  // HELP is built from the subcommand rows: Redis's header, each entry, HELP last.
   auto help = Command(c.get(), {"CLIENT", "HELP"});
-  CHECK(help->type == REDIS_REPLY_ARRAY);
+  REQUIRE(help->type == REDIS_REPLY_ARRAY);
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < help->elements; ++i) lines.emplace_back(help->element[i]->str);
+  REQUIRE(lines.size() == 23);
+  CHECK(lines[0] == "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  CHECK(lines[1] == "GETNAME");
+  CHECK(lines[2] == "    Return the name of the current connection.");
+  CHECK(std::count(lines.begin(), lines.end(), "SETNAME <name>") == 1);
+  CHECK(lines[21] == "HELP");
+  CHECK(lines[22] == "    Print this help.");
+  auto command_help = Command(c.get(), {"COMMAND", "HELP"});
+  REQUIRE(command_help->type == REDIS_REPLY_ARRAY);
+  REQUIRE(command_help->elements > 2);
+  CHECK(std::string(command_help->element[1]->str) == "(no subcommand)");
 }
 
 TEST_CASE("COMMAND reports the one command table") {

@@ -1,0 +1,62 @@
+#include "server/ranked_read.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
+#include "server/command_table.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace typeahead::server {
+
+bool RunOnShard(const CommandSpec& spec, Shard& s, Args args, protocol::ReplyBuilder& r) {
+  errors::Status status = spec.on_shard(s, args, r);
+  if (status == errors::Status::kOk) return true;
+  errors::ReplyError(r, status, s.config().max_term_length);
+  return false;
+}
+
+void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
+                 bool with_scores) {
+  RankedHeader(r, items.size(), with_scores);
+  for (const auto& s : items) {
+    RankedElement(r, with_scores, s.freq, s.term.size(),
+                  [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); });
+  }
+}
+
+errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
+  const CommandSpec* spec = CommandTable::Get().Find(args[0]);
+  RankedRequest req;
+  std::vector<storage::ScoredTerm> items;
+  errors::Status status = spec->ranked(s, args, &req, &items);
+  if (status == errors::Status::kOk) ReplyRanked(r, items, req.with_scores);
+  return status;
+}
+
+boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args) {
+  RankedHandler ranked = CommandTable::Get().Find(args[0])->ranked;
+  struct Part {
+    errors::Status status = errors::Status::kOk;
+    RankedRequest req;
+    std::vector<storage::ScoredTerm> items;
+  };
+  auto parts = co_await cx.server.shards().RunAll([&](Shard& s) {
+    Part p;
+    p.status = ranked(s, args, &p.req, &p.items);
+    return p;
+  });
+  // Every shard parsed the same arguments: the first part says how the request went.
+  const Part& first = parts.front();
+  if (first.status != errors::Status::kOk) co_return cx.Fail(first.status);
+  std::vector<storage::ScoredTerm> merged;
+  for (auto& p : parts) std::move(p.items.begin(), p.items.end(), std::back_inserter(merged));
+  size_t n = std::min(first.req.limit, merged.size());
+  std::partial_sort(merged.begin(), merged.begin() + n, merged.end(),
+                    [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
+  merged.resize(n);
+  ReplyRanked(cx.reply, merged, first.req.with_scores);
+}
+
+}  // namespace typeahead::server

@@ -1,0 +1,44 @@
+// Ranked reads: the commands that answer with terms in ranking order (frequency descending,
+// then bytewise), such as ACTOPK. A row names its RankedHandler (command.h), the part that
+// runs on one shard, and the table builds the rest from it (CommandTable's constructor):
+//   - RankedFanOut, the async handler for a prefix too short to route (the empty prefix):
+//     the RankedHandler on every shard, the parts merged to the request's limit here;
+//   - RankedOnShard, the routed handler, unless the row has a faster one of its own (ACTOPK
+//     replies from the trie's kept rendering).
+// The reply shape (ReplyRanked and its two pieces) is the same for every ranked read.
+//
+// Threading: RankedFanOut on the connection's thread, hopping to every shard;
+// RankedOnShard and RunOnShard on the shard's.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <vector>
+
+#include "server/command.h"
+#include "storage/trie.h"
+
+namespace typeahead::server {
+
+// Runs spec's on-shard handler and replies its error if it returns one. False then.
+bool RunOnShard(const CommandSpec& spec, Shard& s, Args args, protocol::ReplyBuilder& r);
+
+boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args);
+errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r);
+
+// A ranked reply: an array of n terms; WITHSCORES adds each frequency after its term (RESP2)
+// or makes each element a [term, frequency] pair (RESP3, as Redis 7's ZRANGE ... WITHSCORES).
+inline void RankedHeader(protocol::ReplyBuilder& r, size_t n, bool with_scores) {
+  r.Array(with_scores && !r.resp3() ? n * 2 : n);
+}
+// One element of it, whose term spell(dst) writes (size bytes).
+template <typename Spell>
+void RankedElement(protocol::ReplyBuilder& r, bool with_scores, int64_t freq, size_t size,
+                   Spell&& spell) {
+  if (with_scores && r.resp3()) r.Array(2);
+  spell(r.BulkSpace(size));
+  if (with_scores) r.Integer(freq);
+}
+void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
+                 bool with_scores);
+
+}  // namespace typeahead::server
