@@ -191,8 +191,16 @@ TEST_CASE("COMMAND reports the one command table") {
   CHECK(Run(c.get(), {"COMMAND", "GETKEYS", "NOPE"}) == "-ERR Invalid command specified");
   CHECK(Run(c.get(), {"COMMAND", "GETKEYS", "ECHO"}) ==
         "-ERR Invalid number of arguments specified for command");
+  // The pattern filter: every name it gives matches, and the contract's commands are there
+  // (a count would break on every new command).
   auto list = Command(c.get(), {"COMMAND", "LIST", "FILTERBY", "PATTERN", "ac*"});
-  CHECK(list->elements == 6);
+  REQUIRE(list->type == REDIS_REPLY_ARRAY);
+  std::set<std::string> listed;
+  for (size_t i = 0; i < list->elements; ++i) listed.insert(list->element[i]->str);
+  for (const auto& name : listed) CHECK(name.substr(0, 2) == "ac");
+  for (const char* name : {"acrecord", "acincrby", "actopk", "acscore", "acdel", "accard"}) {
+    CHECK(listed.count(name) == 1);
+  }
   auto docs = Command(c.get(), {"COMMAND", "DOCS"});
   REQUIRE(docs->type == REDIS_REPLY_ARRAY);
   CHECK(docs->elements == 2 * all->elements);
