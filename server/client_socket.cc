@@ -1,5 +1,7 @@
 #include "server/client_socket.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/detail/reactor.hpp>
 #include <boost/asio/detail/reactor_op.hpp>
 #include <boost/asio/detail/socket_ops.hpp>
@@ -42,6 +44,8 @@ class ClientSocket::ReadOp : public asio::detail::reactor_op {
   }
 
   bool pending() const { return pending_; }
+  // Set by a short read that returned data; taken by the one check EndQueued makes after it.
+  bool TakeShortRead() { return std::exchange(short_read_, false); }
   uint64_t empty_reads() const { return empty_reads_; }
 
  private:
@@ -55,7 +59,10 @@ class ClientSocket::ReadOp : public asio::detail::reactor_op {
     }
     // done_and_exhausted makes the reactor wait for epoll before the next read (see the
     // header): right after an error, end of file, or a read that did not fill the buffer.
-    if (op->ec_ || op->bytes_transferred_ < op->size_) return done_and_exhausted;
+    if (op->ec_ || op->bytes_transferred_ < op->size_) {
+      op->short_read_ = !op->ec_ && op->bytes_transferred_ > 0;
+      return done_and_exhausted;
+    }
     return done;
   }
 
@@ -79,6 +86,7 @@ class ClientSocket::ReadOp : public asio::detail::reactor_op {
   char* data_ = nullptr;
   size_t size_ = 0;
   bool pending_ = false;
+  bool short_read_ = false;
   uint64_t empty_reads_ = 0;
 };
 
@@ -98,6 +106,13 @@ ClientSocket::~ClientSocket() {
 
 void ClientSocket::ReadSome(char* data, size_t size) {
   op_->Start(impl_.get_implementation(), data, size);
+}
+
+bool ClientSocket::EndQueued() {
+  if (!op_->pending() || !op_->TakeShortRead()) return false;
+  char byte;
+  ssize_t n = ::recv(native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0;
 }
 
 uint64_t ClientSocket::empty_reads() const { return op_->empty_reads(); }

@@ -11,6 +11,13 @@
 // Asio's edge-triggered registration reports every later arrival. So the next read waits for
 // epoll instead of trying first, and a read that filled its buffer still tries at once.
 //
+// One thing a short read does not prove: that no end of file is queued. When the client's FIN
+// arrived before the recv that took its last bytes (it sent and closed at once), that recv is
+// short, the epoll edge that reported both is spent, and the wait that follows would last
+// forever: the connection would stay in CLOSE-WAIT. EndQueued() is the check for that case,
+// one peek, made by the shard's cron on a connection idle since such a read (Redis, reading
+// what epoll reports level-triggered, closes at once; we close within the cron's second).
+//
 // Invariants: at most one ReadSome is pending. Its `done` runs on the socket's io_context
 // thread exactly once: with the result (abandoned false), or with abandoned true when the
 // io_context is destroyed with the read pending; then it only releases what it held for the
@@ -40,6 +47,9 @@ class ClientSocket : public boost::asio::ip::tcp::socket {
 
   // Reads what has arrived, up to `size` bytes, into `data` (which stays valid until done).
   void ReadSome(char* data, size_t size);
+  // With a read pending: whether the client's end of file is queued unseen (see above). Peeks
+  // only once after each short read that returned data; false at once otherwise.
+  bool EndQueued();
   // Reads that found nothing and had to wait for epoll after all: with the reactor's view
   // kept right, only a read started before the client's next bytes arrived. For tests.
   uint64_t empty_reads() const;

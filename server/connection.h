@@ -69,6 +69,9 @@ class Connection {
   const std::string& laddr() const { return laddr_; }
   // When the client last sent us bytes (what `timeout` measures idleness from).
   Clock::time_point last_interaction() const { return last_interaction_; }
+  // Whether the client closed its side while we wait for its next command, unseen by the
+  // reactor (server/client_socket.h): a peek, once per idle period.
+  bool ClientClosed() { return socket_.EndQueued(); }
   // The reply bytes being written now (0 when no write is pending) and since when: what the
   // soft output-buffer limit is checked against.
   size_t unsent_bytes() const { return writing_ ? out_.size() : 0; }

@@ -77,15 +77,22 @@ void Shard::Cron() {
 void Shard::CloseClientsOverLimits() {
   auto now = Connection::Clock::now();
   const OutputLimit& out = config_.output_normal;
-  std::vector<Connection*> idle, slow;
+  std::vector<Connection*> idle, slow, gone;
   for (auto& [id, conn] : clients_) {
-    if (config_.timeout > 0 &&
-        now - conn->last_interaction() > std::chrono::seconds(config_.timeout)) {
+    // Idle for a second at least: a client that sends often never costs the peek.
+    if (now - conn->last_interaction() >= std::chrono::seconds(1) && conn->ClientClosed()) {
+      gone.push_back(conn);
+    } else if (config_.timeout > 0 &&
+               now - conn->last_interaction() > std::chrono::seconds(config_.timeout)) {
       idle.push_back(conn);
     } else if (out.soft > 0 && static_cast<int64_t>(conn->unsent_bytes()) > out.soft &&
                now - conn->write_started() >= std::chrono::seconds(out.soft_seconds)) {
       slow.push_back(conn);
     }
+  }
+  for (Connection* conn : gone) {
+    Log(LogLevel::kVerbose, "Client closed connection {}", conn->Describe());
+    conn->Kill();
   }
   for (Connection* conn : idle) {
     Log(LogLevel::kVerbose, "Closing idle client {}", conn->Describe());

@@ -105,8 +105,9 @@ class Shard final : public replication::PartitionSide {
   void DestroyPending() { io_->DestroyPending(); }
 
  private:
-  // Every 100 ms: samples the ops counter; once a second closes clients idle for longer than
-  // `timeout` or over the soft output limit for longer than its seconds; on shard 0 refreshes
+  // Every 100 ms: samples the ops counter; once a second closes clients that closed their side
+  // unseen (Connection::ClientClosed), idle for longer than `timeout` or over the soft output
+  // limit for longer than its seconds; on shard 0 refreshes
   // UsedMemory() for the maxmemory check.
   void Cron();
   void CloseClientsOverLimits();

@@ -100,6 +100,25 @@ TEST_CASE("Malformed protocol gets Redis's error and a closed connection, nothin
   CheckIntact(server.port());
 }
 
+TEST_CASE("Clients that send and close at once get their replies, then a closed connection") {
+  // The FIN often arrives with the last bytes, before the server's read of them: the server
+  // must still see the end of file (server/client_socket.h), not hold the socket forever in
+  // CLOSE-WAIT. 100 clients make that race near certain to occur.
+  ServerProcess server({"--threads", "2"});
+  std::vector<std::unique_ptr<RawConn>> clients;
+  for (int i = 0; i < 100; ++i) {
+    clients.push_back(std::make_unique<RawConn>(server.port()));
+    clients.back()->Send("PING\r\nPING\r\n");
+    shutdown(clients.back()->fd(), SHUT_WR);
+  }
+  for (auto& raw : clients) {
+    CHECK(raw->ReadUntilClose(10000) == "+PONG\r\n+PONG\r\n");
+    CHECK(raw->closed());
+  }
+  auto c = Connect(server.port());
+  CHECK(InfoInt(c.get(), "clients", "connected_clients") == 1);
+}
+
 TEST_CASE("Announcing huge bulks and never sending them costs no memory") {
   // Each client announces a 400 MB argument (allowed: proto-max-bulk-len is 512mb) and sends
   // 1 KB of it. Buffers that reserved what was announced would hold 3.2 GB.
