@@ -176,8 +176,9 @@ void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
     if (acl & category) r.Simple("@" + std::string(name));
   }
   r.Set(0);  // tips
+  // Key specs and subcommands are sets, as Redis 7 replies them (~ in RESP3).
   if (spec.keys.first > 0) {
-    r.Array(1);
+    r.Set(1);
     r.Map(3);
     r.Bulk("flags");
     bool write = spec.flags & kWrite;
@@ -205,9 +206,9 @@ void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
     r.Bulk("limit");
     r.Integer(0);
   } else {
-    r.Array(0);
+    r.Set(0);
   }
-  r.Array(spec.subcommands.size());
+  r.Set(spec.subcommands.size());
   for (const auto& sub : spec.subcommands) ReplyCommandInfo(r, sub);
 }
 

@@ -58,6 +58,11 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
     if (!IsDirective(args[i])) {
       co_return cx.Error(errors::ConfigSetUnknown(args[i]));
     }
+    for (size_t j = 2; j < i; j += 2) {
+      if (EqualsIgnoreCase(args[j], args[i])) {
+        co_return cx.Error(errors::ConfigSetFailed(args[i], errors::kDuplicateParameter));
+      }
+    }
   }
   for (size_t i = 2; i < args.size(); i += 2) {
     std::string value(args[i + 1]);

@@ -20,6 +20,11 @@ std::string UnknownSubcommand(std::string_view subcommand, std::string_view comm
                      command);
 }
 
+std::string SubcommandSyntax(std::string_view subcommand, std::string_view command) {
+  return fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+                     subcommand.substr(0, 128), command);
+}
+
 std::string WrongArity(std::string_view command) {
   return fmt::format("ERR wrong number of arguments for '{}' command", command);
 }

@@ -29,6 +29,8 @@ inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 // ---- Admission (server/dispatcher.cc), in the order the checks run
 std::string UnknownCommand(std::span<const std::string_view> args);
 std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
+// A known subcommand with arguments it does not take (PUBSUB CHANNELS a b).
+std::string SubcommandSyntax(std::string_view subcommand, std::string_view command);
 std::string WrongArity(std::string_view command);  // command: "name" or "name|sub"
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 std::string SubscriberContext(std::string_view command);  // RESP2 while subscribed
@@ -89,6 +91,7 @@ inline constexpr std::string_view kInvalidArgCount =
 inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
 std::string ConfigSetUnknown(std::string_view parameter);
 std::string ConfigSetFailed(std::string_view parameter, std::string_view why);
+inline constexpr std::string_view kDuplicateParameter = "duplicate parameter";  // its why
 inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
 std::string ConfigRewriteFailed(std::string_view why);
 inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
@@ -106,6 +109,7 @@ inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MU
 inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
 
 // ---- Replication commands
+inline constexpr std::string_view kInvalidMasterPort = "ERR Invalid master port";
 inline constexpr std::string_view kReplicaIpTooLong =
     "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes are allowed";
 std::string UnrecognizedReplconf(std::string_view option);

@@ -74,6 +74,7 @@ awaitable<void> Publish(CommandContext& cx, Args args) {
 }
 
 awaitable<void> PubsubChannels(CommandContext& cx, Args args) {
+  if (args.size() > 3) co_return cx.Error(errors::SubcommandSyntax(args[1], "PUBSUB"));
   std::string_view pattern = args.size() > 2 ? args[2] : std::string_view();
   auto list = [pattern](Shard& s) { return s.pubsub().Channels(pattern); };
   auto per_shard = co_await cx.server.shards().RunAll(list);
@@ -91,7 +92,7 @@ awaitable<void> PubsubNumsub(CommandContext& cx, Args args) {
     return n;
   };
   auto per_shard = co_await cx.server.shards().RunAll(count);
-  cx.reply.Map(channels.size());
+  cx.reply.Array(channels.size() * 2);  // flat in RESP3 too, as Redis replies
   for (size_t i = 0; i < channels.size(); ++i) {
     int64_t total = 0;
     for (const auto& n : per_shard) total += n[i];

@@ -33,8 +33,7 @@ awaitable<void> ReplicaOf(CommandContext& cx, Args args) {
   int64_t port = 0;
   if (!(EqualsIgnoreCase(args[1], "no") && EqualsIgnoreCase(args[2], "one"))) {
     if (!protocol::ParseInt64(args[2], &port) || port < 0 || port > 65535) {
-      cx.Error(errors::kNotInteger);
-      co_return;
+      co_return cx.Error(errors::kInvalidMasterPort);
     }
     host = std::string(args[1]);
   }

@@ -55,7 +55,7 @@ void CommandInfo(CommandContext& cx, Args args) {
   for (size_t i = 2; i < args.size(); ++i) {
     const CommandSpec* spec = FindByFullName(args[i]);
     if (spec == nullptr) {
-      cx.reply.NullArray();
+      cx.reply.Null();  // as Redis: a null bulk, not a null array
     } else {
       ReplyCommandInfo(cx.reply, *spec);
     }

@@ -225,6 +225,51 @@ TEST_CASE("COMMAND reports the one command table") {
   }
 }
 
+TEST_CASE("Replies byte for byte as redis-server 7.0.15 gives them, where they once differed") {
+  ServerProcess server({"--threads", "2"});
+  struct Case {
+    std::string send, want;
+  } resp2[] = {
+      {"COMMAND INFO nosuch\r\n", "*1\r\n$-1\r\n"},
+      {"PUBSUB CHANNELS x y\r\n",
+       "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."
+       "\r\n"},
+      {"CONFIG SET MAXCLIENTS 100 maxclients 200\r\n",
+       "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - duplicate "
+       "parameter\r\n"},
+      {"REPLICAOF h x\r\n", "-ERR Invalid master port\r\n"},
+      {"REPLICAOF h 70000\r\n", "-ERR Invalid master port\r\n"},
+      {"PUBSUB NUMSUB a b\r\n", "*4\r\n$1\r\na\r\n:0\r\n$1\r\nb\r\n:0\r\n"},
+  };
+  RawConn raw(server.port());
+  for (const auto& tc : resp2) {
+    CAPTURE(tc.send);
+    CHECK(raw.Roundtrip(tc.send, tc.want) == tc.want);
+  }
+  // The duplicate was refused as a whole: nothing of it was set.
+  CHECK(raw.Roundtrip("CONFIG GET maxclients\r\n", "*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n") ==
+        "*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n");
+  RawConn raw3(server.port());
+  raw3.Send("HELLO 3\r\n");
+  raw3.ReadUntil("modules\r\n*0\r\n");
+  Case resp3[] = {
+      {"COMMAND INFO nosuch\r\n", "*1\r\n_\r\n"},
+      {"PUBSUB NUMSUB a b\r\n", "*4\r\n$1\r\na\r\n:0\r\n$1\r\nb\r\n:0\r\n"},  // not a map
+  };
+  for (const auto& tc : resp3) {
+    CAPTURE(tc.send);
+    CHECK(raw3.Roundtrip(tc.send, tc.want) == tc.want);
+  }
+  // Key specs and subcommands are sets in RESP3, as Redis has them: DEL's reply ends with
+  // its one key spec's last field, then an empty set of subcommands.
+  std::string del = "limit\r\n:0\r\n~0\r\n";
+  raw3.Send("COMMAND INFO del\r\n");
+  std::string got = raw3.ReadUntil(del);
+  CHECK(got.size() >= del.size());
+  CHECK(got.substr(got.size() - del.size()) == del);
+  CHECK(got.find("~1\r\n%3\r\n$5\r\nflags") != std::string::npos);
+}
+
 TEST_CASE("INFO sections in Redis's format") {
   ServerProcess server;
   auto c = Connect(server.port());

@@ -148,8 +148,7 @@ TEST_CASE("A replica is read-only and reports its role as Redis does") {
   auto p = Connect(primary.port());
   auto r = Connect(replica.port());
   std::string port = std::to_string(primary.port());
-  CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", "notaport"}) ==
-        "-ERR value is not an integer or out of range");
+  CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", "notaport"}) == "-ERR Invalid master port");
   CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", port}) == "+OK");
   CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", port}) ==
         "+OK Already connected to specified master");

@@ -304,6 +304,20 @@ std::string RawConn::ReadN(size_t n, int timeout_ms) {
   return out;
 }
 
+std::string RawConn::ReadUntil(const std::string& marker, int timeout_ms) {
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!closed_ && (out.size() < marker.size() ||
+                      out.compare(out.size() - marker.size(), marker.size(), marker) != 0)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) break;
+    out += ReadN(1, static_cast<int>(left));  // a byte at a time: stops right at the marker
+  }
+  return out;
+}
+
 std::string RawConn::ReadUntilClose(int timeout_ms) {
   std::string out = ReadN(SIZE_MAX, timeout_ms);
   return out;

@@ -92,6 +92,8 @@ class RawConn {
   void Send(const std::string& data);
   // Reads until exactly n bytes arrived or timeout; returns what arrived.
   std::string ReadN(size_t n, int timeout_ms = 5000);
+  // Reads until what arrived ends with marker, the peer closes or timeout; returns it.
+  std::string ReadUntil(const std::string& marker, int timeout_ms = 5000);
   // Reads until the peer closes or timeout; returns what arrived.
   std::string ReadUntilClose(int timeout_ms = 5000);
   // Sends data, then reads exactly want.size() bytes.
