@@ -1,0 +1,254 @@
+// Command-level tests through the in-process server (tests/server/command_fixture.h): each
+// command takes a client's whole path, admission, handlers, shard hops and pipeline batches
+// included, without starting a process. The texts checked are the contract's
+// (docs/commands.md), written out rather than taken from server/errors.h, so that a changed
+// text fails here as it would fail a client.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "storage/routing.h"
+#include "tests/server/command_fixture.h"
+
+namespace {
+using typeahead::server::Shard;
+using typeahead::test::EncodeCommand;
+using typeahead::test::TestClient;
+using typeahead::test::TestServer;
+
+// Terms whose first letters put at least one on every one of n shards.
+std::vector<std::string> TermsOnEveryShard(size_t n) {
+  std::vector<std::string> terms;
+  std::set<size_t> covered;
+  for (char c = 'a'; c <= 'z' && covered.size() < n; ++c) {
+    std::string term = std::string(1, c) + "term";
+    if (covered.insert(typeahead::storage::PartitionOfTerm(term, n)).second) terms.push_back(term);
+  }
+  REQUIRE(covered.size() == n);
+  return terms;
+}
+
+// Whether any shard's partition holds key.
+bool AnyShardHas(TestServer& server, const std::string& key) {
+  bool found = false;
+  for (size_t i = 0; i < server.shards(); ++i) {
+    found |= server.OnShard(i, [&](Shard& s) { return s.partition().Find(key) != nullptr; });
+  }
+  return found;
+}
+
+void RecordExample(TestClient& c) {
+  for (const char* term : {"apple", "apple", "app", "application", "appetite"}) {
+    REQUIRE_FALSE(c.Command({"ACRECORD", "q", term}).value.is_error());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("TestClient: the k-th connection is served by shard k % shards") {
+  TestServer server(2);
+  TestClient a(server), b(server), c(server);
+  CHECK(a.shard() == 0);
+  CHECK(b.shard() == 1);
+  CHECK(c.shard() == 0);
+  for (TestClient* client : {&a, &b, &c}) {
+    int64_t id = client->Command({"CLIENT", "ID"}).value.integer;
+    CHECK(server.OnShard(client->shard(), [id](Shard& s) { return s.clients().count(id); }) == 1);
+  }
+}
+
+TEST_CASE("ACTOPK: the contract's example") {
+  TestServer server(2);
+  TestClient c(server);
+  CHECK(c.Run({"ACRECORD", "q", "apple"}) == ":1");
+  CHECK(c.Run({"ACRECORD", "q", "apple"}) == ":2");
+  CHECK(c.Run({"ACRECORD", "q", "app"}) == ":1");
+  CHECK(c.Run({"ACRECORD", "q", "application"}) == ":1");
+  CHECK(c.Run({"ACRECORD", "q", "appetite"}) == ":1");
+  auto top2 = c.Command({"ACTOPK", "q", "app", "2"});
+  CHECK(top2.raw == "*2\r\n$5\r\napple\r\n$3\r\napp\r\n");
+  CHECK(top2.value.strings() == std::vector<std::string>{"apple", "app"});
+  CHECK(c.Run({"ACTOPK", "q", "app", "3", "WITHSCORES"}) ==
+        R"(["apple", :2, "app", :1, "appetite", :1])");
+  CHECK(c.Run({"ACTOPK", "q", "", "10"}) == R"(["apple", "app", "appetite", "application"])");
+  CHECK(c.Run({"ACINCRBY", "q", "app", "-1"}) == ":0");
+  CHECK(c.Run({"ACSCORE", "q", "app"}) == "nil");
+  CHECK(c.Run({"ACCARD", "q"}) == ":3");
+}
+
+TEST_CASE("Errors: the contract's texts, and nothing changes") {
+  TestServer server(2);
+  TestClient c(server);
+  RecordExample(c);
+  std::string before = DumpAll(c);
+  uint64_t changes = server.JournalChanges();
+  CHECK(c.Run({"ACRECORD", "q", ""}) == "-ERR empty term");
+  CHECK(c.Run({"ACRECORD", "q"}) == "-ERR wrong number of arguments for 'acrecord' command");
+  CHECK(c.Run({"ACTOPK", "q", "app", "2", "junk"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "q", "app", "-1"}) == "-ERR value is out of range, must be positive");
+  CHECK(c.Run({"ACINCRBY", "q", "apple", "1x"}) == "-ERR value is not an integer or out of range");
+  CHECK(c.Run({"ACINCRBY", "q", "apple", "9223372036854775807"}) ==
+        "-ERR increment or decrement would overflow");
+  // Every term is checked before any is removed.
+  CHECK(c.Run({"ACDEL", "q", "apple", ""}) == "-ERR empty term");
+  CHECK(c.Run({"NOSUCH", "a"}) == "-ERR unknown command 'NOSUCH', with args beginning with: 'a' ");
+  CHECK(c.Run({"RENAME", "nokey", "q"}) == "-ERR no such key");
+  CHECK(DumpAll(c) == before);
+  CHECK(server.JournalChanges() == changes);
+}
+
+TEST_CASE("WITHSCORES and nulls: RESP2 and RESP3 on one connection") {
+  TestServer server(2);
+  TestClient c(server);
+  RecordExample(c);
+  auto resp2 = c.Command({"ACTOPK", "q", "app", "2", "WITHSCORES"});
+  CHECK(resp2.raw == "*4\r\n$5\r\napple\r\n:2\r\n$3\r\napp\r\n:1\r\n");
+  CHECK(c.Command({"ACSCORE", "q", "nosuch"}).raw == "$-1\r\n");
+
+  auto hello = c.Command({"HELLO", "3"});
+  REQUIRE(hello.value.type == typeahead::test::RespType::kMap);
+  CHECK(hello.Render().find(R"("proto": :3)") != std::string::npos);
+
+  auto resp3 = c.Command({"ACTOPK", "q", "app", "2", "WITHSCORES"});
+  CHECK(resp3.raw == "*2\r\n*2\r\n$5\r\napple\r\n:2\r\n*2\r\n$3\r\napp\r\n:1\r\n");
+  CHECK(resp3.Render() == R"([["apple", :2], ["app", :1]])");
+  CHECK(c.Command({"ACSCORE", "q", "nosuch"}).raw == "_\r\n");
+  // Without WITHSCORES the same in both.
+  CHECK(c.Command({"ACTOPK", "q", "app", "2"}).raw == "*2\r\n$5\r\napple\r\n$3\r\napp\r\n");
+  CHECK(c.Run({"HELLO", "2"}).starts_with("[\"server\", \"redis\""));
+  CHECK(c.Command({"ACSCORE", "q", "nosuch"}).raw == "$-1\r\n");
+}
+
+TEST_CASE("DEL, RENAME and FLUSHALL reach every shard") {
+  TestServer server(4);
+  TestClient c(server);
+  std::vector<std::string> terms = TermsOnEveryShard(server.shards());
+  for (const auto& t : terms) REQUIRE(c.Run({"ACRECORD", "gone", t}) == ":1");
+  // from has no term on terms[0]'s shard and other has one there: RENAME must drop it.
+  for (size_t i = 1; i < terms.size(); ++i) REQUIRE(c.Run({"ACRECORD", "from", terms[i]}) == ":1");
+  REQUIRE(c.Run({"ACINCRBY", "other", terms[0], "7"}) == ":7");
+  REQUIRE(c.Run({"ACINCRBY", "other", terms[1], "7"}) == ":7");
+  for (size_t i = 0; i < server.shards(); ++i) {
+    CHECK(server.OnShard(i, [](Shard& s) { return s.partition().Find("gone") != nullptr; }));
+  }
+
+  CHECK(c.Run({"DEL", "gone", "nosuch"}) == ":1");
+  CHECK_FALSE(AnyShardHas(server, "gone"));
+  CHECK(c.Run({"EXISTS", "gone"}) == ":0");
+
+  std::string from = c.Run({"ACTOPK", "from", "", "100", "WITHSCORES"});
+  CHECK(c.Run({"RENAME", "from", "other"}) == "+OK");  // replaces what other held
+  CHECK_FALSE(AnyShardHas(server, "from"));
+  CHECK(c.Run({"ACTOPK", "other", "", "100", "WITHSCORES"}) == from);
+  CHECK(c.Run({"ACCARD", "other"}) == ":" + std::to_string(terms.size() - 1));
+  CHECK(c.Run({"KEYS", "*"}) == R"(["other"])");
+
+  CHECK(c.Run({"FLUSHALL"}) == "+OK");
+  CHECK(c.Run({"DBSIZE"}) == ":0");
+  for (size_t i = 0; i < server.shards(); ++i) {
+    CHECK(server.OnShard(i, [](Shard& s) { return s.partition().keys().size(); }) == 0);
+  }
+}
+
+TEST_CASE("Pipeline: replies in request order across shards and fan-out commands") {
+  TestServer server(4);
+  TestClient c(server);
+  std::vector<std::string> terms = TermsOnEveryShard(server.shards());
+  std::vector<std::vector<std::string>> commands;
+  std::vector<std::string> expected;
+  std::vector<int64_t> freq(terms.size());
+  for (int round = 1; round <= 5; ++round) {
+    for (size_t i = 0; i < terms.size(); ++i) {
+      // Every reply of a round differs, so replies out of order cannot pass for in order.
+      int64_t by = 100 * static_cast<int64_t>(i + 1) + round;
+      freq[i] += by;
+      commands.push_back({"ACINCRBY", "p", terms[i], std::to_string(by)});
+      expected.push_back(":" + std::to_string(freq[i]));
+      commands.push_back({"ACSCORE", "p", terms[i]});
+      expected.push_back(":" + std::to_string(freq[i]));
+    }
+    // A command of every shard between the single-shard ones: it runs after those before it.
+    commands.push_back({"ACCARD", "p"});
+    expected.push_back(":" + std::to_string(terms.size()));
+  }
+  commands.push_back({"DEL", "p"});
+  expected.push_back(":1");
+  commands.push_back({"ACSCORE", "p", terms[0]});
+  expected.push_back("nil");
+  std::vector<std::string> got;
+  for (const auto& r : c.Pipeline(commands)) got.push_back(r.Render());
+  CHECK(got == expected);
+}
+
+TEST_CASE("MULTI/EXEC: commands are queued, then run in order") {
+  TestServer server(2);
+  TestClient c(server), other(server);
+  CHECK(c.Run({"MULTI"}) == "+OK");
+  CHECK(c.Run({"ACRECORD", "t", "x"}) == "+QUEUED");
+  CHECK(c.Run({"ACRECORD", "t", "x"}) == "+QUEUED");
+  CHECK(c.Run({"ACRECORD", "t", "y"}) == "+QUEUED");
+  CHECK(c.Run({"ACTOPK", "t", "", "10", "WITHSCORES"}) == "+QUEUED");
+  CHECK(other.Run({"ACSCORE", "t", "x"}) == "nil");  // nothing ran yet
+  CHECK(c.Run({"EXEC"}) == R"([:1, :2, :1, ["x", :2, "y", :1]])");
+  CHECK(other.Run({"ACSCORE", "t", "x"}) == ":2");
+
+  SUBCASE("an error while queueing discards the transaction") {
+    CHECK(c.Run({"MULTI"}) == "+OK");
+    CHECK(c.Run({"ACRECORD", "t", "z"}) == "+QUEUED");
+    CHECK(c.Run({"ACRECORD", "t"}) == "-ERR wrong number of arguments for 'acrecord' command");
+    CHECK(c.Run({"EXEC"}) == "-EXECABORT Transaction discarded because of previous errors.");
+    CHECK(c.Run({"ACSCORE", "t", "z"}) == "nil");
+  }
+  SUBCASE("an error while running is that command's reply only") {
+    CHECK(c.Run({"MULTI"}) == "+OK");
+    CHECK(c.Run({"ACRECORD", "t", ""}) == "+QUEUED");
+    CHECK(c.Run({"ACRECORD", "t", "z"}) == "+QUEUED");
+    CHECK(c.Run({"EXEC"}) == R"([-ERR empty term, :1])");
+  }
+  SUBCASE("DISCARD drops the queue") {
+    CHECK(c.Run({"MULTI"}) == "+OK");
+    CHECK(c.Run({"ACRECORD", "t", "z"}) == "+QUEUED");
+    CHECK(c.Run({"DISCARD"}) == "+OK");
+    CHECK(c.Run({"EXEC"}) == "-ERR EXEC without MULTI");
+    CHECK(c.Run({"ACSCORE", "t", "z"}) == "nil");
+  }
+}
+
+TEST_CASE("CONFIG SET max-term-length holds on every shard from its reply on") {
+  TestServer server(2);
+  TestClient setter(server), other(server);
+  REQUIRE(setter.shard() != other.shard());
+  CHECK(other.Run({"ACRECORD", "q", "abcdefgh"}) == ":1");
+  CHECK(setter.Run({"CONFIG", "SET", "max-term-length", "5"}) == "+OK");
+  CHECK(other.Run({"CONFIG", "GET", "max-term-length"}) == R"(["max-term-length", "5"])");
+  // Checked where the term's shard runs the command, whichever connection sent it.
+  for (TestClient* c : {&setter, &other}) {
+    CHECK(c->Run({"ACRECORD", "q", "abcdef"}) ==
+          "-ERR term is longer than max-term-length (5 bytes)");
+    CHECK(c->Run({"ACSCORE", "q", "abcdefgh"}) ==
+          "-ERR term is longer than max-term-length (5 bytes)");
+    CHECK(c->Run({"ACRECORD", "z", "zyxwv"}).starts_with(":"));
+  }
+  // Terms recorded before stay, and a prefix is not a term: its length is not checked.
+  CHECK(other.Run({"ACTOPK", "q", "abcdefgh", "10"}) == R"(["abcdefgh"])");
+  CHECK(setter.Run({"CONFIG", "SET", "max-term-length", "0"}).starts_with("-ERR"));
+  CHECK(setter.Run({"CONFIG", "SET", "max-term-length", "512"}) == "+OK");
+  CHECK(other.Run({"ACRECORD", "q", "abcdef"}) == ":1");
+}
+
+TEST_CASE("Requests: inline commands, and a protocol error closes after its reply") {
+  TestServer server(2);
+  TestClient c(server);
+  c.Send("ACRECORD q apple\r\nACTOPK q a 5\r\n");
+  CHECK(c.Read().Render() == ":1");
+  CHECK(c.Read().Render() == R"(["apple"])");
+  // What came before the bad request is answered first, in order.
+  c.Send(EncodeCommand({"ACSCORE", "q", "apple"}) + "*x\r\n");
+  CHECK(c.Read().Render() == ":1");
+  CHECK(c.Read().Render() == "-ERR Protocol error: invalid multibulk length");
+  CHECK(c.ReadEof());
+  TestClient next(server);
+  CHECK(next.Run({"ACSCORE", "q", "apple"}) == ":1");
+}

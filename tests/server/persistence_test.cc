@@ -1,0 +1,215 @@
+// Persistence (server/persistence.h): what one server wrote to its data directory, a new
+// server over the same directory recovers, term for term, from a checkpoint, from the logs or
+// from both, with the shard count it was written with or another; and loading writes nothing
+// back: the partitions' sinks are detached while the files are replayed (Persistence::Recover),
+// so no record is logged again and no change is counted.
+#include "server/persistence.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server/shard.h"
+#include "storage/file_util.h"
+#include "storage/log_record.h"
+#include "storage/routing.h"
+#include "tests/server/command_fixture.h"
+
+namespace {
+using typeahead::server::Shard;
+using typeahead::test::LogRecords;
+using typeahead::test::ReadManifest;
+using typeahead::test::TempDir;
+using typeahead::test::TestClient;
+using typeahead::test::TestServer;
+using typeahead::test::TestServerOptions;
+
+// Three keys, terms starting with every letter (so on every shard), assorted frequencies, and
+// a delete and a rename, so that replaying them in another order would show.
+std::map<std::string, int64_t> Write(TestClient& c) {
+  std::map<std::string, int64_t> freq;  // "key term" => frequency
+  for (const char* key : {"k1", "k2", "k3"}) {
+    for (char first = 'a'; first <= 'z'; ++first) {
+      std::string term = std::string(1, first) + key;
+      int64_t by = 1 + (first - 'a') % 5;
+      REQUIRE(c.Run({"ACINCRBY", key, term, std::to_string(by)}) == ":" + std::to_string(by));
+      freq[std::string(key) + " " + term] = by;
+    }
+  }
+  REQUIRE(c.Run({"ACDEL", "k1", "ak1", "bk1"}) == ":2");
+  freq.erase("k1 ak1");
+  freq.erase("k1 bk1");
+  REQUIRE(c.Run({"RENAME", "k3", "k4"}) == "+OK");
+  std::map<std::string, int64_t> renamed;
+  for (auto& [name, f] : freq) {
+    renamed[name.starts_with("k3 ") ? "k4" + name.substr(2) : name] = f;
+  }
+  return renamed;
+}
+
+// Every term's frequency as ACSCORE finds it: on the shard its routing names, so a term
+// recovered into the wrong partition is missed.
+void CheckScores(TestClient& c, const std::map<std::string, int64_t>& freq) {
+  for (const auto& [name, f] : freq) {
+    std::string key = name.substr(0, name.find(' ')), term = name.substr(name.find(' ') + 1);
+    CHECK_MESSAGE(c.Run({"ACSCORE", key, term}) == ":" + std::to_string(f), name);
+  }
+}
+
+// The size of every log file the manifest names, by name.
+std::map<std::string, uintmax_t> LogSizes(const TestServer& server) {
+  std::map<std::string, uintmax_t> sizes;
+  for (const auto& p : ReadManifest(server.data_dir()).partitions) {
+    for (const auto& log : p.logs) {
+      sizes[log] = std::filesystem::file_size(server.data_dir() + "/" + log);
+    }
+  }
+  return sizes;
+}
+
+// ACRECORD key term, checked against and counted in freq.
+void Record(TestClient& c, std::map<std::string, int64_t>& freq, const std::string& key,
+            const std::string& term) {
+  int64_t& f = freq[key + " " + term];
+  CHECK(c.Run({"ACRECORD", key, term}) == ":" + std::to_string(++f));
+}
+
+TestServerOptions On(const TempDir& dir, size_t shards, bool appendonly = true) {
+  TestServerOptions options;
+  options.shards = shards;
+  options.appendonly = appendonly;
+  options.dir = dir.path;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("Persistence: a new server over the same directory recovers every term") {
+  TempDir dir;
+  bool appendonly = true, save = true;
+  SUBCASE("from the logs alone") { save = false; }
+  SUBCASE("from a checkpoint (SAVE) and the logs written after it") {}
+  SUBCASE("from a checkpoint alone (appendonly no)") { appendonly = false; }
+  std::map<std::string, int64_t> freq;
+  std::string dump;
+  {
+    TestServer first(On(dir, 3, appendonly));
+    TestClient c(first);
+    freq = Write(c);
+    if (save) CHECK(c.Run({"SAVE"}) == "+OK");
+    if (appendonly) {  // after the checkpoint: only the new logs hold these
+      Record(c, freq, "k2", "zk2");
+      Record(c, freq, "k5", "new");
+      CHECK(c.Run({"ACDEL", "k2", "yk2"}) == ":1");
+      freq.erase("k2 yk2");
+    }
+    dump = DumpAll(c);
+  }
+  TestServer second(On(dir, 3, appendonly));
+  TestClient c(second);
+  CHECK(DumpAll(c) == dump);
+  CheckScores(c, freq);
+  CHECK(c.Run({"DBSIZE"}) == (appendonly ? ":4" : ":3"));
+}
+
+TEST_CASE("Persistence: recovery with another shard count moves every term to its shard") {
+  size_t before = 4, after = 2;
+  SUBCASE("4 to 2") {}
+  SUBCASE("2 to 3") { before = 2, after = 3; }
+  SUBCASE("1 to 4") { before = 1, after = 4; }
+  SUBCASE("3 to 1") { before = 3, after = 1; }
+  TempDir dir;
+  std::map<std::string, int64_t> freq;
+  std::string dump;
+  {
+    TestServer first(On(dir, before));
+    TestClient c(first);
+    freq = Write(c);
+    CHECK(c.Run({"SAVE"}) == "+OK");
+    Record(c, freq, "k2", "zk2");  // in the logs only
+    dump = DumpAll(c);
+  }
+  {
+    TestServer second(On(dir, after));
+    TestClient c(second);
+    CHECK(DumpAll(c) == dump);
+    CheckScores(c, freq);
+    std::vector<size_t> expected(after);
+    for (const auto& [name, f] : freq) {
+      ++expected[typeahead::storage::PartitionOfTerm(name.substr(name.find(' ') + 1), after)];
+    }
+    for (size_t i = 0; i < after; ++i) {
+      CHECK(second.OnShard(i, [](Shard& s) { return s.partition().term_count(); }) == expected[i]);
+    }
+    CHECK(ReadManifest(second.data_dir()).partitions.size() == after);
+    Record(c, freq, "k2", "zk2");  // logged in the new layout
+    dump = DumpAll(c);
+  }
+  TestServer third(On(dir, after));
+  TestClient c(third);
+  CHECK(DumpAll(c) == dump);
+  CheckScores(c, freq);
+}
+
+TEST_CASE("Persistence: recovery writes no record and counts no change") {
+  TempDir dir;
+  std::map<std::string, uintmax_t> sizes;
+  {
+    TestServer first(On(dir, 2));
+    TestClient c(first);
+    Write(c);
+    CHECK(c.Run({"SAVE"}) == "+OK");
+    CHECK(c.Run({"ACRECORD", "k2", "zk2"}) == ":2");
+    CHECK(first.JournalChanges() > 0);
+    first.Stop();
+    sizes = LogSizes(first);
+  }
+  SUBCASE("the same shard count: the logs are reopened as they were") {
+    TestServer second(On(dir, 2));
+    TestClient c(second);
+    CHECK(c.Run({"ACSCORE", "k2", "zk2"}) == ":2");
+    CHECK(second.JournalChanges() == 0);
+    CHECK(LogSizes(second) == sizes);
+    CHECK(c.Run({"INFO", "persistence"}).find("rdb_changes_since_last_save:0\r\n") !=
+          std::string::npos);
+  }
+  SUBCASE("another shard count: the new generation's logs start empty") {
+    TestServer second(On(dir, 3));
+    TestClient c(second);
+    CHECK(c.Run({"ACSCORE", "k2", "zk2"}) == ":2");
+    CHECK(second.JournalChanges() == 0);
+    for (const auto& p : ReadManifest(second.data_dir()).partitions) {
+      REQUIRE(p.logs.size() == 1);
+      CHECK(LogRecords(second.data_dir() + "/" + p.logs[0]).empty());
+    }
+  }
+}
+
+TEST_CASE("Persistence: a damaged log stops the start with a message naming the file") {
+  TempDir dir;
+  std::string log;
+  {
+    TestServer first(On(dir, 1));
+    TestClient c(first);
+    CHECK(c.Run({"ACRECORD", "k", "apple"}) == ":1");
+    CHECK(c.Run({"ACRECORD", "k", "banana"}) == ":1");
+    first.Stop();
+    log = first.data_dir() + "/" + ReadManifest(first.data_dir()).partitions[0].logs.back();
+  }
+  // A flipped byte in the first record, with a valid one after it: corruption, not a torn tail.
+  std::string error;
+  auto data = typeahead::storage::ReadWholeFile(log, &error);
+  REQUIRE(data.has_value());
+  (*data)[typeahead::storage::kRecordHeaderSize + 5] ^= 1;
+  REQUIRE(typeahead::storage::WriteFileAtomically(log, *data, &error));
+  std::string message;
+  try {
+    TestServer second(On(dir, 1));
+  } catch (const std::runtime_error& e) {
+    message = e.what();
+  }
+  CHECK(message.find(log.substr(log.rfind('/') + 1)) != std::string::npos);
+}
