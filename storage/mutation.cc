@@ -5,6 +5,7 @@
 
 #include "protocol/ascii.h"
 #include "protocol/number.h"
+#include "storage/trie.h"
 
 namespace typeahead::storage {
 namespace {
@@ -69,14 +70,19 @@ bool DecodeMutation(std::span<const std::string_view> args, Mutation* out) {
   if (args.empty()) return false;
   std::string_view name = args[0];
   size_t n = args.size();
+  // An increment's term must be one the trie can hold (max-term-length tops out there): a
+  // replica applies what its primary sends without the handlers' checks.
+  auto holdable = [](std::string_view term) {
+    return !term.empty() && term.size() <= Trie::kMaxTermLength;
+  };
   if (EqualsIgnoreCase(name, kRecordName)) {
-    if (n != 3 || args[2].empty()) return false;
+    if (n != 3 || !holdable(args[2])) return false;
     *out = Mutation::Increment(args[1], args[2], 1);
     return true;
   }
   if (EqualsIgnoreCase(name, kIncrByName)) {
     int64_t delta;
-    if (n != 4 || args[2].empty() || !protocol::ParseInt64(args[3], &delta)) return false;
+    if (n != 4 || !holdable(args[2]) || !protocol::ParseInt64(args[3], &delta)) return false;
     *out = Mutation::Increment(args[1], args[2], delta);
     return true;
   }

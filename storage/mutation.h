@@ -91,8 +91,9 @@ class MutationEncoder {
   char delta_[24];
 };
 
-// False when args are not a mutation: an unknown command, a wrong argument count, an empty
-// term in an increment or a delta that is not an integer. *out views into args.
+// False when args are not a mutation: an unknown command, a wrong argument count, an
+// increment's term empty or longer than Trie::kMaxTermLength, or a delta that is not an
+// integer. *out views into args.
 bool DecodeMutation(std::span<const std::string_view> args, Mutation* out);
 
 }  // namespace typeahead::storage

@@ -60,6 +60,11 @@ TEST_CASE("Decoding refuses what is no mutation, and ignores the case of names")
         Args{"DEL"}, Args{"RENAME", "a"}, Args{"FLUSHALL", "ASYNC"}}) {
     CHECK_FALSE(storage::DecodeMutation(bad, &m));
   }
+  // A term the trie cannot hold, as only a crafted stream could carry: refused, not applied.
+  std::string longest(storage::Trie::kMaxTermLength, 'x'), too_long = longest + "x";
+  CHECK(storage::DecodeMutation(Args{"ACRECORD", "k", longest}, &m));
+  CHECK_FALSE(storage::DecodeMutation(Args{"ACRECORD", "k", too_long}, &m));
+  CHECK_FALSE(storage::DecodeMutation(Args{"ACINCRBY", "k", too_long, "2"}, &m));
 }
 
 TEST_CASE("Decode(Encode(m)) == m for random mutations, binary names included") {
