@@ -145,8 +145,9 @@ awaitable<void> Rename(CommandContext& cx, Args args) {
   auto found = co_await Present(cx.server.shards(), args.subspan(1, 1), false);
   if (!found[0]) co_return cx.Error(errors::kNoSuchKey);
   co_await cx.server.shards().ForEach([&](Shard& s) {
-    // Every partition must end with `to` holding exactly what `from` held there.
-    if (!s.partition().Rename(from, to)) s.partition().Erase(to);
+    // Every partition must end with `to` holding exactly what `from` held there: the rename
+    // mutation, applied as replay applies it (a partition without `from` drops `to`).
+    s.partition().Apply(storage::Mutation::Rename(from, to));
   });
   cx.reply.Ok();
 }

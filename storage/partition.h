@@ -63,8 +63,8 @@ class Partition {
   // Drops everything and takes other's keys instead (a replica's full sync). Emits nothing:
   // what follows a full sync is a checkpoint, not a log of it.
   void Replace(Partition&& other);
-  // Applies a mutation as the mutators above would (log replay, a replica's stream): a
-  // rename whose key is absent drops new_key, as the RENAME handler does on each partition.
+  // Applies a mutation as the mutators above would (log replay, a replica's stream, the
+  // RENAME handler on each partition): a rename whose key is absent drops new_key.
   OpResult<int64_t> Apply(const Mutation& m);
 
   // Where mutations go from now on; nullptr (the default) for none. A partition being loaded
