@@ -174,6 +174,16 @@ std::optional<std::string> SetSave(Config& c, Args a) {
   return std::nullopt;
 }
 
+// tls-protocols: words from TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, any case; empty is the default.
+bool ValidTlsProtocols(std::string_view words) {
+  std::istringstream in{std::string(words)};
+  for (std::string w; in >> w;) {
+    w = ToLower(w);
+    if (w != "tlsv1" && w != "tlsv1.1" && w != "tlsv1.2" && w != "tlsv1.3") return false;
+  }
+  return true;
+}
+
 const std::vector<Directive>& Table() {
   static const std::vector<Directive> table = {
       Int("port", &Config::port, 0, 65535, false),
@@ -232,6 +242,35 @@ const std::vector<Directive>& Table() {
       // The trie stores a label length in 16 bits: 65535 is the longest possible term.
       Int("max-term-length", &Config::max_term_length, 1, 65535),
       Int("max-topk", &Config::max_topk, 1, 1000000),
+      Int("tls-port", &Config::tls_port, 0, 65535, false),
+      Str("tls-cert-file", &Config::tls_cert_file),
+      Str("tls-key-file", &Config::tls_key_file),
+      Str("tls-key-file-pass", &Config::tls_key_file_pass),
+      Str("tls-ca-cert-file", &Config::tls_ca_cert_file),
+      Str("tls-ca-cert-dir", &Config::tls_ca_cert_dir),
+      Enum("tls-auth-clients", &Config::tls_auth_clients, {"yes", "no", "optional"}),
+      {"tls-protocols", true,
+       [](Config& c, Args a) -> std::optional<std::string> {
+         std::string words = JoinWords(SplitWords(a));
+         if (!ValidTlsProtocols(words)) {
+           return "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', "
+                  "'TLSv1.2' and 'TLSv1.3'.";
+         }
+         c.tls_protocols = words;
+         return std::nullopt;
+       },
+       [](const Config& c) { return c.tls_protocols; }},
+      Str("tls-ciphers", &Config::tls_ciphers),
+      Str("tls-ciphersuites", &Config::tls_ciphersuites),
+      Bool("tls-prefer-server-ciphers", &Config::tls_prefer_server_ciphers),
+      Bool("tls-session-caching", &Config::tls_session_caching),
+      Int("tls-session-cache-size", &Config::tls_session_cache_size, 0, INT_MAX),
+      Int("tls-session-cache-timeout", &Config::tls_session_cache_timeout, 0, INT_MAX),
+      Str("tls-client-cert-file", &Config::tls_client_cert_file),
+      Str("tls-client-key-file", &Config::tls_client_key_file),
+      Str("tls-client-key-file-pass", &Config::tls_client_key_file_pass),
+      Bool("tls-replication", &Config::tls_replication),
+      Int("debug-tls-handshake-timeout", &Config::debug_tls_handshake_timeout, 1, 3600),
   };
   return table;
 }
@@ -328,7 +367,7 @@ std::string ConfigLine(std::string_view name, const Config& c) {
   std::string value = *GetDirective(c, name);
   // Lists are written word by word (the reader takes every word); the rest as one value.
   static const std::string_view kLists[] = {"save", "bind", "client-output-buffer-limit",
-                                            "replicaof"};
+                                            "replicaof", "tls-protocols"};
   bool list = std::find(std::begin(kLists), std::end(kLists), name) != std::end(kLists);
   std::string line(name);
   if (list && !value.empty()) {

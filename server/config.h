@@ -76,6 +76,33 @@ struct Config {
   int64_t max_term_length = 512;
   int64_t max_topk = 1000;
 
+  // TLS on client links (server/tls_context.h): a second listener on tls_port (0: none; with
+  // port 0 as well, TLS only). The files are read when the server starts and again on every
+  // CONFIG SET of a tls-* directive. tls_auth_clients: "yes" (a client must present a
+  // certificate the CA signed), "optional" (checked when presented) or "no".
+  int64_t tls_port = 0;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_key_file_pass;
+  std::string tls_ca_cert_file;
+  std::string tls_ca_cert_dir;
+  std::string tls_auth_clients = "yes";
+  std::string tls_protocols;  // empty: "TLSv1.2 TLSv1.3"
+  std::string tls_ciphers;
+  std::string tls_ciphersuites;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  int64_t tls_session_cache_size = 20480;
+  int64_t tls_session_cache_timeout = 300;
+  // Kept and reported for Redis's config files; replication over TLS is not implemented.
+  std::string tls_client_cert_file;
+  std::string tls_client_key_file;
+  std::string tls_client_key_file_pass;
+  bool tls_replication = false;
+  // Seconds a TLS client may take to finish its handshake; such a client holds a maxclients
+  // slot meanwhile. A directive only so that tests need not wait the default.
+  int64_t debug_tls_handshake_timeout = 10;
+
   std::string config_file;  // absolute path of the file we started from, empty if none
 };
 

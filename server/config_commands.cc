@@ -12,6 +12,7 @@
 #include "server/glob.h"
 #include "server/server.h"
 #include "server/shard.h"
+#include "server/tls_context.h"
 #include "storage/file_util.h"
 
 namespace typeahead::server {
@@ -70,10 +71,28 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
       co_return cx.Error(errors::ConfigSetFailed(ToLower(args[i]), *e));
     }
   }
+  // A tls-* directive rebuilds the TLS context, rereading its files; when that fails nothing is
+  // set and the context in use stays.
+  std::shared_ptr<const TlsContext> tls = cx.shard.tls_context();
+  if (TlsEnabled(next)) {
+    for (size_t i = 2; i < args.size(); i += 2) {
+      if (!IsTlsContextDirective(args[i])) continue;
+      std::string error;
+      tls = TlsContext::Build(next, &error);
+      if (tls == nullptr) {
+        Log(LogLevel::kWarning, "Failed to reload TLS configuration: {}", error);
+        co_return cx.Error(errors::ConfigSetFailed(ToLower(args[i]), error));
+      }
+      break;
+    }
+  }
   LogLevel level;
   if (LogLevelFromName(next.loglevel, &level)) LogSetLevel(level);
   // Every shard gets the new copy before we reply, so later commands see it everywhere.
-  co_await cx.server.shards().ForEach([&next](Shard& s) { s.set_config(next); });
+  co_await cx.server.shards().ForEach([&next, &tls](Shard& s) {
+    s.set_config(next);
+    s.set_tls_context(tls);
+  });
   cx.reply.Ok();
 }
 

@@ -23,6 +23,8 @@
 #include "server/ranked_read.h"
 #include "server/server.h"
 #include "server/shard.h"
+#include "server/tls_context.h"
+#include "server/tls_session.h"
 
 namespace typeahead::server {
 namespace asio = boost::asio;
@@ -32,7 +34,8 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
-Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id)
+Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id,
+                       const TlsContext* tls)
     : server_(server),
       shard_(shard),
       socket_(std::move(socket), &ReadDone, this),
@@ -49,6 +52,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   created_ = last_interaction_ = Clock::now();
   authenticated = shard_.config().requirepass.empty();
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
+  if (tls != nullptr) tls_ = std::make_unique<TlsSession>(tls->get());
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
 }
 
@@ -78,6 +82,7 @@ awaitable<bool> Connection::FlushOutput() {
 }
 
 int Connection::ReleaseSocket(asio::ip::tcp* protocol) {
+  if (tls_ != nullptr) return -1;
   boost::system::error_code ec;
   auto local = socket_.local_endpoint(ec);
   *protocol = !ec && local.address().is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
@@ -140,8 +145,9 @@ void Connection::ReadDone(void* target, bool abandoned, boost::system::error_cod
 
 void Connection::OnRead(Owner self, boost::system::error_code ec, size_t n) {
   if (ec || killed_) return Finish(std::move(self));
-  in_end_ += n;
   shard_.stats().net_input_bytes += n;
+  if (tls_ != nullptr && !ReceiveTls(&n)) return Finish(std::move(self));
+  in_end_ += n;
   last_interaction_ = clock_mark_ = Clock::now();
   Process(std::move(self));
 }
@@ -215,6 +221,11 @@ void Connection::Next(Owner self) {
 
 void Connection::Finish(Owner self) {
   boost::system::error_code ec;
+  if (tls_ != nullptr && tls_->handshake_done() && !killed_) {
+    // close_notify, best effort: the socket is non-blocking and the alert small.
+    tls_->Shutdown();
+    socket_.write_some(asio::buffer(tls_->output()), ec);
+  }
   socket_.close(ec);
   self.reset();  // the last use of this connection
 }
@@ -355,7 +366,7 @@ awaitable<void> Connection::WaitDurable() {
 
 Connection::WriteResult Connection::TryWrite() {
   if (killed_) return WriteResult::kFailed;
-  if (out_.empty()) return WriteResult::kDone;
+  if (out_.empty() && (tls_ == nullptr || tls_->output().empty())) return WriteResult::kDone;
   // Every reply passes here, batched or not: the one place to hold the hard limit.
   const OutputLimit& limit = shard_.config().output_normal;
   if (limit.hard > 0 && static_cast<int64_t>(out_.size()) > limit.hard) {
@@ -364,6 +375,7 @@ Connection::WriteResult Connection::TryWrite() {
   }
   // Replies to writes wait for their log records (Flush); reads need not.
   if (batch_.DurabilityDue()) return WriteResult::kPending;
+  if (tls_ != nullptr) return TryWriteTls();
   boost::system::error_code ec;
   size_t n = socket_.write_some(asio::buffer(out_), ec);  // the socket is non-blocking
   if (ec == asio::error::would_block || ec == asio::error::try_again) return WriteResult::kPending;
@@ -381,6 +393,7 @@ Connection::WriteResult Connection::TryWrite() {
 
 awaitable<bool> Connection::Flush() {
   if (batch_.DurabilityDue()) co_await WaitDurable();
+  if (tls_ != nullptr) co_return co_await FlushTls();
   // Messages published while a write is in flight wait in push_ and go next.
   while (!out_.empty()) {
     writing_ = true;

@@ -21,6 +21,11 @@
 // wait, with their hops, in server/shard_batch.h, and the subscriber side in
 // connection_pubsub.cc.
 //
+// A connection accepted on tls-port carries a TlsSession (server/tls_session.h): the same
+// chain reads ciphertext into in_ and the session turns it into plaintext there (OnRead);
+// TryWrite and Flush encrypt out_ and write the session's output. Everything between sees
+// plaintext. A plaintext connection's only cost is the null check of tls_.
+//
 // Invariant: every member is touched only from the owning shard's thread. Other shards reach a
 // connection only by posting to that thread (CLIENT KILL, CLIENT LIST).
 #pragma once
@@ -50,6 +55,8 @@ namespace typeahead::server {
 
 class Server;
 class Shard;
+class TlsContext;
+class TlsSession;
 
 // Redis's client-name rule (CLIENT SETNAME, HELLO SETNAME): printable ASCII without spaces.
 bool ValidClientName(std::string_view s);
@@ -58,7 +65,9 @@ class Connection {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Connection(Server& server, Shard& shard, boost::asio::ip::tcp::socket socket, uint64_t id);
+  // tls: the context of a connection accepted on tls-port, nullptr for plaintext.
+  Connection(Server& server, Shard& shard, boost::asio::ip::tcp::socket socket, uint64_t id,
+             const TlsContext* tls = nullptr);
   ~Connection();
 
   // Serves the client until it disconnects, is killed or the server stops.
@@ -74,7 +83,7 @@ class Connection {
   bool ClientClosed() { return socket_.EndQueued(); }
   // The reply bytes being written now (0 when no write is pending) and since when: what the
   // soft output-buffer limit is checked against.
-  size_t unsent_bytes() const { return writing_ ? out_.size() : 0; }
+  size_t unsent_bytes() const;
   Clock::time_point write_started() const { return write_started_; }
 
   // Client state that commands read and change.
@@ -121,8 +130,13 @@ class Connection {
   // Writes the replies produced so far. False when the connection is gone.
   boost::asio::awaitable<bool> FlushOutput();
   // Gives the socket up (PSYNC: a replica link takes it over on shard 0) and ends the
-  // connection without closing it. Returns the descriptor and its protocol.
+  // connection without closing it. Returns the descriptor and its protocol, or -1 on a TLS
+  // connection, whose stream the link could not continue (replication over TLS is not done).
   int ReleaseSocket(boost::asio::ip::tcp* protocol);
+  bool tls() const { return tls_ != nullptr; }
+  // A TLS client still in its handshake after debug-tls-handshake-timeout (the shard's cron
+  // closes it).
+  bool HandshakeOverdue(Clock::time_point now) const;
   // The CLIENT LIST / CLIENT INFO line, without the trailing newline.
   std::string Describe() const;
   // Resets the state RESET clears: protocol, name, authentication (when a password is set).
@@ -179,6 +193,11 @@ class Connection {
   enum class WriteResult { kDone, kPending, kFailed };
   WriteResult TryWrite();
   boost::asio::awaitable<bool> Flush();
+  // TLS: decrypts the n bytes just read at in_end_ (replacing n by the plaintext's size), or
+  // logs why the session failed and returns false; encrypts out_ and writes.
+  bool ReceiveTls(size_t* n);
+  WriteResult TryWriteTls();
+  boost::asio::awaitable<bool> FlushTls();
   // Holds the replies until every log record of this client's writes is durable as
   // appendfsync asks (see Journal): a reply never acknowledges what a crash could lose.
   boost::asio::awaitable<void> WaitDurable();
@@ -223,6 +242,7 @@ class Connection {
   bool writing_ = false;
   Clock::time_point write_started_;
   bool killed_ = false;
+  std::unique_ptr<TlsSession> tls_;  // null: plaintext
 };
 
 }  // namespace typeahead::server

@@ -94,6 +94,11 @@ void ReplConf(CommandContext& cx, Args args) {
 }
 
 awaitable<void> Psync(CommandContext& cx, Args args) {
+  // The replica link takes the bare socket over; a TLS stream cannot be handed over that way.
+  if (cx.conn.tls()) {
+    cx.Error(errors::kPsyncOverTls);
+    co_return;
+  }
   Replication& repl = cx.server.replication();
   auto can = [&](Shard&) { return repl.CanServePsync(); };
   if (!co_await cx.server.shards().Run(0, can)) {

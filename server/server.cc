@@ -17,6 +17,7 @@
 #include "server/connection.h"
 #include "server/errors.h"
 #include "server/memory_usage.h"
+#include "server/tls_context.h"
 
 namespace typeahead::server {
 namespace asio = boost::asio;
@@ -64,7 +65,16 @@ Server::Server(Config config)
 Server::~Server() = default;
 
 void Server::Listen() {
+  // Port 0 with tls-port set is TLS only, as in Redis; without tls-port, port 0 binds a port
+  // the kernel chooses (what the in-process test server listens on).
+  if (config_.port != 0 || !TlsEnabled(config_)) port_ = ListenOn(config_.port, false);
+  if (TlsEnabled(config_)) tls_port_ = ListenOn(config_.tls_port, true);
+  if (acceptors_.empty()) throw std::runtime_error("Failed listening on any bind address");
+}
+
+uint16_t Server::ListenOn(int64_t port, bool tls) {
   asio::io_context& io = shards_[0].io();
+  uint16_t bound = 0;
   for (const std::string& spec : config_.bind) {
     std::string host = spec;
     if (!host.empty() && host[0] == '-') host = host.substr(1);  // "-::1": optional address
@@ -73,7 +83,7 @@ void Server::Listen() {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
     if (ec) throw std::runtime_error("Invalid bind address '" + spec + "'");
-    tcp::endpoint ep(address, static_cast<uint16_t>(config_.port));
+    tcp::endpoint ep(address, static_cast<uint16_t>(port));
     auto acceptor = std::make_unique<tcp::acceptor>(io);
     acceptor->open(ep.protocol());
     acceptor->set_option(tcp::acceptor::reuse_address(true));
@@ -82,18 +92,18 @@ void Server::Listen() {
     if (ec) {
       if (spec[0] == '-') continue;
       throw std::runtime_error(
-          fmt::format("Warning: Could not create server TCP listening "
+          fmt::format("Warning: Could not create server {} listening "
                       "socket {}:{}: {}",
-                      host, config_.port, ec.message()));
+                      tls ? "TLS" : "TCP", host, port, ec.message()));
     }
     acceptor->listen(511);
-    port_ = acceptor->local_endpoint().port();
-    acceptors_.push_back(std::move(acceptor));
+    bound = acceptor->local_endpoint().port();
+    acceptors_.push_back({std::move(acceptor), tls});
   }
-  if (acceptors_.empty()) throw std::runtime_error("Failed listening on any bind address");
+  return bound;
 }
 
-asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
+asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, bool tls) {
   for (;;) {
     Shard& target = shards_[next_shard_++ % shards_.size()];
     auto [ec, socket] =
@@ -118,17 +128,27 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor) {
     }
     if (!refusal.empty()) {
       ++shards_[0].stats().rejected_connections;
-      Refuse(socket, refusal);
+      // A TLS client could not read a plaintext reason: it is closed before its handshake.
+      if (tls) {
+        boost::system::error_code cec;
+        socket.close(cec);
+        Log(LogLevel::kVerbose, "Refused a TLS client before its handshake: {}",
+            refusal.substr(1, refusal.find('\r') - 1));
+      } else {
+        Refuse(socket, refusal);
+      }
       continue;
     }
     // The slot is taken here, so a burst of accepts cannot pass maxclients; the connection
     // itself is built on its shard's thread, since it registers in that shard's client table.
     ClientConnected();
-    asio::post(target.io(),
-               [this, &target, socket = std::move(socket), id = NextClientId()]() mutable {
-                 auto conn = std::make_unique<Connection>(*this, target, std::move(socket), id);
-                 Connection::Start(std::move(conn));
-               });
+    asio::post(target.io(), [this, &target, tls, socket = std::move(socket),
+                             id = NextClientId()]() mutable {
+      // The shard's own context: CONFIG SET may have replaced it since the accept.
+      const TlsContext* context = tls ? target.tls_context().get() : nullptr;
+      auto conn = std::make_unique<Connection>(*this, target, std::move(socket), id, context);
+      Connection::Start(std::move(conn));
+    });
   }
 }
 
@@ -141,15 +161,27 @@ int Server::Run() {
   persistence_.Recover();
   replication_->LoadState(config_.dir);
   RefreshUsedMemory();  // maxmemory holds from the first command, before shard 0's cron runs
+  if (TlsEnabled(config_)) {
+    // Before listening: a bad certificate or key stops the start, naming the file.
+    std::string error;
+    auto tls = TlsContext::Build(config_, &error);
+    if (tls == nullptr) throw std::runtime_error("Failed to configure TLS: " + error);
+    for (size_t i = 0; i < shards_.size(); ++i) shards_[i].set_tls_context(tls);
+  }
   Listen();
   persistence_.StartTimers();
   asio::post(io0, [this] { replication_->Start(); });
-  for (auto& acceptor : acceptors_) {
-    asio::co_spawn(io0, Accept(*acceptor), asio::detached);
+  for (auto& listener : acceptors_) {
+    asio::co_spawn(io0, Accept(*listener.acceptor, listener.tls), asio::detached);
   }
   Log(LogLevel::kNotice, "typeahead {} (Redis protocol {}) with {} threads, pid {}",
       kTypeaheadVersion, kRedisVersion, shards_.size(), getpid());
-  Log(LogLevel::kNotice, "Ready to accept connections tcp on port {}", port_);
+  if (config_.port != 0 || !TlsEnabled(config_)) {
+    Log(LogLevel::kNotice, "Ready to accept connections tcp on port {}", port_);
+  }
+  if (TlsEnabled(config_)) {
+    Log(LogLevel::kNotice, "Ready to accept connections tls on port {}", tls_port_);
+  }
   shards_.Start(config_.pin_threads);
   shards_.Join();
   replication_->Release();
@@ -209,7 +241,7 @@ void Server::RequestShutdown(std::string_view reason) {
   asio::post(shards_[0].io(), [this] {
     for (auto& a : acceptors_) {
       boost::system::error_code ec;
-      a->close(ec);
+      a.acceptor->close(ec);
     }
     shards_.Stop();
   });

@@ -57,9 +57,12 @@ class Server {
   int64_t connected_clients() const { return connected_.load(std::memory_order_relaxed); }
 
  private:
-  boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor);
+  // tls: the acceptor is tls-port's; its connections are TLS connections.
+  boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
   void WaitForSignal(std::shared_ptr<boost::asio::signal_set> signals);
   void Listen();
+  // Binds every bind address on port; returns the port bound (port 0: the one chosen).
+  uint16_t ListenOn(int64_t port, bool tls);
 
   // Counters first: connections destroyed with the shards still update them.
   std::atomic<uint64_t> next_client_id_{1};
@@ -75,11 +78,16 @@ class Server {
   ShardSet shards_;
   // After shards_: destroyed first, so background jobs finish while the shards still exist.
   Persistence persistence_;
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  struct Listener {
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
+    bool tls;
+  };
+  std::vector<Listener> acceptors_;
   std::string run_id_;
   std::string executable_;
   std::chrono::system_clock::time_point started_;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   size_t next_shard_ = 0;
 };
 

@@ -77,10 +77,12 @@ void Shard::Cron() {
 void Shard::CloseClientsOverLimits() {
   auto now = Connection::Clock::now();
   const OutputLimit& out = config_.output_normal;
-  std::vector<Connection*> idle, slow, gone;
+  std::vector<Connection*> idle, slow, gone, handshaking;
   for (auto& [id, conn] : clients_) {
     // Idle for a second at least: a client that sends often never costs the peek.
-    if (now - conn->last_interaction() >= std::chrono::seconds(1) && conn->ClientClosed()) {
+    if (conn->HandshakeOverdue(now)) {
+      handshaking.push_back(conn);
+    } else if (now - conn->last_interaction() >= std::chrono::seconds(1) && conn->ClientClosed()) {
       gone.push_back(conn);
     } else if (config_.timeout > 0 &&
                now - conn->last_interaction() > std::chrono::seconds(config_.timeout)) {
@@ -92,6 +94,11 @@ void Shard::CloseClientsOverLimits() {
   }
   for (Connection* conn : gone) {
     Log(LogLevel::kVerbose, "Client closed connection {}", conn->Describe());
+    conn->Kill();
+  }
+  for (Connection* conn : handshaking) {
+    Log(LogLevel::kNotice, "Closing TLS client that did not finish its handshake in {} s: {}",
+        config_.debug_tls_handshake_timeout, conn->Describe());
     conn->Kill();
   }
   for (Connection* conn : idle) {

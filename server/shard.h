@@ -34,6 +34,7 @@ namespace typeahead::server {
 namespace asio = boost::asio;
 
 class Connection;
+class TlsContext;
 
 // A shard's io_context, with execution_context's protected shutdown() opened up: ShardSet
 // destroys the work still queued on every shard before it frees any of them, since a pending
@@ -83,6 +84,10 @@ class Shard final : public replication::PartitionSide {
   storage::Partition& partition() override { return partition_; }
   const Config& config() const { return config_; }
   void set_config(const Config& c) { config_ = c; }
+  // What this shard's TLS connections are made from (server/tls_context.h); null while TLS is
+  // off. Replaced like the config: by a task on this shard's thread.
+  const std::shared_ptr<const TlsContext>& tls_context() const { return tls_context_; }
+  void set_tls_context(std::shared_ptr<const TlsContext> c) { tls_context_ = std::move(c); }
   ShardStats& stats() { return stats_; }
   Journal& journal() { return *journal_; }
   // This shard's side of the replication stream (fed by the journal).
@@ -124,6 +129,7 @@ class Shard final : public replication::PartitionSide {
   std::unique_ptr<Journal> journal_;  // destroyed before io_: its timers live on it
   std::unique_ptr<storage::SnapshotWriter> snapshot_;
   Config config_;
+  std::shared_ptr<const TlsContext> tls_context_;
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
   PubSub pubsub_;
