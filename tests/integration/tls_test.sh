@@ -189,6 +189,15 @@ keeper.config_set("maxclients", n)
 refused("client", "over maxclients")
 keeper.config_set("maxclients", 10000)
 served("at the end")
+
+# A subscriber over TLS gets what is published (its wait reads through the same session).
+sub = client("client").pubsub()
+sub.subscribe("news")
+assert sub.get_message(timeout=10)["type"] == "subscribe"
+assert keeper.publish("news", "hi") == 1
+m = sub.get_message(timeout=10)
+assert m is not None and m["data"] == "hi", m
+sub.close()
 print("ok")
 PY
 )
