@@ -71,8 +71,9 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
       co_return cx.Error(errors::ConfigSetFailed(ToLower(args[i]), *e));
     }
   }
-  // A tls-* directive rebuilds the TLS context, rereading its files; when that fails nothing is
-  // set and the context in use stays.
+  // A tls-* directive rebuilds the TLS context, rereading its files (here, on this shard's
+  // thread, as Redis reads them on its one thread: a few small files, rarely); when that fails
+  // nothing is set and the context in use stays.
   std::shared_ptr<const TlsContext> tls = cx.shard.tls_context();
   if (TlsEnabled(next)) {
     for (size_t i = 2; i < args.size(); i += 2) {
