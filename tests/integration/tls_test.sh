@@ -251,6 +251,9 @@ check "bad cert exits 1" "1" "$?"
 check "bad cert named" "1" "$(grep -c "Failed to load certificate '$c/bad.crt'" "$tmp/bad.log")"
 
 if ! kill -0 "$main_pid" 2>/dev/null; then failed=$((failed + 1)); echo "FAIL server died"; cat "$tmp/main.log"; fi
+# Stopped here, not by the trap, so that a leak report made at exit is seen below.
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+pids=()
 if grep -qE 'Sanitizer|runtime error:' "$tmp"/*.log; then
   failed=$((failed + 1)); echo "FAIL sanitizer report"; cat "$tmp"/*.log
 fi
