@@ -45,6 +45,7 @@ struct Settings {
   int64_t ping_period = 10;           // repl-ping-replica-period, seconds
   int64_t priority = 100;             // replica-priority
   std::string replicaof;              // "host port" to follow at start-up, or empty
+  std::string masteruser;             // with masterauth: AUTH <user> <pass>; empty: AUTH <pass>
   std::string masterauth;
   std::string announce_ip;    // replica-announce-ip; empty: the peer's address
   int64_t announce_port = 0;  // replica-announce-port; 0: our own port

@@ -158,12 +158,16 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
   std::string line;
   // Each step: send, read the reply line. REPLCONF errors are ignored, as Redis does.
   if (!co_await Exchange(link, Command("PING"), &line)) co_return false;
-  if (!line.starts_with("+") && !line.starts_with("-NOAUTH")) {
+  // A primary that wants a login first answers NOAUTH, or NOPERM to a user without PING.
+  if (!line.starts_with("+") && !line.starts_with("-NOAUTH") && !line.starts_with("-NOPERM")) {
     Log(LogLevel::kWarning, "Error reply to PING from master: '{}'", line);
     co_return false;
   }
   if (!config.masterauth.empty()) {
-    if (!co_await Exchange(link, Command("AUTH", config.masterauth), &line)) co_return false;
+    std::string auth = config.masteruser.empty()
+                           ? Command("AUTH", config.masterauth)
+                           : Command("AUTH", config.masteruser, config.masterauth);
+    if (!co_await Exchange(link, auth, &line)) co_return false;
     if (!line.starts_with("+")) {
       Log(LogLevel::kWarning, "Unable to AUTH to MASTER: {}", line);
       co_return false;

@@ -105,7 +105,7 @@ awaitable<void> ClientList(CommandContext& cx, Args args) {
 struct KillFilter {
   enum class Type { kAny, kNormal, kReplica, kMaster, kPubsub } type = Type::kAny;
   int64_t id = 0;
-  std::string addr, laddr;
+  std::string addr, laddr, user;
   bool skip_me = true;
   uint64_t caller = 0;
   bool Matches(const Connection& c) const {
@@ -114,6 +114,7 @@ struct KillFilter {
     if (id != 0 && static_cast<int64_t>(c.id()) != id) return false;
     if (!addr.empty() && c.addr() != addr) return false;
     if (!laddr.empty() && c.laddr() != laddr) return false;
+    if (!user.empty() && c.user->name() != user) return false;
     if (skip_me && c.id() == caller) return false;
     return true;
   }
@@ -151,7 +152,8 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
           co_return cx.Error(errors::UnknownClientType(val));
         }
       } else if (EqualsIgnoreCase(opt, "USER")) {
-        if (!EqualsIgnoreCase(val, "default")) co_return cx.Error(errors::NoSuchUser(val));
+        if (cx.shard.acl().Find(val) == nullptr) co_return cx.Error(errors::NoSuchUser(val));
+        filter.user = val;
       } else if (EqualsIgnoreCase(opt, "SKIPME")) {
         if (EqualsIgnoreCase(val, "yes"))
           filter.skip_me = true;

@@ -84,23 +84,43 @@ enum CommandFlag : uint32_t {
   kSubscribedOk = 1 << 13,
 };
 
-// ACL categories, in the order Redis lists them (COMMAND shows them so). The flags imply some
-// (AclCategories below); a row names only the others, such as its group's (keyspace,
-// connection, transaction) or dangerous on a command that is not admin.
+// ACL categories, in the order Redis lists them (COMMAND and ACL CAT show them so), then ours.
+// The flags imply some (AclCategories below); a row names only the others, such as its group's
+// (keyspace, connection, transaction) or dangerous on a command that is not admin. Redis's
+// data-type categories (set, hash, ...) hold no command here; they exist so that rules written
+// for Redis (+@string, -@hash) load unchanged.
 enum AclCategory : uint32_t {
   kAclKeyspace = 1 << 0,
   kAclRead = 1 << 1,
   kAclWrite = 1 << 2,
-  kAclPubsub = 1 << 3,
-  kAclAdmin = 1 << 4,
-  kAclFast = 1 << 5,
-  kAclSlow = 1 << 6,
-  kAclDangerous = 1 << 7,
-  kAclConnection = 1 << 8,
-  kAclTransaction = 1 << 9,
+  kAclSet = 1 << 3,
+  kAclSortedset = 1 << 4,
+  kAclList = 1 << 5,
+  kAclHash = 1 << 6,
+  kAclString = 1 << 7,
+  kAclBitmap = 1 << 8,
+  kAclHyperloglog = 1 << 9,
+  kAclGeo = 1 << 10,
+  kAclStream = 1 << 11,
+  kAclPubsub = 1 << 12,
+  kAclAdmin = 1 << 13,
+  kAclFast = 1 << 14,
+  kAclSlow = 1 << 15,
+  kAclBlocking = 1 << 16,
+  kAclDangerous = 1 << 17,
+  kAclConnection = 1 << 18,
+  kAclTransaction = 1 << 19,
+  kAclScripting = 1 << 20,
+  kAclAutocomplete = 1 << 21,  // ours: every command of the autocomplete group
 };
+inline constexpr size_t kAclCategoryCount = 22;
 // Each category with its name (without "@"), in that order.
-extern const std::pair<AclCategory, std::string_view> kAclCategoryNames[10];
+extern const std::pair<AclCategory, std::string_view> kAclCategoryNames[kAclCategoryCount];
+
+// Which arguments are pub/sub channels, for ACL channel permissions: PUBLISH's first, every
+// one of SUBSCRIBE, or every one of PSUBSCRIBE as a pattern (matched literally against the
+// user's patterns, as Redis does).
+enum class ChannelArgs : uint8_t { kNone, kFirst, kAll, kAllPatterns };
 
 // One argument in COMMAND DOCS: name and type as Redis ("key", "string", "integer",
 // "pattern", "pure-token", "oneof", "block"), an optional token and flags.
@@ -137,6 +157,7 @@ struct CommandSpec {
   std::string_view summary = {};
   std::string_view complexity = {};
   uint32_t acl = 0;  // AclCategory bits the flags do not imply
+  ChannelArgs channels = ChannelArgs::kNone;
   std::vector<ArgDoc> args = {};
   // A subcommand's entries in its container's HELP (HelpReply), or a container's own for
   // the form without a subcommand.
@@ -159,7 +180,7 @@ struct CommandSpec {
 };
 
 // The spec's ACL categories: those its flags imply, as Redis derives them (write, read,
-// admin and dangerous, pubsub, fast or else slow), and its own.
+// admin and dangerous, pubsub, fast or else slow), autocomplete for that group, and its own.
 uint32_t AclCategories(const CommandSpec& spec);
 
 }  // namespace typeahead::server

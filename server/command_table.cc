@@ -9,17 +9,29 @@
 
 namespace typeahead::server {
 
-const std::pair<AclCategory, std::string_view> kAclCategoryNames[10] = {
+const std::pair<AclCategory, std::string_view> kAclCategoryNames[kAclCategoryCount] = {
     {kAclKeyspace, "keyspace"},
     {kAclRead, "read"},
     {kAclWrite, "write"},
+    {kAclSet, "set"},
+    {kAclSortedset, "sortedset"},
+    {kAclList, "list"},
+    {kAclHash, "hash"},
+    {kAclString, "string"},
+    {kAclBitmap, "bitmap"},
+    {kAclHyperloglog, "hyperloglog"},
+    {kAclGeo, "geo"},
+    {kAclStream, "stream"},
     {kAclPubsub, "pubsub"},
     {kAclAdmin, "admin"},
     {kAclFast, "fast"},
     {kAclSlow, "slow"},
+    {kAclBlocking, "blocking"},
     {kAclDangerous, "dangerous"},
     {kAclConnection, "connection"},
     {kAclTransaction, "transaction"},
+    {kAclScripting, "scripting"},
+    {kAclAutocomplete, "autocomplete"},
 };
 
 uint32_t AclCategories(const CommandSpec& spec) {
@@ -29,6 +41,7 @@ uint32_t AclCategories(const CommandSpec& spec) {
   if (spec.flags & kAdmin) acl |= kAclAdmin | kAclDangerous;
   if (spec.flags & kPubsub) acl |= kAclPubsub;
   acl |= (spec.flags & kFast) ? kAclFast : kAclSlow;
+  if (spec.group == "autocomplete") acl |= kAclAutocomplete;
   return acl;
 }
 

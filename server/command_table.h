@@ -50,6 +50,7 @@ std::vector<CommandSpec> PubsubCommands();
 std::vector<CommandSpec> ReplicationCommands();
 CommandSpec ClientCommand();  // CLIENT and its subcommands
 CommandSpec ConfigCommand();  // CONFIG and its subcommands
+CommandSpec AclCommand();     // ACL and its subcommands
 
 // A container's HELP subcommand (CLIENT HELP, CONFIG HELP, ...): Redis's header line, the
 // container's own entries, each subcommand's in table order, then HELP itself.

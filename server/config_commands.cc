@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "protocol/ascii.h"
 #include "replication/replication.h"
+#include "server/acl_change.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/errors.h"
@@ -89,11 +90,22 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
   }
   LogLevel level;
   if (LogLevelFromName(next.loglevel, &level)) LogSetLevel(level);
+  bool new_password = next.requirepass != cx.shard.config().requirepass;
   // Every shard gets the new copy before we reply, so later commands see it everywhere.
   co_await cx.server.shards().ForEach([&next, &tls](Shard& s) {
     s.set_config(next);
     s.set_tls_context(tls);
   });
+  if (new_password) {
+    // requirepass is the default user's password, as Redis 6 made it.
+    std::string pass = ">" + next.requirepass;
+    auto set_password = [&](Acl& acl) {
+      std::vector<std::string_view> rules{"resetpass", pass};
+      if (next.requirepass.empty()) rules[1] = "nopass";
+      return acl.SetUser("default", rules);
+    };
+    co_await ChangeAcl(cx.server.shards(), set_password);
+  }
   cx.reply.Ok();
 }
 
@@ -108,7 +120,9 @@ awaitable<void> ConfigRewrite(CommandContext& cx, Args) {
   config.replicaof = co_await cx.server.shards().Run(0, primary);
   std::string error;
   auto text = storage::ReadWholeFile(config.config_file, &error);
-  std::string rewritten = RewriteConfig(text ? *text : "", config);
+  // The users go in the file too, unless an aclfile holds them.
+  std::string users = config.aclfile.empty() ? cx.shard.acl().Serialize() : "";
+  std::string rewritten = RewriteConfig(text ? *text : "", config, users);
   if (!storage::WriteFileAtomically(config.config_file, rewritten, &error)) {
     Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error);
     co_return cx.Error(errors::ConfigRewriteFailed(error));

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "protocol/ascii.h"
 #include "replication/replication.h"
+#include "server/acl_change.h"
 #include "server/command_table.h"
 #include "server/dispatcher.h"
 #include "server/errors.h"
@@ -50,7 +51,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   if (!ec) laddr_ = FormatEndpoint(local);
   fd_ = socket_.native_handle();
   created_ = last_interaction_ = Clock::now();
-  authenticated = shard_.config().requirepass.empty();
+  SetDefaultUser();
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(tls->get());
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
@@ -97,7 +98,29 @@ void Connection::Reset() {
   resp = 2;
   reply_.set_resp3(false);
   name.clear();
-  authenticated = shard_.config().requirepass.empty();
+  SetDefaultUser();
+}
+
+void Connection::SetDefaultUser() {
+  user = &shard_.acl().default_user();
+  authenticated = user->enabled() && user->nopass();
+}
+
+void Connection::LogAclDenial(std::string_view reason, std::string_view object,
+                              std::string_view username, bool in_multi) {
+  ShardStats& stats = shard_.stats();
+  if (reason == "command") ++stats.acl_denied_cmd;
+  if (reason == "key") ++stats.acl_denied_key;
+  if (reason == "channel") ++stats.acl_denied_channel;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  LogAclEvent(server_.shards(), {.reason = std::string(reason),
+                                 .context = in_multi ? "multi" : "toplevel",
+                                 .object = std::string(object),
+                                 .username = std::string(username),
+                                 .ms = ms,
+                                 .client_info = Describe()});
 }
 
 std::string Connection::Describe() const {
@@ -107,10 +130,10 @@ std::string Connection::Describe() const {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} ssub=0 "
       "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem={} "
-      "tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+      "tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
       id_, addr_, laddr_, fd_, name, age, idle, subscriptions() > 0 ? "P" : "N", channels_.size(),
       patterns_.size(), in_end_ - in_start_, in_.size() - (in_end_ - in_start_), in_.size(),
-      out_.size(), in_.size() + out_.size(), last_command_, resp, lib_name, lib_ver);
+      out_.size(), in_.size() + out_.size(), last_command_, user->name(), resp, lib_name, lib_ver);
 }
 
 void Connection::PrepareRead() {
@@ -410,7 +433,7 @@ awaitable<bool> Connection::Flush() {
 }
 
 const CommandSpec* Connection::Resolve(Args args) {
-  ClientFacts facts{authenticated, resp, subscriptions()};
+  ClientFacts facts{authenticated, resp, subscriptions(), user, this};
   const CommandSpec* spec = Admit(args, facts, shard_, server_, &error_text_);
   if (spec != nullptr) last_command_ = spec->name;
   return spec;
@@ -433,6 +456,15 @@ awaitable<void> Connection::ExecMulti() {
   std::vector<std::string_view> args;
   for (const Queued& q : queued) {
     args.assign(q.args.begin(), q.args.end());
+    // The user's rules may have changed since the command was queued.
+    size_t arg = 0;
+    AclDenied denied = user->Check(*q.spec, args, &arg);
+    if (denied != AclDenied::kNone) {
+      LogAclDenial(AclDeniedName(denied), denied == AclDenied::kCommand ? q.spec->name : args[arg],
+                   user->name(), true);
+      reply_.Error(errors::ExecNoPerm(errors::AclReason(static_cast<int>(denied))));
+      continue;
+    }
     co_await RunCommand(*q.spec, args);
   }
 }

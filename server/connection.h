@@ -42,6 +42,7 @@
 
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
+#include "server/acl_user.h"
 #include "server/client_socket.h"
 #include "server/command.h"
 #include "server/mailbox.h"
@@ -88,6 +89,9 @@ class Connection {
 
   // Client state that commands read and change.
   int resp = 2;  // change with SetProtocol()
+  // Who the client is: its user in this shard's Acl (the default user until AUTH), and whether
+  // it logged in (or needs not: the default user with nopass).
+  const AclUser* user = nullptr;
   bool authenticated = false;
   std::string name;
   std::string lib_name;
@@ -139,8 +143,15 @@ class Connection {
   bool HandshakeOverdue(Clock::time_point now) const;
   // The CLIENT LIST / CLIENT INFO line, without the trailing newline.
   std::string Describe() const;
-  // Resets the state RESET clears: protocol, name, authentication (when a password is set).
+  // Resets the state RESET clears: protocol, name, the user (the default user again, logged
+  // in when it has nopass).
   void Reset();
+  // Makes the client the default user, logged in when that user needs no password.
+  void SetDefaultUser();
+  // Records in the ACL LOG that this client was refused (reason "command", "key", "channel"
+  // or "auth") object, as username, in a transaction or not.
+  void LogAclDenial(std::string_view reason, std::string_view object, std::string_view username,
+                    bool in_multi);
 
  private:
   using Owner = std::unique_ptr<Connection>;

@@ -15,28 +15,17 @@ namespace typeahead::server {
 namespace {
 using boost::asio::awaitable;
 
-// Compares without an early exit, so timing does not reveal how much of a password matched.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  size_t n = std::max(a.size(), b.size());
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= x ^ y;
-  }
-  return diff == 0;
-}
-
-// Checks credentials against requirepass. Replies the error and returns false on failure.
-bool Authenticate(CommandContext& cx, std::string_view user, std::string_view pass) {
-  const std::string& required = cx.shard.config().requirepass;
-  bool ok =
-      EqualsIgnoreCase(user, "default") && (required.empty() || ConstantTimeEquals(pass, required));
-  if (!ok) {
+// Logs the client in as user when password is one of its own (compared in constant time,
+// server/acl_user.h). Replies the error, counts and logs the failure and returns false when not.
+bool Authenticate(CommandContext& cx, Args args, std::string_view user, std::string_view pass) {
+  const AclUser* u = cx.shard.acl().Find(user);
+  if (u == nullptr || !u->Authenticates(pass)) {
     ++cx.shard.stats().auth_failures;
+    cx.conn.LogAclDenial("auth", args[0], user, cx.conn.in_multi());
     cx.Error(errors::kWrongPass);
     return false;
   }
+  cx.conn.user = u;
   cx.conn.authenticated = true;
   return true;
 }
@@ -59,13 +48,13 @@ void Echo(CommandContext& cx, Args args) { cx.reply.Bulk(args[1]); }
 void Auth(CommandContext& cx, Args args) {
   if (args.size() > 3) return cx.Error(errors::kSyntax);
   if (args.size() == 2) {
-    if (cx.shard.config().requirepass.empty()) {
+    if (cx.shard.acl().default_user().nopass()) {
       return cx.Error(errors::kAuthWithoutPassword);
     }
-    if (Authenticate(cx, "default", args[1])) cx.reply.Ok();
+    if (Authenticate(cx, args, "default", args[1])) cx.reply.Ok();
     return;
   }
-  if (Authenticate(cx, args[1], args[2])) cx.reply.Ok();
+  if (Authenticate(cx, args, args[1], args[2])) cx.reply.Ok();
 }
 
 void Hello(CommandContext& cx, Args args) {
@@ -93,8 +82,9 @@ void Hello(CommandContext& cx, Args args) {
       return cx.Error(errors::HelloSyntax(args[j]));
     }
   }
-  if (has_auth && !Authenticate(cx, user, pass)) return;
-  if (!cx.conn.authenticated) {
+  if (has_auth && !Authenticate(cx, args, user, pass)) return;
+  const AclUser& fallback = cx.shard.acl().default_user();
+  if (!cx.conn.authenticated && !(fallback.enabled() && fallback.nopass())) {
     return cx.Error(errors::kHelloNoAuth);
   }
   if (has_name) {

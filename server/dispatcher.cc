@@ -2,7 +2,9 @@
 
 #include "protocol/ascii.h"
 #include "replication/replication.h"
+#include "server/acl_user.h"
 #include "server/command_table.h"
+#include "server/connection.h"
 #include "server/errors.h"
 #include "server/memory_usage.h"
 #include "server/server.h"
@@ -12,9 +14,35 @@ namespace typeahead::server {
 namespace {
 
 // Each rule: true when the command may go on, else *error says why.
-bool Authenticated(const CommandSpec& spec, const ClientFacts& client, std::string* error) {
+bool Authenticated(const CommandSpec& spec, const ClientFacts& client, const Shard& shard,
+                   std::string* error) {
   if (client.authenticated || (spec.flags & kNoAuth)) return true;
+  // As Redis: once the default user needs no password, nobody needs to log in.
+  const AclUser& fallback = shard.acl().default_user();
+  if (fallback.enabled() && fallback.nopass()) return true;
   *error = errors::kNoAuth;
+  return false;
+}
+
+bool Permitted(const CommandSpec& spec, Args args, const ClientFacts& client, std::string* error) {
+  if (client.user->unrestricted()) return true;  // the default user's case: one test
+  size_t arg = 0;
+  AclDenied denied = client.user->Check(spec, args, &arg);
+  if (denied == AclDenied::kNone) return true;
+  switch (denied) {
+    case AclDenied::kCommand:
+      *error = errors::NoPermCommand(spec.name);
+      break;
+    case AclDenied::kKey:
+      *error = errors::kNoPermKey;
+      break;
+    default:
+      *error = errors::kNoPermChannel;
+      break;
+  }
+  Connection& c = *client.connection;
+  c.LogAclDenial(AclDeniedName(denied), denied == AclDenied::kCommand ? spec.name : args[arg],
+                 client.user->name(), c.in_multi());
   return false;
 }
 
@@ -90,8 +118,8 @@ const CommandSpec* Admit(Args args, const ClientFacts& client, Shard& shard, Ser
     *error = errors::WrongArity(spec->name);
     ok = false;
   }
-  ok = ok && Authenticated(*spec, client, error) && AllowedWhileSubscribed(*spec, client, error) &&
-       FreshEnough(*spec, config, repl, error);
+  ok = ok && Authenticated(*spec, client, shard, error) && Permitted(*spec, args, client, error) &&
+       AllowedWhileSubscribed(*spec, client, error) && FreshEnough(*spec, config, repl, error);
   if (ok && (spec->flags & kWrite))
     ok = Writable(config, repl, server.persistence().health(), error);
   if (ok && (spec->flags & kDenyOom)) ok = UnderMaxmemory(config, error);

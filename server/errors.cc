@@ -60,6 +60,69 @@ std::string UnknownClientType(std::string_view type) {
   return fmt::format("ERR Unknown client type '{}'", type);
 }
 
+std::string NoPermCommand(std::string_view command) {
+  return fmt::format("NOPERM this user has no permissions to run the '{}' command", command);
+}
+
+std::string ExecNoPerm(std::string_view reason) {
+  return fmt::format(
+      "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+      "EXEC call. This command is no longer allowed for the following reason: {}",
+      reason);
+}
+
+std::string AclBadRule(std::string_view rule, std::string_view why) {
+  return fmt::format("ERR Error in ACL SETUSER modifier '{}': {}", rule, why);
+}
+
+std::string AclLoadFailed(std::string_view errors) {
+  return fmt::format(
+      "ERR {}WARNING: ACL errors detected, no change to the previously active ACL rules was "
+      "performed",
+      errors);
+}
+
+std::string AclUnknownCategory(std::string_view category) {
+  return fmt::format("ERR Unknown category '{}'", category.substr(0, 128));
+}
+
+std::string AclFileUnreadable(std::string_view file, std::string_view why) {
+  return fmt::format("ERR Error loading ACLs, opening file '{}': {}", file, why);
+}
+
+std::string AclUserNotFound(std::string_view user) {
+  return fmt::format("ERR User '{}' not found", user);
+}
+
+std::string AclCommandNotFound(std::string_view command) {
+  return fmt::format("ERR Command '{}' not found", command);
+}
+
+// reason: an AclDenied (server/acl_user.h) as a number, so this file needs no server header.
+std::string AclDryRunDenied(int reason, std::string_view command, std::string_view object) {
+  switch (reason) {
+    case 1:
+      return fmt::format("This user has no permissions to run the '{}' command", command);
+    case 2:
+      return fmt::format("This user has no permissions to access the '{}' key", object);
+    default:
+      return fmt::format("This user has no permissions to access the '{}' channel", object);
+  }
+}
+
+std::string_view AclReason(int reason) {
+  switch (reason) {
+    case 1:
+      return "no permission to execute the command or subcommand";
+    case 2:
+      return "no permission to touch the specified keys";
+    case 3:
+      return "no permission to access one of the channels used as arguments";
+    default:
+      return "no permission";
+  }
+}
+
 std::string NoSuchUser(std::string_view user) { return fmt::format("ERR No such user '{}'", user); }
 
 std::string ConfigSetUnknown(std::string_view parameter) {

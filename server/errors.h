@@ -33,6 +33,11 @@ std::string UnknownSubcommand(std::string_view subcommand, std::string_view comm
 std::string SubcommandSyntax(std::string_view subcommand, std::string_view command);
 std::string WrongArity(std::string_view command);  // command: "name" or "name|sub"
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+std::string NoPermCommand(std::string_view command);  // command: "name" or "name|sub"
+inline constexpr std::string_view kNoPermKey =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
+inline constexpr std::string_view kNoPermChannel =
+    "NOPERM this user has no permissions to access one of the channels used as arguments";
 std::string SubscriberContext(std::string_view command);  // RESP2 while subscribed
 inline constexpr std::string_view kMasterDown =
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
@@ -45,6 +50,8 @@ inline constexpr std::string_view kSnapshotFailed =
     "refused while stop-writes-on-bgsave-error is yes. Check the server log.";
 inline constexpr std::string_view kOutOfMemory =
     "OOM command not allowed when used memory > 'maxmemory'.";
+// EXEC of a queued command its user may no longer run; reason: AclReason's.
+std::string ExecNoPerm(std::string_view reason);
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 
@@ -83,6 +90,33 @@ inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
 inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
 std::string NoSuchUser(std::string_view user);
 inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+
+// ---- ACL
+std::string AclBadRule(std::string_view rule, std::string_view why);  // SETUSER
+// ACL LOAD's (and start-up's) errors: every line's, then that nothing changed.
+std::string AclLoadFailed(std::string_view errors);
+inline constexpr std::string_view kAclBadUsername =
+    "ERR Usernames can't contain spaces or null characters";
+inline constexpr std::string_view kAclDefaultUndeletable =
+    "ERR The 'default' user cannot be removed";
+inline constexpr std::string_view kAclNoFile =
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify "
+    "users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a "
+    "Redis configuration file set) in order to store users in the Redis configuration.";
+inline constexpr std::string_view kAclSaveFailed =
+    "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+    "information";
+std::string AclUnknownCategory(std::string_view category);
+std::string AclFileUnreadable(std::string_view file, std::string_view why);  // LOAD
+inline constexpr std::string_view kAclGenpassRange =
+    "ERR ACL GENPASS argument must be the number of bits for the output password, a positive "
+    "number up to 4096";
+std::string AclUserNotFound(std::string_view user);        // DRYRUN
+std::string AclCommandNotFound(std::string_view command);  // DRYRUN
+// What ACL DRYRUN answers (a bulk string, not an error).
+std::string AclDryRunDenied(int reason, std::string_view command, std::string_view object);
+// Why EXEC refused a queued command, in its NOPERM text; reason as AclDryRunDenied takes it.
+std::string_view AclReason(int reason);
 
 // ---- Server commands: COMMAND, CONFIG, SHUTDOWN
 inline constexpr std::string_view kInvalidCommand = "ERR Invalid command specified";

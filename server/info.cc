@@ -209,9 +209,9 @@ void StatsSection(InfoText& t, const Figures& f) {
   t.Field("pubsub_patterns", patterns.size());
   t.Field("total_forks", 0);
   t.Field("acl_access_denied_auth", total.auth_failures);
-  t.Field("acl_access_denied_cmd", 0);
-  t.Field("acl_access_denied_key", 0);
-  t.Field("acl_access_denied_channel", 0);
+  t.Field("acl_access_denied_cmd", total.acl_denied_cmd);
+  t.Field("acl_access_denied_key", total.acl_denied_key);
+  t.Field("acl_access_denied_channel", total.acl_denied_channel);
 }
 
 void CpuSection(InfoText& t, const Figures& f) {
@@ -305,6 +305,9 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     total.connections_received += s.stats.connections_received;
     total.rejected_connections += s.stats.rejected_connections;
     total.auth_failures += s.stats.auth_failures;
+    total.acl_denied_cmd += s.stats.acl_denied_cmd;
+    total.acl_denied_key += s.stats.acl_denied_key;
+    total.acl_denied_channel += s.stats.acl_denied_channel;
     total.net_input_bytes += s.stats.net_input_bytes;
     total.net_output_bytes += s.stats.net_output_bytes;
     for (size_t i = 0; i < total.commands.size(); ++i) {

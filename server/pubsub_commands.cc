@@ -157,7 +157,7 @@ std::vector<CommandSpec> PubsubCommands() {
   CommandSpec pubsub =
       Spec("pubsub", -2, 0, "2.8.0", "A container for Pub/Sub commands.", {}, {}, nullptr);
   pubsub.subcommands = std::move(pubsub_subs);
-  return {
+  std::vector<CommandSpec> rows = {
       Spec("subscribe", -2, kSub, "2.0.0", "Listens for messages published to channels.",
            {channels}, {}, Subscribe),
       Spec("unsubscribe", -1, kSub, "2.0.0", "Stops listening to messages posted to channels.",
@@ -173,6 +173,10 @@ std::vector<CommandSpec> PubsubCommands() {
            nullptr, Publish),
       std::move(pubsub),
   };
+  rows[0].channels = ChannelArgs::kAll;
+  rows[2].channels = ChannelArgs::kAllPatterns;
+  rows[4].channels = ChannelArgs::kFirst;
+  return rows;
 }
 
 }  // namespace typeahead::server

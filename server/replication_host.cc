@@ -29,6 +29,7 @@ replication::Settings ReplicationHost::settings() const {
   s.ping_period = c.repl_ping_replica_period;
   s.priority = c.replica_priority;
   s.replicaof = c.replicaof;
+  s.masteruser = c.masteruser;
   s.masterauth = c.masterauth;
   s.announce_ip = c.replica_announce_ip;
   s.announce_port = c.replica_announce_port;

@@ -60,6 +60,10 @@ Server::Server(Config config)
   replication_ = std::make_unique<replication::Replication>(replication_host_);
   size_t slots = CommandTable::Get().all().size();
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i].stats().commands.resize(slots);
+  Acl users;
+  if (auto error = InitialAcl(config_, &users)) throw std::runtime_error(*error);
+  users.set_version(1);
+  for (size_t i = 0; i < shards_.size(); ++i) shards_[i].AdoptAcl(users);
 }
 
 Server::~Server() = default;
@@ -121,7 +125,7 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, bool tls) {
     std::string_view refusal;
     if (connected_clients() >= config.maxclients) {
       refusal = errors::kMaxClientsReply;
-    } else if (config.protected_mode && config.requirepass.empty()) {
+    } else if (config.protected_mode && shards_[0].acl().default_user().nopass()) {
       boost::system::error_code pec;
       auto remote = socket.remote_endpoint(pec);
       if (pec || !IsLoopback(remote)) refusal = errors::kProtectedModeReply;

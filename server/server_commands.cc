@@ -261,6 +261,7 @@ std::vector<CommandSpec> ServerCommands() {
           .subcommands = std::move(command_subs),
       },
       ConfigCommand(),
+      AclCommand(),
       {
           .name = "info",
           .arity = -1,

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
@@ -72,6 +73,36 @@ void Shard::Cron() {
     if (++cron_ticks_ % 10 == 0) CloseClientsOverLimits();
     Cron();
   });
+}
+
+void Shard::AdoptAcl(const Acl& state) {
+  std::vector<const AclUser*> changed;
+  std::vector<std::unique_ptr<AclUser>> removed = acl_.Adopt(state, &changed);
+  if (removed.empty() && changed.empty()) return;
+  auto is_removed = [&](const AclUser* u) {
+    for (const auto& r : removed) {
+      if (r.get() == u) return true;
+    }
+    return false;
+  };
+  auto lost_channel = [](const Connection& c) {
+    for (const auto& ch : c.channels()) {
+      if (!c.user->ChannelAllowed(ch, false)) return true;
+    }
+    for (const auto& p : c.patterns()) {
+      if (!c.user->ChannelAllowed(p, true)) return true;
+    }
+    return false;
+  };
+  for (auto& [id, conn] : clients_) {
+    if (is_removed(conn->user)) {
+      conn->user = &AclUser::Nobody();  // the old one is destroyed below
+      conn->Kill();
+    } else if (std::find(changed.begin(), changed.end(), conn->user) != changed.end() &&
+               lost_channel(*conn)) {
+      conn->Kill();
+    }
+  }
 }
 
 void Shard::CloseClientsOverLimits() {

@@ -22,6 +22,7 @@
 
 #include "replication/feed.h"
 #include "replication/host.h"
+#include "server/acl.h"
 #include "server/config.h"
 #include "server/journal.h"
 #include "server/mailbox.h"
@@ -57,6 +58,8 @@ struct ShardStats {
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
   uint64_t auth_failures = 0;  // AUTH and HELLO AUTH with a wrong user or password
+  // Commands refused by ACL, by reason: the command, a key, a channel.
+  uint64_t acl_denied_cmd = 0, acl_denied_key = 0, acl_denied_channel = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
   std::vector<CommandStat> commands;  // indexed by CommandSpec::stat_index
@@ -88,6 +91,12 @@ class Shard final : public replication::PartitionSide {
   // off. Replaced like the config: by a task on this shard's thread.
   const std::shared_ptr<const TlsContext>& tls_context() const { return tls_context_; }
   void set_tls_context(std::shared_ptr<const TlsContext> c) { tls_context_ = std::move(c); }
+  // This shard's copy of the users (server/acl.h), which its connections point into.
+  const Acl& acl() const { return acl_; }
+  Acl& acl() { return acl_; }
+  // Takes state when it is newer than this shard's (server/acl_change.h): a connection whose
+  // user is gone is closed, and so is a subscriber whose user lost one of its channels.
+  void AdoptAcl(const Acl& state);
   ShardStats& stats() { return stats_; }
   Journal& journal() { return *journal_; }
   // This shard's side of the replication stream (fed by the journal).
@@ -130,6 +139,7 @@ class Shard final : public replication::PartitionSide {
   std::unique_ptr<storage::SnapshotWriter> snapshot_;
   Config config_;
   std::shared_ptr<const TlsContext> tls_context_;
+  Acl acl_;
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
   PubSub pubsub_;

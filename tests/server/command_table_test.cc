@@ -67,7 +67,7 @@ TEST_CASE("Every container's HELP is generated, and every subcommand has its ent
       }
     }
   }
-  CHECK(containers == 4);  // CLIENT, COMMAND, CONFIG, PUBSUB
+  CHECK(containers == 5);  // ACL, CLIENT, COMMAND, CONFIG, PUBSUB
 }
 
 }  // namespace
