@@ -1,6 +1,7 @@
 // Host is everything replication needs of the server that runs it, and nothing more: how many
 // partitions there are, a way to run work on a partition's own thread, the loop replication
-// itself runs on, a checkpoint of the data, the settings it reads and the port it announces.
+// itself runs on, a checkpoint of the data, the settings it reads, the port it announces and
+// the TLS client side of a link to a primary.
 // The server implements it (server/replication_host.h); replication never names a server type,
 // so this layer builds and tests against storage and protocol alone.
 //
@@ -14,10 +15,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "base/tls_session.h"
 #include "replication/feed.h"
 #include "storage/partition.h"
 
@@ -52,6 +55,7 @@ struct Settings {
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;      // seconds
   int64_t replica_output_hard_limit = 0;  // bytes queued for one replica; 0: no limit
+  bool tls_replication = false;           // our link to a primary uses TLS
 };
 
 class Host {
@@ -67,8 +71,12 @@ class Host {
   // Runs f on partition p's thread later, in order with everything else this thread posts to p.
   virtual void Post(size_t p, std::function<void(PartitionSide&)> f) = 0;
   virtual Settings settings() const = 0;
-  // The port this server listens on (what a replica announces by default).
+  // The ports this server listens on (what a replica announces by default); 0: none.
   virtual uint16_t port() const = 0;
+  virtual uint16_t tls_port() const = 0;
+  // The client side of a TLS link to a primary, from the live TLS settings; null with *error
+  // saying why when TLS is not configured.
+  virtual std::unique_ptr<TlsSession> NewTlsClientSession(std::string* error) = 0;
   // Saves every partition and starts fresh logs, so our files match the data a full sync just
   // loaded. False when it failed or another checkpoint is running (CheckpointRunning()).
   virtual boost::asio::awaitable<bool> Checkpoint(std::string reason) = 0;

@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "replication/feed.h"
+#include "replication/link_socket.h"
 #include "replication/replication.h"
 #include "replication/stream_applier.h"
 #include "replication/zstd_stream.h"
@@ -46,8 +47,8 @@ std::string Command(const A&... args) {
 // One replica attached to us (primary side). Lives on shard 0; the serving coroutine, the ACK
 // reader and links_ share it.
 struct ReplicaLink {
-  ReplicaLink(asio::io_context& io, tcp::socket s) : socket(std::move(s)), wake(io) {}
-  tcp::socket socket;
+  ReplicaLink(asio::io_context& io, LinkSocket s) : socket(std::move(s)), wake(io) {}
+  LinkSocket socket;
   asio::steady_timer wake;  // wakes the writer when pending gets bytes
   uint64_t id = 0;
   ReplicaHello hello;
@@ -93,9 +94,7 @@ struct ReplicaLink {
   }
   void Close() {
     closed = true;
-    boost::system::error_code ec;
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-    socket.close(ec);
+    socket.Close();
     wake.cancel();
   }
 };
@@ -106,7 +105,7 @@ struct PrimaryLink {
       : host(std::move(h)), port(p), socket(io), wake(io), applier(shards) {}
   std::string host;
   int64_t port;
-  tcp::socket socket;
+  LinkSocket socket;
   asio::steady_timer wake;
   enum class State { kConnect, kConnecting, kSync, kConnected } state = State::kConnect;
   bool stopped = false;
@@ -120,9 +119,7 @@ struct PrimaryLink {
   std::string raw;                          // bytes as read, before decompression
 
   void Close() {
-    boost::system::error_code ec;
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-    socket.close(ec);
+    socket.Close();
     wake.cancel();
   }
   std::string_view StateName() const {

@@ -8,7 +8,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "base/endpoint.h"
 #include "base/log.h"
@@ -135,12 +134,12 @@ bool Replication::CanServePsync() const {
   return !replica_ || (primary_ && primary_->state == PrimaryLink::State::kConnected);
 }
 
-void Replication::AttachReplica(tcp::socket socket, ReplicaHello hello, std::string replid,
+void Replication::AttachReplica(LinkSocket socket, ReplicaHello hello, std::string replid,
                                 std::string offset) {
   auto link = std::make_shared<ReplicaLink>(host_.home(), std::move(socket));
   link->id = ++next_link_id_;
   boost::system::error_code ec;
-  auto remote = link->socket.remote_endpoint(ec);
+  auto remote = link->socket.tcp().remote_endpoint(ec);
   if (!ec) link->peer = FormatEndpoint(remote);
   link->hello = std::move(hello);
   link->hard_limit = host_.settings().replica_output_hard_limit;
@@ -169,8 +168,8 @@ awaitable<void> Replication::ServeReplica(std::shared_ptr<ReplicaLink> link, std
     link->ack = static_cast<uint64_t>(offset - 1);
     links_.push_back(link);
     // The reply line is plain; what follows it may be compressed.
-    auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(reply), kNoThrow);
-    if (ec) link->Close();
+    bool written = co_await link->socket.Write(reply);
+    if (!written) link->Close();
     Log(LogLevel::kNotice,
         "Partial resynchronization request from {} accepted. Sending {} bytes of backlog "
         "starting from offset {}.",
@@ -203,8 +202,12 @@ awaitable<void> Replication::ServeReplica(std::shared_ptr<ReplicaLink> link, std
       continue;
     }
     std::string out = link->Wire(std::exchange(link->pending, {}));
-    auto [ec, n] = co_await asio::async_write(link->socket, asio::buffer(out), kNoThrow);
-    if (ec) break;
+    bool sent = co_await link->socket.Write(out);
+    if (!sent) break;
+  }
+  if (!link->socket.tls_error().empty()) {
+    Log(LogLevel::kNotice, "TLS error on the link to replica {}: {}", who,
+        link->socket.tls_error());
   }
   Log(LogLevel::kNotice, "Connection with replica {} lost.", who);
   link->Close();
@@ -258,8 +261,7 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
   }
   hold_stream_ = false;
   uint64_t payload_bytes = 0, wire_bytes = stream_wire_bytes_;
-  auto [lec, ln] = co_await asio::async_write(link->socket, asio::buffer(line), kNoThrow);
-  bool ok = !lec;
+  bool ok = co_await link->socket.Write(line);
   std::string error;
   for (size_t p = 0; p < n; ++p) {
     std::string chunk = std::move(head);
@@ -283,8 +285,8 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
       payload_bytes += chunk.size();
       std::string wire = link->Wire(std::move(chunk));
       chunk.clear();
-      auto [ec, written] = co_await asio::async_write(link->socket, asio::buffer(wire), kNoThrow);
-      if (ec || link->closed) ok = false;
+      bool written = co_await link->socket.Write(wire);
+      if (!written || link->closed) ok = false;
       if (!ok) break;
     }
   }
@@ -300,8 +302,8 @@ awaitable<bool> Replication::FullSync(std::shared_ptr<ReplicaLink> link) {
   std::string tail = PayloadEnd(mark);
   payload_bytes += tail.size();
   std::string wire = link->Wire(std::move(tail));
-  auto [ec, written] = co_await asio::async_write(link->socket, asio::buffer(wire), kNoThrow);
-  if (ec || link->closed) co_return false;
+  bool tail_sent = co_await link->socket.Write(wire);
+  if (!tail_sent || link->closed) co_return false;
   wire_bytes = stream_wire_bytes_ - wire_bytes;
   Log(LogLevel::kNotice,
       "Full sync payload sent: {} bytes ({} on the wire{}); streaming from "
@@ -319,8 +321,7 @@ awaitable<void> Replication::ReadAcks(std::shared_ptr<ReplicaLink> link) {
   size_t have = 0;
   while (!link->closed) {
     if (have == in.size()) in.resize(in.size() * 2);
-    auto [ec, n] = co_await link->socket.async_read_some(
-        asio::buffer(in.data() + have, in.size() - have), kNoThrow);
+    auto [ec, n] = co_await link->socket.Read(in, have);
     if (ec) break;
     have += n;
     size_t used = 0;

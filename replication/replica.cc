@@ -9,7 +9,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <thread>
 
 #include "base/log.h"
@@ -88,7 +87,7 @@ awaitable<void> Replication::FollowPrimary(std::shared_ptr<PrimaryLink> link) {
     // Reconnect once a second, as Redis's replication cron does.
     asio::steady_timer backoff(io, std::chrono::seconds(1));
     co_await backoff.async_wait(kNoThrow);
-    link->socket = tcp::socket(io);
+    link->socket.Reset(io);
   }
 }
 
@@ -98,8 +97,13 @@ namespace {
 // reply line).
 awaitable<bool> ReadMore(PrimaryLink& link) {
   link.raw.resize(64 * 1024);
-  auto [ec, n] = co_await link.socket.async_read_some(asio::buffer(link.raw), kNoThrow);
-  if (ec || link.stopped) co_return false;
+  auto [ec, n] = co_await link.socket.Read(link.raw, 0);
+  if (ec || link.stopped) {
+    if (!link.socket.tls_error().empty() && !link.stopped) {
+      Log(LogLevel::kWarning, "TLS error on the link to the master: {}", link.socket.tls_error());
+    }
+    co_return false;
+  }
   link.last_io = Replication::Clock::now();
   std::string_view got(link.raw.data(), n);
   if (!link.zstd) {
@@ -131,8 +135,8 @@ awaitable<bool> ReadLine(PrimaryLink& link, std::string* line) {
 
 // Sends request and reads the reply line.
 awaitable<bool> Exchange(PrimaryLink& link, std::string request, std::string* line) {
-  auto [ec, n] = co_await asio::async_write(link.socket, asio::buffer(request), kNoThrow);
-  if (ec) co_return false;
+  bool written = co_await link.socket.Write(request);
+  if (!written) co_return false;
   co_return co_await ReadLine(link, line);
 }
 
@@ -146,15 +150,30 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
     Log(LogLevel::kWarning, "Unable to resolve MASTER {}: {}", link.host, rec.message());
     co_return false;
   }
-  auto [cec, ep] = co_await asio::async_connect(link.socket, endpoints, kNoThrow);
+  auto [cec, ep] = co_await asio::async_connect(link.socket.tcp(), endpoints, kNoThrow);
   if (cec || link.stopped) {
     Log(LogLevel::kWarning, "Error condition on socket for SYNC: {}", cec.message());
     co_return false;
   }
   boost::system::error_code ec;
-  link.socket.set_option(tcp::no_delay(true), ec);
-  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync started");
+  link.socket.tcp().set_option(tcp::no_delay(true), ec);
   const Settings config = host_.settings();
+  if (config.tls_replication) {
+    std::string error;
+    std::unique_ptr<TlsSession> session = host_.NewTlsClientSession(&error);
+    if (session == nullptr) {
+      Log(LogLevel::kWarning, "Unable to connect to MASTER over TLS: {}", error);
+      co_return false;
+    }
+    if (!co_await link.socket.Handshake(std::move(session))) {
+      if (!link.stopped) {
+        Log(LogLevel::kWarning, "Unable to connect to MASTER over TLS: {}",
+            link.socket.tls_error());
+      }
+      co_return false;
+    }
+  }
+  Log(LogLevel::kNotice, "MASTER <-> REPLICA sync started");
   std::string line;
   // Each step: send, read the reply line. REPLCONF errors are ignored, as Redis does.
   if (!co_await Exchange(link, Command("PING"), &line)) co_return false;
@@ -173,7 +192,10 @@ awaitable<bool> Replication::Handshake(PrimaryLink& link) {
       co_return false;
     }
   }
-  std::string port = std::to_string(config.announce_port > 0 ? config.announce_port : host_.port());
+  // The port clients reach us on, as Redis announces it: the TLS one when replication uses TLS,
+  // so that Sentinel, which learns replicas from this, connects where they serve TLS.
+  uint16_t own = config.tls_replication && host_.tls_port() != 0 ? host_.tls_port() : host_.port();
+  std::string port = std::to_string(config.announce_port > 0 ? config.announce_port : own);
   if (!co_await Exchange(link, Command("REPLCONF", "listening-port", port), &line)) {
     co_return false;
   }
@@ -408,8 +430,7 @@ void Replication::SendAck(PrimaryLink& link) {
   if (link.state != PrimaryLink::State::kConnected || !backlog_) return;
   std::string offset = std::to_string(backlog_->end());
   std::string ack = Command("REPLCONF", "ACK", offset);
-  boost::system::error_code ec;
-  asio::write(link.socket, asio::buffer(ack), ec);  // small; the socket buffer takes it
+  link.socket.WriteNow(ack);  // small; the socket buffer takes it
 }
 
 }  // namespace typeahead::replication

@@ -40,6 +40,7 @@
 #include "protocol/reply_builder.h"
 #include "replication/backlog.h"
 #include "replication/host.h"
+#include "replication/link_socket.h"
 
 namespace typeahead::replication {
 
@@ -90,8 +91,7 @@ class Replication {
   // Whether a replica may sync from us now (a replica must be connected to its primary).
   bool CanServePsync() const;
   // PSYNC on a connection that handed its socket over.
-  void AttachReplica(boost::asio::ip::tcp::socket socket, ReplicaHello hello, std::string replid,
-                     std::string offset);
+  void AttachReplica(LinkSocket socket, ReplicaHello hello, std::string replid, std::string offset);
 
   // CLIENT KILL TYPE replica [ADDR ip:port] and TYPE master: closes the links; returns how
   // many. A killed link to the primary reconnects as a broken one would.

@@ -82,9 +82,9 @@ struct Config {
   int64_t max_term_length = 512;
   int64_t max_topk = 1000;
 
-  // TLS on client links (server/tls_context.h): a second listener on tls_port (0: none; with
-  // port 0 as well, TLS only). The files are read when the server starts and again on every
-  // CONFIG SET of a tls-* directive. tls_auth_clients: "yes" (a client must present a
+  // TLS on client and replication links (server/tls_context.h): a second listener on tls_port (0:
+  // none; with port 0 as well, TLS only). The files are read when the server starts and again on
+  // every CONFIG SET of a tls-* directive. tls_auth_clients: "yes" (a client must present a
   // certificate the CA signed), "optional" (checked when presented) or "no".
   int64_t tls_port = 0;
   std::string tls_cert_file;
@@ -100,7 +100,8 @@ struct Config {
   bool tls_session_caching = true;
   int64_t tls_session_cache_size = 20480;
   int64_t tls_session_cache_timeout = 300;
-  // Kept and reported for Redis's config files; replication over TLS is not implemented.
+  // Replication over TLS: a replica connects to its primary with TLS, presenting the client
+  // certificate (tls-cert-file when unset), and announces tls_port.
   std::string tls_client_cert_file;
   std::string tls_client_key_file;
   std::string tls_client_key_file_pass;

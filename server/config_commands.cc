@@ -76,7 +76,7 @@ awaitable<void> ConfigSet(CommandContext& cx, Args args) {
   // thread, as Redis reads them on its one thread: a few small files, rarely); when that fails
   // nothing is set and the context in use stays.
   std::shared_ptr<const TlsContext> tls = cx.shard.tls_context();
-  if (TlsEnabled(next)) {
+  if (TlsContextNeeded(next)) {
     for (size_t i = 2; i < args.size(); i += 2) {
       if (!IsTlsContextDirective(args[i])) continue;
       std::string error;

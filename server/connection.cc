@@ -14,6 +14,7 @@
 
 #include "base/endpoint.h"
 #include "base/log.h"
+#include "base/tls_session.h"
 #include "protocol/ascii.h"
 #include "replication/replication.h"
 #include "server/acl_change.h"
@@ -25,7 +26,6 @@
 #include "server/server.h"
 #include "server/shard.h"
 #include "server/tls_context.h"
-#include "server/tls_session.h"
 
 namespace typeahead::server {
 namespace asio = boost::asio;
@@ -82,8 +82,8 @@ awaitable<bool> Connection::FlushOutput() {
   co_return co_await Flush();
 }
 
-int Connection::ReleaseSocket(asio::ip::tcp* protocol) {
-  if (tls_ != nullptr) return -1;
+int Connection::ReleaseSocket(asio::ip::tcp* protocol, std::unique_ptr<TlsSession>* tls) {
+  *tls = std::move(tls_);
   boost::system::error_code ec;
   auto local = socket_.local_endpoint(ec);
   *protocol = !ec && local.address().is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();

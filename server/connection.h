@@ -21,7 +21,7 @@
 // wait, with their hops, in server/shard_batch.h, and the subscriber side in
 // connection_pubsub.cc.
 //
-// A connection accepted on tls-port carries a TlsSession (server/tls_session.h): the same
+// A connection accepted on tls-port carries a TlsSession (base/tls_session.h): the same
 // chain reads ciphertext into in_ and the session turns it into plaintext there (OnRead);
 // TryWrite and Flush encrypt out_ and write the session's output. Everything between sees
 // plaintext. A plaintext connection's only cost is the null check of tls_.
@@ -48,6 +48,9 @@
 #include "server/mailbox.h"
 #include "server/shard_batch.h"
 
+namespace typeahead {
+class TlsSession;
+}
 namespace typeahead::replication {
 struct ReplicaHello;
 }
@@ -57,7 +60,6 @@ namespace typeahead::server {
 class Server;
 class Shard;
 class TlsContext;
-class TlsSession;
 
 // Redis's client-name rule (CLIENT SETNAME, HELLO SETNAME): printable ASCII without spaces.
 bool ValidClientName(std::string_view s);
@@ -134,10 +136,10 @@ class Connection {
   // Writes the replies produced so far. False when the connection is gone.
   boost::asio::awaitable<bool> FlushOutput();
   // Gives the socket up (PSYNC: a replica link takes it over on shard 0) and ends the
-  // connection without closing it. Returns the descriptor and its protocol, or -1 on a TLS
-  // connection, whose stream the link could not continue (replication over TLS is not done).
-  int ReleaseSocket(boost::asio::ip::tcp* protocol);
-  bool tls() const { return tls_ != nullptr; }
+  // connection without closing it. Returns the descriptor and its protocol; a TLS
+  // connection's session goes with it into *tls (the link continues its stream), null for a
+  // plaintext one.
+  int ReleaseSocket(boost::asio::ip::tcp* protocol, std::unique_ptr<TlsSession>* tls);
   // A TLS client still in its handshake after debug-tls-handshake-timeout (the shard's cron
   // closes it).
   bool HandshakeOverdue(Clock::time_point now) const;

@@ -1,6 +1,6 @@
 // The TLS side of a Connection (server/connection.h): turning what the chain reads into
 // plaintext and what it writes into ciphertext, through the connection's TlsSession
-// (server/tls_session.h). A failed handshake or record closes only this connection, with one
+// (base/tls_session.h). A failed handshake or record closes only this connection, with one
 // log line naming the client and OpenSSL's reason.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -9,7 +9,7 @@
 #include "base/log.h"
 #include "server/connection.h"
 #include "server/shard.h"
-#include "server/tls_session.h"
+#include "base/tls_session.h"
 
 namespace typeahead::server {
 namespace asio = boost::asio;

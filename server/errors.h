@@ -149,9 +149,6 @@ inline constexpr std::string_view kReplicaIpTooLong =
 std::string UnrecognizedReplconf(std::string_view option);
 inline constexpr std::string_view kNoMasterLink =
     "NOMASTERLINK Can't SYNC while not connected with my master";
-// Ours: PSYNC on a tls-port connection (replication over TLS is not implemented yet).
-inline constexpr std::string_view kPsyncOverTls =
-    "ERR PSYNC over TLS is not supported: replicate over the plaintext port";
 inline constexpr std::string_view kWaitOnReplica =
     "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if "
     "a replica is configured to be writable (which is not the default) writes to replicas are "

@@ -11,8 +11,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/tls_session.h"
 #include "protocol/ascii.h"
 #include "protocol/number.h"
+#include "replication/link_socket.h"
 #include "replication/replication.h"
 #include "server/command_table.h"
 #include "server/connection.h"
@@ -94,11 +96,6 @@ void ReplConf(CommandContext& cx, Args args) {
 }
 
 awaitable<void> Psync(CommandContext& cx, Args args) {
-  // The replica link takes the bare socket over; a TLS stream cannot be handed over that way.
-  if (cx.conn.tls()) {
-    cx.Error(errors::kPsyncOverTls);
-    co_return;
-  }
   Replication& repl = cx.server.replication();
   auto can = [&](Shard&) { return repl.CanServePsync(); };
   if (!co_await cx.server.shards().Run(0, can)) {
@@ -116,10 +113,11 @@ awaitable<void> Psync(CommandContext& cx, Args args) {
     hello.ip = std::string(addr);
   }
   asio::ip::tcp protocol = asio::ip::tcp::v4();
-  int fd = cx.conn.ReleaseSocket(&protocol);
+  std::unique_ptr<TlsSession> tls;  // a TLS link's stream goes on in the same session
+  int fd = cx.conn.ReleaseSocket(&protocol, &tls);
   if (fd < 0) co_return;
   asio::io_context& home = cx.server.shards()[0].io();
-  asio::post(home, [&repl, &home, fd, protocol, hello = std::move(hello),
+  asio::post(home, [&repl, &home, fd, protocol, tls = std::move(tls), hello = std::move(hello),
                     replid = std::string(args[1]), offset = std::string(args[2])]() mutable {
     asio::ip::tcp::socket socket(home);
     boost::system::error_code ec;
@@ -128,7 +126,8 @@ awaitable<void> Psync(CommandContext& cx, Args args) {
       ::close(fd);
       return;
     }
-    repl.AttachReplica(std::move(socket), std::move(hello), std::move(replid), std::move(offset));
+    repl.AttachReplica(replication::LinkSocket(std::move(socket), std::move(tls)), std::move(hello),
+                       std::move(replid), std::move(offset));
   });
 }
 

@@ -1,6 +1,7 @@
 #include "server/replication_host.h"
 
 #include "server/server.h"
+#include "server/tls_context.h"
 
 namespace typeahead::server {
 
@@ -36,10 +37,22 @@ replication::Settings ReplicationHost::settings() const {
   s.min_replicas_to_write = c.min_replicas_to_write;
   s.min_replicas_max_lag = c.min_replicas_max_lag;
   s.replica_output_hard_limit = c.output_replica.hard;
+  s.tls_replication = c.tls_replication;
   return s;
 }
 
 uint16_t ReplicationHost::port() const { return server_.port(); }
+
+uint16_t ReplicationHost::tls_port() const { return server_.tls_port(); }
+
+std::unique_ptr<TlsSession> ReplicationHost::NewTlsClientSession(std::string* error) {
+  const std::shared_ptr<const TlsContext>& tls = server_.shards()[0].tls_context();
+  if (tls == nullptr || tls->client() == nullptr) {
+    *error = "tls-replication is yes but TLS is not configured";
+    return nullptr;
+  }
+  return std::make_unique<TlsSession>(tls->client(), TlsSession::Side::kClient);
+}
 
 boost::asio::awaitable<bool> ReplicationHost::Checkpoint(std::string reason) {
   co_return co_await server_.persistence().Checkpoint(std::move(reason));

@@ -1,7 +1,7 @@
 // ReplicationHost is the server's side of replication::Host: it lends replication the shards
 // (partition count, work on a shard's thread), shard 0's loop as its home, the live settings,
-// the listening port and the persistence checkpoint. Server owns one and hands it to
-// Replication, which sees nothing else of the server.
+// the listening ports, shard 0's TLS client context and the persistence checkpoint. Server owns one
+// and hands it to Replication, which sees nothing else of the server.
 //
 // Threading: as replication::Host says; settings() reads shard 0's copy of the configuration,
 // so it is called on shard 0's thread.
@@ -25,6 +25,8 @@ class ReplicationHost final : public replication::Host {
   void Post(size_t p, std::function<void(replication::PartitionSide&)> f) override;
   replication::Settings settings() const override;
   uint16_t port() const override;
+  uint16_t tls_port() const override;
+  std::unique_ptr<TlsSession> NewTlsClientSession(std::string* error) override;
   boost::asio::awaitable<bool> Checkpoint(std::string reason) override;
   bool CheckpointRunning() const override;
 

@@ -165,7 +165,7 @@ int Server::Run() {
   persistence_.Recover();
   replication_->LoadState(config_.dir);
   RefreshUsedMemory();  // maxmemory holds from the first command, before shard 0's cron runs
-  if (TlsEnabled(config_)) {
+  if (TlsContextNeeded(config_)) {
     // Before listening: a bad certificate or key stops the start, naming the file.
     std::string error;
     auto tls = TlsContext::Build(config_, &error);

@@ -47,6 +47,7 @@ class Server {
   const std::string& run_id() const { return run_id_; }
   std::chrono::system_clock::time_point started() const { return started_; }
   uint16_t port() const { return port_; }
+  uint16_t tls_port() const { return tls_port_; }  // 0: no TLS listener
   const std::string& executable() const { return executable_; }
   void set_executable(std::string path) { executable_ = std::move(path); }
 

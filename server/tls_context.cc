@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "base/tls_session.h"
 #include "protocol/ascii.h"
 
 namespace typeahead::server {
@@ -30,12 +31,18 @@ int PassPhrase(char* buf, int size, int, void* userdata) {
   return static_cast<int>(pass->size());
 }
 
-// Everything but the SSL_CTX's allocation; an error text on failure.
-std::string Configure(SSL_CTX* ctx, const Config& c) {
+// Everything but the SSL_CTX's allocation; an error text on failure. The server side serves
+// tls-port; the client side is what a replica connects to a TLS primary with (tls-replication),
+// presenting tls-client-cert-file (tls-cert-file when that is unset) and checking the
+// primary's certificate against the same CA, as Redis does. Neither checks a host name: the CA
+// is what vouches for a peer, in Redis as here.
+std::string Configure(SSL_CTX* ctx, const Config& c, bool client) {
   // Renegotiation would let a client make a write wait for a read mid-reply; TLS 1.3 has none
   // and Redis refuses it too. Compression is off against CRIME.
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  if (c.tls_prefer_server_ciphers) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (c.tls_prefer_server_ciphers && !client) {
+    SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  }
 
   int lo = 0, hi = 0;
   std::istringstream words(c.tls_protocols.empty() ? "TLSv1.2 TLSv1.3" : c.tls_protocols);
@@ -50,7 +57,9 @@ std::string Configure(SSL_CTX* ctx, const Config& c) {
     return fmt::format("Failed to set tls-protocols '{}': {}", c.tls_protocols, TakeSslErrors());
   }
 
-  if (c.tls_session_caching) {
+  if (client) {
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);  // a link reconnects rarely
+  } else if (c.tls_session_caching) {
     static constexpr unsigned char kSessionContext[] = "typeahead";
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);
@@ -61,27 +70,33 @@ std::string Configure(SSL_CTX* ctx, const Config& c) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   }
 
-  if (c.tls_cert_file.empty()) return "tls-cert-file is not set";
-  if (c.tls_key_file.empty()) return "tls-key-file is not set";
-  if (SSL_CTX_use_certificate_chain_file(ctx, c.tls_cert_file.c_str()) <= 0) {
-    return fmt::format("Failed to load certificate '{}': {}", c.tls_cert_file, TakeSslErrors());
+  bool own = client && !c.tls_client_cert_file.empty();
+  const std::string& cert = own ? c.tls_client_cert_file : c.tls_cert_file;
+  const std::string& key = own ? c.tls_client_key_file : c.tls_key_file;
+  const std::string& pass = own ? c.tls_client_key_file_pass : c.tls_key_file_pass;
+  if (cert.empty()) return "tls-cert-file is not set";
+  if (key.empty()) return own ? "tls-client-key-file is not set" : "tls-key-file is not set";
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) <= 0) {
+    return fmt::format("Failed to load certificate '{}': {}", cert, TakeSslErrors());
   }
   SSL_CTX_set_default_passwd_cb(ctx, PassPhrase);
-  SSL_CTX_set_default_passwd_cb_userdata(ctx, const_cast<std::string*>(&c.tls_key_file_pass));
-  int loaded = SSL_CTX_use_PrivateKey_file(ctx, c.tls_key_file.c_str(), SSL_FILETYPE_PEM);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, const_cast<std::string*>(&pass));
+  int loaded = SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);  // c does not outlive the context
   if (loaded <= 0) {
-    return fmt::format("Failed to load private key '{}': {}", c.tls_key_file, TakeSslErrors());
+    return fmt::format("Failed to load private key '{}': {}", key, TakeSslErrors());
   }
   if (!SSL_CTX_check_private_key(ctx)) {
-    return fmt::format("Private key '{}' does not match certificate '{}': {}", c.tls_key_file,
-                       c.tls_cert_file, TakeSslErrors());
+    return fmt::format("Private key '{}' does not match certificate '{}': {}", key, cert,
+                       TakeSslErrors());
   }
 
-  bool verify = c.tls_auth_clients != "no";
+  bool verify = client || c.tls_auth_clients != "no";
   if (verify && c.tls_ca_cert_file.empty() && c.tls_ca_cert_dir.empty()) {
-    return "Either tls-ca-cert-file or tls-ca-cert-dir must be set when tls-auth-clients is "
-           "yes or optional";
+    return client ? "Either tls-ca-cert-file or tls-ca-cert-dir must be set when "
+                    "tls-replication is yes"
+                  : "Either tls-ca-cert-file or tls-ca-cert-dir must be set when "
+                    "tls-auth-clients is yes or optional";
   }
   if (!c.tls_ca_cert_file.empty() || !c.tls_ca_cert_dir.empty()) {
     const char* file = c.tls_ca_cert_file.empty() ? nullptr : c.tls_ca_cert_file.c_str();
@@ -92,8 +107,11 @@ std::string Configure(SSL_CTX* ctx, const Config& c) {
     }
   }
   int mode = SSL_VERIFY_NONE;
-  if (c.tls_auth_clients == "yes") mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-  if (c.tls_auth_clients == "optional") mode = SSL_VERIFY_PEER;
+  if (client || c.tls_auth_clients == "yes") {
+    mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  } else if (c.tls_auth_clients == "optional") {
+    mode = SSL_VERIFY_PEER;
+  }
   SSL_CTX_set_verify(ctx, mode, nullptr);
 
   if (!c.tls_ciphers.empty() && !SSL_CTX_set_cipher_list(ctx, c.tls_ciphers.c_str())) {
@@ -106,25 +124,43 @@ std::string Configure(SSL_CTX* ctx, const Config& c) {
   return "";
 }
 
-}  // namespace
-
-std::shared_ptr<const TlsContext> TlsContext::Build(const Config& config, std::string* error) {
-  ERR_clear_error();  // what the queue holds is another operation's
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+// A configured context of one side, or nullptr with *error saying why.
+SSL_CTX* NewContext(const Config& c, bool client, std::string* error) {
+  SSL_CTX* ctx = SSL_CTX_new(client ? TLS_client_method() : TLS_server_method());
   if (ctx == nullptr) {
     *error = "Failed to create the TLS context: " + TakeSslErrors();
     return nullptr;
   }
-  std::string why = Configure(ctx, config);
+  std::string why = Configure(ctx, c, client);
   if (!why.empty()) {
     SSL_CTX_free(ctx);
     *error = why;
     return nullptr;
   }
-  return std::shared_ptr<const TlsContext>(new TlsContext(ctx));
+  return ctx;
 }
 
-TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+}  // namespace
+
+std::shared_ptr<const TlsContext> TlsContext::Build(const Config& config, std::string* error) {
+  ERR_clear_error();  // what the queue holds is another operation's
+  SSL_CTX* server = NewContext(config, false, error);
+  if (server == nullptr) return nullptr;
+  SSL_CTX* client = nullptr;
+  if (config.tls_replication) {
+    client = NewContext(config, true, error);
+    if (client == nullptr) {
+      SSL_CTX_free(server);
+      return nullptr;
+    }
+  }
+  return std::shared_ptr<const TlsContext>(new TlsContext(server, client));
+}
+
+TlsContext::~TlsContext() {
+  SSL_CTX_free(ctx_);
+  SSL_CTX_free(client_);  // null-safe
+}
 
 bool IsTlsContextDirective(std::string_view name) {
   static constexpr std::string_view kNames[] = {"tls-cert-file",
@@ -139,33 +175,16 @@ bool IsTlsContextDirective(std::string_view name) {
                                                 "tls-session-caching",
                                                 "tls-prefer-server-ciphers",
                                                 "tls-session-cache-size",
-                                                "tls-session-cache-timeout"};
+                                                "tls-session-cache-timeout",
+                                                "tls-client-cert-file",
+                                                "tls-client-key-file",
+                                                "tls-client-key-file-pass",
+                                                "tls-replication"};
   std::string lower = ToLower(name);
   for (std::string_view n : kNames) {
     if (n == lower) return true;
   }
   return false;
-}
-
-std::string TakeSslErrors(std::string_view fallback) {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    std::string reason;
-    if (ERR_GET_LIB(e) == ERR_LIB_SYS) {
-      reason = std::strerror(ERR_GET_REASON(e));  // a file that cannot be opened, say
-    } else if (const char* r = ERR_reason_error_string(e)) {
-      reason = r;
-    } else {
-      char buf[256];
-      ERR_error_string_n(e, buf, sizeof(buf));
-      reason = buf;
-    }
-    // The layers a failure passes repeat it ("system lib" from BIO and from SSL): once each.
-    if (reason == "system lib" || out.find(reason) != std::string::npos) continue;
-    if (!out.empty()) out += ", ";
-    out += reason;
-  }
-  return out.empty() ? std::string(fallback) : out;
 }
 
 }  // namespace typeahead::server

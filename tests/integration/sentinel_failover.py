@@ -17,9 +17,15 @@ Sentinel may fail over again on its own (a new primary it cannot reach within
 down-after-milliseconds is down to it too); the writes the writer sent since its last confirmed
 WAIT then are in doubt, and the checks follow whichever primary Sentinel names.
 
+With --tls the whole group is TLS only: every typeahead node and every Sentinel has port 0
+and a tls-port, replicas follow their primary over mutual TLS (tls-replication yes, so each
+announces its TLS port), Sentinel reaches the nodes and the other Sentinels over TLS with its
+own certificate, and so do the writer and every check. Certificates are made with the
+openssl CLI.
+
 Every process is started here and stopped by pid; every wait is bounded. Exit status 0 when
 all holds. With --demo it narrates for a person (scripts/ha-demo).
-Usage: sentinel_failover.py <typeahead-server> [--demo]
+Usage: sentinel_failover.py <typeahead-server> [--demo] [--tls]
 """
 import os
 import shutil
@@ -36,6 +42,8 @@ from redis.sentinel import Sentinel
 
 SERVER = sys.argv[1]
 DEMO = "--demo" in sys.argv
+TLS = "--tls" in sys.argv
+CERTS = None  # the directory of the certificates, with --tls
 # Not 1000: Sentinel reconnects to an instance at most once a second and, on switching to a
 # new primary, wants its PONG within down-after-milliseconds of the switch. At 1000 a new
 # primary is sometimes down before Sentinel has even reconnected, and it fails over again.
@@ -60,6 +68,40 @@ def free_port():
         return s.getsockname()[1]
 
 
+def make_certs(work):
+    """A CA and one certificate it signed, which every node, Sentinel and client presents."""
+    d = os.path.join(work, "certs")
+    os.makedirs(d)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for cmd in (["openssl", "req", "-x509", "-new", *ec, "-keyout", "ca.key", "-out", "ca.crt",
+                 "-days", "30", "-subj", "/CN=sentinel test ca"],
+                ["openssl", "req", "-new", *ec, "-keyout", "node.key", "-out", "node.csr",
+                 "-subj", "/CN=typeahead node"],
+                ["openssl", "x509", "-req", "-in", "node.csr", "-CA", "ca.crt", "-CAkey",
+                 "ca.key", "-CAcreateserial", "-out", "node.crt", "-days", "30"]):
+        subprocess.run(cmd, cwd=d, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    return d
+
+
+def tls_lines():
+    """The config lines of a TLS-only node or Sentinel (after `port 0`)."""
+    return (f"tls-cert-file {CERTS}/node.crt\ntls-key-file {CERTS}/node.key\n"
+            f"tls-ca-cert-file {CERTS}/ca.crt\ntls-replication yes\n")
+
+
+def client_kwargs():
+    """What redis-py needs to reach a node or a Sentinel."""
+    if not TLS:
+        return {}
+    return dict(ssl=True, ssl_ca_certs=f"{CERTS}/ca.crt", ssl_certfile=f"{CERTS}/node.crt",
+                ssl_keyfile=f"{CERTS}/node.key")
+
+
+def listen_lines(port):
+    return f"port 0\ntls-port {port}\n{tls_lines()}" if TLS else f"port {port}\n"
+
+
 def wait_for(cond, seconds, what):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -81,7 +123,7 @@ class Node:
         os.makedirs(self.dir, exist_ok=True)
         self.conf = os.path.join(self.dir, "typeahead.conf")
         with open(self.conf, "w") as f:
-            f.write(f"port {port}\nthreads 2\ndir {self.dir}\n")
+            f.write(f"{listen_lines(port)}threads 2\ndir {self.dir}\n")
             if replicaof:
                 f.write(f"replicaof 127.0.0.1 {replicaof}\n")
         self.log = open(os.path.join(self.dir, "log"), "a")
@@ -90,7 +132,7 @@ class Node:
     def start(self):
         self.proc = subprocess.Popen([SERVER, self.conf], stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        self.r = redis.Redis(port=self.port, socket_timeout=5)
+        self.r = redis.Redis(port=self.port, socket_timeout=5, **client_kwargs())
         wait_for(lambda: self.r.ping(), 10, f"{self.name} answering")
 
     def info(self):
@@ -115,7 +157,7 @@ class SentinelProc:
         self.port = free_port()
         self.conf = os.path.join(work, f"sentinel{i}.conf")
         with open(self.conf, "w") as f:
-            f.write(f"port {self.port}\nbind 127.0.0.1\ndaemonize no\n"
+            f.write(f"{listen_lines(self.port)}bind 127.0.0.1\ndaemonize no\n"
                     f"dir {work}\nlogfile {os.path.join(work, f'sentinel{i}.log')}\n"
                     f"sentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n"
                     f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}\n"
@@ -123,7 +165,8 @@ class SentinelProc:
                     f"sentinel parallel-syncs {MASTER} 1\n")
         self.proc = subprocess.Popen(["redis-sentinel", self.conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.STDOUT)
-        self.r = redis.Redis(port=self.port, socket_timeout=5, decode_responses=True)
+        self.r = redis.Redis(port=self.port, socket_timeout=5, decode_responses=True,
+                             **client_kwargs())
         wait_for(lambda: self.r.ping(), 10, f"sentinel {i} answering")
 
     def stop(self):
@@ -151,8 +194,8 @@ class Writer(threading.Thread):
     def run(self):
         # One connection, no retries: redis-py reconnects (asking Sentinel) only after a
         # command raised, so the writer sees every switch of primary.
-        pool = self.sentinel.master_for(MASTER, socket_timeout=1,
-                                        retry_on_timeout=False).connection_pool
+        pool = self.sentinel.master_for(MASTER, socket_timeout=1, retry_on_timeout=False,
+                                        **client_kwargs()).connection_pool
         master = redis.Redis(connection_pool=pool, single_connection_client=True)
         pending = []  # written on this connection, not yet confirmed by WAIT
         failing = False
@@ -211,15 +254,19 @@ def sentinel_events(work):
 
 
 def main():
+    global CERTS
     work = tempfile.mkdtemp(prefix="typeahead-ha-")
     nodes, sentinels, writer = [], [], None
     try:
+        if TLS:
+            CERTS = make_certs(work)
         p0 = free_port()
         nodes.append(Node(work, "node0", p0))
         nodes.append(Node(work, "node1", free_port(), replicaof=p0))
         nodes.append(Node(work, "node2", free_port(), replicaof=p0))
         by_port = {n.port: n for n in nodes}
-        say(f"typeahead nodes: primary :{p0}, replicas :{nodes[1].port} :{nodes[2].port}")
+        say(f"typeahead nodes{' (TLS only)' if TLS else ''}: primary :{p0}, "
+            f"replicas :{nodes[1].port} :{nodes[2].port}")
         wait_for(lambda: nodes[0].info()["connected_slaves"] == 2, 20, "both replicas attached")
         for i in range(3):
             sentinels.append(SentinelProc(work, i, p0))
@@ -229,7 +276,8 @@ def main():
                              len(s.r.execute_command("SENTINEL", "sentinels", MASTER)) == 2
                              for s in sentinels), 30,
                  "every sentinel found both replicas and the other sentinels")
-        client = Sentinel([("127.0.0.1", s.port) for s in sentinels], socket_timeout=1)
+        client = Sentinel([("127.0.0.1", s.port) for s in sentinels], socket_timeout=1,
+                          sentinel_kwargs=dict(socket_timeout=1, **client_kwargs()))
         writer = Writer(client)
         writer.start()
         wait_for(lambda: len(writer.acked) >= 200, 20, "200 writes acknowledged by WAIT")

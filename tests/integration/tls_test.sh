@@ -4,7 +4,9 @@
 # one, plaintext on the TLS port, a handshake that never comes) each closing only that
 # client; tls-auth-clients optional and no; CONFIG SET of the certificate (a new one served to
 # new clients, a bad one refused with the old one kept); port 0 for TLS only; a bad file at
-# start-up. Every certificate is made here with the openssl CLI.
+# start-up; replication over mutual TLS (full sync with zstd, the stream, WAIT, a partial
+# resync after kill -9, the port a replica announces) and the replicas that must not get in
+# or must not trust the primary. Every certificate is made here with the openssl CLI.
 # Usage: tls_test.sh path/to/typeahead-server
 set -uo pipefail
 bin=$1
@@ -128,13 +130,6 @@ keeper.execute_command("CONFIG", "SET", "max-term-length", "65535")
 assert keeper.execute_command("ACRECORD", "big", big[:65535]) == 1
 assert keeper.execute_command("ACTOPK", "big", "x", 1) == [big[:65535]]
 served("after the pipeline")
-# A replica cannot take a TLS link over yet: PSYNC is refused, the connection stays usable.
-try:
-    keeper.execute_command("PSYNC", "?", "-1")
-    raise AssertionError("PSYNC over TLS accepted")
-except redis.ResponseError as e:
-    assert str(e) == "PSYNC over TLS is not supported: replicate over the plaintext port", e
-served("after PSYNC")
 
 refused(None, "no client certificate")
 served("after no certificate")
@@ -241,6 +236,95 @@ wait_tls "$tport2"
 check "tls only serves" "PONG" "$(tcli "$tport2" ping)"
 check "tls only: no tcp listener" "0" "$(grep -c 'Ready to accept connections tcp' "$tmp/only.log")"
 check "tls only: tls listener" "1" "$(grep -c "Ready to accept connections tls on port $tport2" "$tmp/only.log")"
+
+# ---- Replication over mutual TLS, TLS only on both sides: the replica presents its client
+# certificate and checks the primary's; the link is zstd-compressed inside TLS.
+pport=$(free_port)
+rport=$(free_port)
+start prim --port 0 --tls-port "$pport" "${tls_args[@]}" --repl-compression zstd
+prim_pid=$pid
+wait_tls "$pport"
+out=$(timeout 60 $py - "$pport" "$c" <<'PY' 2>&1
+import sys, redis
+port, c = int(sys.argv[1]), sys.argv[2]
+r = redis.Redis(port=port, ssl=True, ssl_ca_certs=f"{c}/ca.crt", ssl_certfile=f"{c}/client.crt",
+                ssl_keyfile=f"{c}/client.key", decode_responses=True)
+p = r.pipeline(transaction=False)
+for i in range(20000):
+    p.execute_command("ACINCRBY", "rq", "term%05d" % i, 1 + i % 97)
+p.execute()
+print(r.execute_command("ACCARD", "rq"))
+PY
+)
+check "primary loaded" "20000" "$out"
+rep_args=(--port 0 --tls-port "$rport" "${tls_args[@]}" --tls-replication yes
+  --tls-client-cert-file "$c/client.crt" --tls-client-key-file "$c/client.key"
+  --replicaof "127.0.0.1 $pport")
+start rep "${rep_args[@]}"
+rep_pid=$pid
+wait_tls "$rport"
+link_up() {  # link_up PORT: waits up to 20 s for the replica's link
+  for _ in $(seq 400); do
+    tcli "$1" INFO replication | grep -q 'master_link_status:up' && return 0
+    sleep 0.05
+  done
+  return 1
+}
+seen() {  # seen FILE PATTERN: waits up to 20 s for the pattern in a log
+  for _ in $(seq 400); do grep -q "$2" "$1" && return 0; sleep 0.05; done
+  return 1
+}
+check "tls link up" "0" "$(link_up "$rport"; echo $?)"
+check "full sync over tls" "20000" "$(tcli "$rport" ACCARD rq)"
+check "synced score" "$(tcli "$pport" ACSCORE rq term00096)" "$(tcli "$rport" ACSCORE rq term00096)"
+check "zstd inside tls" "1" "$(grep -c 'Full sync payload sent: .*zstd' "$tmp/prim.log")"
+# The replica announced its TLS port (what Sentinel connects to).
+check "announced tls port" "1" \
+  "$(tcli "$pport" INFO replication | grep -c "slave0:ip=127.0.0.1,port=$rport,state=online")"
+tcli "$pport" ACRECORD rq streamed >/dev/null
+check "wait acks over tls" "1" "$(tcli "$pport" WAIT 1 5000)"
+check "streamed over tls" "1" "$(tcli "$rport" ACSCORE rq streamed)"
+
+# A broken link (the replica drops it) continues from the replica's offset over TLS.
+tcli "$rport" CLIENT KILL TYPE master >/dev/null
+tcli "$pport" ACRECORD rq after-break >/dev/null
+check "tls link up after a break" "0" "$(link_up "$rport"; echo $?)"
+check "partial resync over tls" "0" \
+  "$(seen "$tmp/prim.log" 'Partial resynchronization request from .* accepted'; echo $?)"
+check "wait after the break" "1" "$(tcli "$pport" WAIT 1 5000)"
+check "caught up after the break" "1" "$(tcli "$rport" ACSCORE rq after-break)"
+
+# kill -9 of the replica, writes meanwhile, a restart: a full sync again (the replication
+# state is kept only at a clean shutdown, as Redis keeps it) that has everything.
+kill -9 "$rep_pid"
+wait "$rep_pid" 2>/dev/null
+tcli "$pport" ACRECORD rq while-down >/dev/null
+start rep "${rep_args[@]}"
+rep_pid=$pid
+wait_tls "$rport"
+check "tls link up again" "0" "$(link_up "$rport"; echo $?)"
+check "full sync again" "2" "$(grep -c 'Starting full sync to replica' "$tmp/prim.log")"
+check "caught up" "1" "$(tcli "$rport" ACSCORE rq while-down)"
+check "everything there" "20003" "$(tcli "$rport" ACCARD rq)"
+
+# A replica whose certificate another CA signed does not get in; one that trusts another CA
+# does not trust the primary. Each says why in a log, and the primary serves on.
+start rogue --port 0 --tls-port "$(free_port)" "${tls_args[@]}" --tls-replication yes \
+  --tls-client-cert-file "$c/stranger.crt" --tls-client-key-file "$c/stranger.key" \
+  --replicaof "127.0.0.1 $pport"
+rogue_pid=$pid
+start wary --port "$(free_port)" --tls-replication yes --tls-cert-file "$c/client.crt" \
+  --tls-key-file "$c/client.key" --tls-ca-cert-file "$c/otherca.crt" \
+  --replicaof "127.0.0.1 $pport"
+wary_pid=$pid
+check "stranger replica refused" "0" \
+  "$(seen "$tmp/prim.log" 'Error accepting a TLS client connection: .*unable to get local issuer'; echo $?)"
+check "primary not trusted" "0" \
+  "$(seen "$tmp/wary.log" 'Unable to connect to MASTER over TLS: .*certificate verify failed'; echo $?)"
+check "only the good replica" "1" \
+  "$(tcli "$pport" INFO replication | grep -c '^connected_slaves:1')"
+check "primary serves on" "1" "$(tcli "$pport" ACSCORE rq streamed)"
+kill "$rogue_pid" "$wary_pid"
 
 # ---- A bad file at start-up: exit 1, naming the file.
 start bad --port 0 --tls-port "$(free_port)" --tls-cert-file "$c/bad.crt" \

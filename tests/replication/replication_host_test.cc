@@ -85,6 +85,11 @@ class TestHost final : public replication::Host {
   }
   replication::Settings settings() const override { return settings_; }
   uint16_t port() const override { return port_; }
+  uint16_t tls_port() const override { return 0; }
+  std::unique_ptr<TlsSession> NewTlsClientSession(std::string* error) override {
+    *error = "no TLS here";
+    return nullptr;
+  }
   asio::awaitable<bool> Checkpoint(std::string) override {
     ++checkpoints;
     co_return true;
@@ -118,7 +123,8 @@ asio::awaitable<void> ServeHandshake(tcp::acceptor& acceptor, replication::Repli
       std::vector<std::string> args(parser.args().begin(), parser.args().end());
       in.erase(0, parser.consumed());
       if (EqualsIgnoreCase(args[0], "psync")) {
-        primary.AttachReplica(std::move(socket), hello, args[1], args[2]);
+        primary.AttachReplica(replication::LinkSocket(std::move(socket), nullptr), hello, args[1],
+                              args[2]);
         co_return;
       }
       if (EqualsIgnoreCase(args[0], "replconf") && EqualsIgnoreCase(args[1], "listening-port")) {

@@ -5,48 +5,28 @@
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
+#include "base/tls_session.h"
 #include "server/config.h"
 #include "server/tls_context.h"
-#include "server/tls_session.h"
+#include "tests/test_certs.h"
 
 using namespace typeahead::server;
+using typeahead::TlsSession;
+using typeahead::testing::TheCerts;
 
 namespace {
 
-// A CA, a server certificate it signed, and a key that belongs to neither.
-struct Certs {
-  std::string dir;
-  Certs() {
-    char tmpl[] = "/tmp/typeahead-tls-unit-XXXXXX";
-    dir = mkdtemp(tmpl);
-    std::string d = dir;
-    std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
-    std::string script =
-        "cd " + d + " && openssl req -x509 -new" + ec +
-        "-keyout ca.key -out ca.crt -days 30 -subj /CN=unit-ca && openssl req -new" + ec +
-        "-keyout server.key -out server.csr -subj /CN=unit-server && openssl x509 -req -in "
-        "server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 30 && openssl "
-        "genpkey -algorithm ec -pkeyopt ec_paramgen_curve:prime256v1 -out other.key";
-    REQUIRE(std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0);
-  }
-  ~Certs() { std::filesystem::remove_all(dir); }
-  Config config() const {
-    Config c;
-    c.tls_port = 1;
-    c.tls_cert_file = dir + "/server.crt";
-    c.tls_key_file = dir + "/server.key";
-    c.tls_ca_cert_file = dir + "/ca.crt";
-    return c;
-  }
-};
+using typeahead::testing::TestCerts;
 
-const Certs& TheCerts() {
-  static Certs certs;
-  return certs;
+Config TlsConfig(const TestCerts& certs) {
+  Config c;
+  c.tls_port = 1;
+  c.tls_cert_file = certs("server.crt");
+  c.tls_key_file = certs("server.key");
+  c.tls_ca_cert_file = certs("ca.crt");
+  return c;
 }
 
 std::string BuildError(const Config& c) {
@@ -115,12 +95,13 @@ TEST_CASE("TLS directives: defaults, values, CONFIG GET") {
   CHECK(*SetDirective(&c, "tls-port", v, true) == "can't set immutable config");
   CHECK(IsTlsContextDirective("TLS-CERT-FILE"));
   CHECK_FALSE(IsTlsContextDirective("tls-port"));
-  CHECK_FALSE(IsTlsContextDirective("tls-replication"));
+  CHECK(IsTlsContextDirective("tls-replication"));  // it adds the client side
+  CHECK(IsTlsContextDirective("tls-client-cert-file"));
 }
 
 TEST_CASE("TlsContext: builds from good files, refuses bad ones naming them") {
-  const Certs& certs = TheCerts();
-  Config c = certs.config();
+  const TestCerts& certs = TheCerts();
+  Config c = TlsConfig(certs);
   std::string error;
   CHECK(TlsContext::Build(c, &error) != nullptr);
   CHECK(error.empty());
@@ -161,9 +142,42 @@ TEST_CASE("TlsContext: builds from good files, refuses bad ones naming them") {
   CHECK(BuildError(no_cert) == "tls-cert-file is not set");
 }
 
+TEST_CASE("TlsContext: the client side exists with tls-replication and checks the primary") {
+  const TestCerts& certs = TheCerts();
+  Config c = TlsConfig(certs);
+  std::string error;
+  CHECK(TlsContext::Build(c, &error)->client() == nullptr);
+  c.tls_replication = true;
+  c.tls_port = 0;  // a plaintext server whose link to its primary is TLS
+  CHECK_FALSE(TlsEnabled(c));
+  CHECK(TlsContextNeeded(c));
+  auto ctx = TlsContext::Build(c, &error);
+  REQUIRE(ctx != nullptr);
+  REQUIRE(ctx->client() != nullptr);
+  // It presents tls-cert-file unless tls-client-cert-file is set, and checks the peer.
+  CHECK(SSL_CTX_get_verify_mode(ctx->client()) ==
+        (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
+  c.tls_client_cert_file = certs("client.crt");
+  c.tls_client_key_file = certs("client.key");
+  CHECK(TlsContext::Build(c, &error) != nullptr);
+  Config mismatch = c;
+  mismatch.tls_client_key_file = certs("server.key");
+  CHECK(BuildError(mismatch) ==
+        "Failed to load private key '" + certs("server.key") + "': key values mismatch");
+  Config no_key = c;
+  no_key.tls_client_key_file.clear();
+  CHECK(BuildError(no_key) == "tls-client-key-file is not set");
+  // Without a CA the primary could not be checked: refused even where clients are not.
+  Config no_ca = c;
+  no_ca.tls_ca_cert_file.clear();
+  no_ca.tls_auth_clients = "no";
+  CHECK(BuildError(no_ca) ==
+        "Either tls-ca-cert-file or tls-ca-cert-dir must be set when tls-replication is yes");
+}
+
 TEST_CASE("TlsSession: handshake, requests, a reply of many records, close_notify") {
-  const Certs& certs = TheCerts();
-  Config c = certs.config();
+  const TestCerts& certs = TheCerts();
+  Config c = TlsConfig(certs);
   c.tls_auth_clients = "no";
   std::string error;
   auto ctx = TlsContext::Build(c, &error);
@@ -222,9 +236,9 @@ TEST_CASE("TlsSession: handshake, requests, a reply of many records, close_notif
 }
 
 TEST_CASE("TlsSession: garbage instead of a handshake fails with a reason") {
-  const Certs& certs = TheCerts();
+  const TestCerts& certs = TheCerts();
   std::string error;
-  auto ctx = TlsContext::Build(certs.config(), &error);
+  auto ctx = TlsContext::Build(TlsConfig(certs), &error);
   REQUIRE(ctx != nullptr);
   TlsSession session(ctx->get());
   std::string buf;

@@ -1,10 +1,11 @@
-// TlsSession is the TLS layer of one client connection accepted on tls-port: an OpenSSL SSL
-// object (server side) between two memory BIOs, so that OpenSSL never touches the socket.
-// Connection (server/connection.h) keeps doing all the I/O on its own chain: the ciphertext it
-// reads goes in through Receive(), which also drives the handshake and decrypts into the
-// connection's input buffer; replies go in through Send() and what Connection writes to the
-// socket is output(). One read path, one write path, for plaintext and TLS alike: a plaintext
-// connection pays one null pointer check for this.
+// TlsSession is the TLS layer of one connection: an OpenSSL SSL object between two memory BIOs,
+// so that OpenSSL never touches the socket. The server side serves a client accepted on
+// tls-port (server/connection.h), and a replica link handed over from such a connection
+// (replication/link_socket.h); the client side is a replica's link to a TLS primary. The owner
+// keeps doing all the I/O: the ciphertext it reads goes in through Receive(), which also drives
+// the handshake and decrypts in place; what it sends goes in through Send() and what it writes
+// to the socket is output(). One read path, one write path, for plaintext and TLS alike: a
+// plaintext connection pays one null pointer check for this.
 //
 // Why Receive decrypts everything it can at once: a socket read that finds nothing new is
 // only made after epoll reports bytes, so plaintext left buffered inside SSL (SSL_pending)
@@ -14,8 +15,12 @@
 // to a key update) lands in output() and leaves with the next write, which the connection
 // makes after every read that produced some.
 //
-// Threading: the owning connection's shard thread only, like the connection. The SSL holds its
-// own reference on the SSL_CTX, so the TlsContext may be replaced meanwhile.
+// A client side starts its handshake on the first Receive (n may be 0): that puts the
+// ClientHello in output().
+//
+// Threading: one thread at a time, the owner's (a connection's shard, or the replication home
+// loop after a hand-over). The SSL holds its own reference on the SSL_CTX, so the context it
+// came from may be replaced meanwhile.
 #pragma once
 
 #include <openssl/types.h>
@@ -24,11 +29,13 @@
 #include <string>
 #include <string_view>
 
-namespace typeahead::server {
+namespace typeahead {
 
 class TlsSession {
  public:
-  explicit TlsSession(SSL_CTX* ctx);  // throws std::bad_alloc when OpenSSL cannot allocate
+  enum class Side { kServer, kClient };
+  // Throws std::bad_alloc when OpenSSL cannot allocate.
+  explicit TlsSession(SSL_CTX* ctx, Side side = Side::kServer);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
@@ -61,4 +68,8 @@ class TlsSession {
   bool handshake_done_ = false;
 };
 
-}  // namespace typeahead::server
+// OpenSSL's queued errors of this thread as one line ("reason, reason"), emptying the queue.
+// `fallback` when the queue is empty.
+std::string TakeSslErrors(std::string_view fallback = "unknown error");
+
+}  // namespace typeahead

@@ -1,4 +1,4 @@
-#include "server/tls_session.h"
+#include "base/tls_session.h"
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
@@ -8,17 +8,16 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <new>
 
-#include "server/tls_context.h"
-
-namespace typeahead::server {
+namespace typeahead {
 namespace {
 // Room kept free for SSL_read: less makes it return a record in small pieces.
 constexpr size_t kMinRoom = 4096;
 }  // namespace
 
-TlsSession::TlsSession(SSL_CTX* ctx) : ssl_(SSL_new(ctx)) {
+TlsSession::TlsSession(SSL_CTX* ctx, Side side) : ssl_(SSL_new(ctx)) {
   if (ssl_ == nullptr) throw std::bad_alloc();
   in_ = BIO_new(BIO_s_mem());
   out_ = BIO_new(BIO_s_mem());
@@ -29,7 +28,11 @@ TlsSession::TlsSession(SSL_CTX* ctx) : ssl_(SSL_new(ctx)) {
     throw std::bad_alloc();
   }
   SSL_set_bio(ssl_, in_, out_);  // ssl_ owns both from here on
-  SSL_set_accept_state(ssl_);
+  if (side == Side::kServer) {
+    SSL_set_accept_state(ssl_);
+  } else {
+    SSL_set_connect_state(ssl_);
+  }
 }
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }
@@ -101,4 +104,25 @@ void TlsSession::TakeOutput() {
   output_.resize(old + got);
 }
 
-}  // namespace typeahead::server
+std::string TakeSslErrors(std::string_view fallback) {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    std::string reason;
+    if (ERR_GET_LIB(e) == ERR_LIB_SYS) {
+      reason = std::strerror(ERR_GET_REASON(e));  // a file that cannot be opened, say
+    } else if (const char* r = ERR_reason_error_string(e)) {
+      reason = r;
+    } else {
+      char buf[256];
+      ERR_error_string_n(e, buf, sizeof(buf));
+      reason = buf;
+    }
+    // The layers a failure passes repeat it ("system lib" from BIO and from SSL): once each.
+    if (reason == "system lib" || out.find(reason) != std::string::npos) continue;
+    if (!out.empty()) out += ", ";
+    out += reason;
+  }
+  return out.empty() ? std::string(fallback) : out;
+}
+
+}  // namespace typeahead
