@@ -8,7 +8,10 @@ typeahead's ops/s over the peer's on the same workload (for loads: the peer's ti
 so above 1 is always better for typeahead). The query workloads also get a paired row against
 Redis GET: short runs of each, one after the other, six times, and the median of the six
 ratios, which a shared machine's swings move far less than one run of each; then the same
-16 commands deep per connection (pipelined).
+16 commands deep per connection (pipelined). The same pairs give the security rows: ACTOPK
+over TLS against Redis GET over TLS and against ACTOPK in plaintext, and ACTOPK as an ACL
+user whose key pattern is checked on every command against the default user (the server
+CPU ratio is their figure).
 """
 import argparse
 import json
@@ -99,10 +102,11 @@ class Server:
             self.proc.wait()
 
 
-def run_loadgen(tools, server, workload, args, rate=None, duration=None, pipeline=1):
+def run_loadgen(tools, server, workload, args, rate=None, duration=None, pipeline=1, extra=()):
+    """extra: more loadgen options (a later --port wins: a server's TLS port)."""
     argv = ["taskset", "-c", "1", os.path.join(tools, "loadgen"), "--port", str(server.port),
             "--workload", workload, "--connections", str(args.connections), "--duration",
-            str(duration or args.duration), "--pipeline", str(pipeline)]
+            str(duration or args.duration), "--pipeline", str(pipeline), *extra]
     if rate:
         argv += ["--rate", str(rate)]
     cpu0 = cpu_seconds(server.proc.pid)
@@ -155,23 +159,55 @@ def bulk_load(server, path):
     return seconds, cpu1 - cpu0
 
 
+def make_certs(work):
+    """A CA and a server and a client certificate it signed, for the TLS rows."""
+    d = os.path.join(work, "certs")
+    os.makedirs(d)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    steps = [["req", "-x509", "-new", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+              "-subj", "/CN=bench ca"]]
+    for name in ("server", "client"):
+        steps += [["req", "-new", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj",
+                   f"/CN=bench {name}"],
+                  ["x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                   "-CAcreateserial", "-out", f"{name}.crt", "-days", "2"]]
+    for step in steps:
+        subprocess.run(["openssl", *step], cwd=d, check=True, capture_output=True)
+    return d
+
+
 def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
     """Starts fresh servers, loads n terms into each and runs every workload against each.
     Workload names get suffix (the dictionary size of a second, bigger suite)."""
     work = tempfile.mkdtemp(prefix="typeahead-bench-")
     servers = {}
     try:
-        ports = {name: free_port() for name in ("typeahead", "redis", "redis-zset", "redisearch")}
+        ports = {name: free_port() for name in ("typeahead", "redis", "redis-zset", "redisearch",
+                                                 "typeahead-tls", "redis-tls")}
         os.makedirs(os.path.join(work, "data"))
+        # The security rows (not in the big suite): a TLS port on typeahead and on Redis, the
+        # same certificates, mutual TLS as both default to; an ACL user with a key pattern.
+        security = not big and (args.only is None or args.only in "topk")
+        tls = {}
+        if security:
+            certs = make_certs(work)
+            tls = {"server": ["--tls-cert-file", f"{certs}/server.crt", "--tls-key-file",
+                              f"{certs}/server.key", "--tls-ca-cert-file", f"{certs}/ca.crt"],
+                   "client": ["--tls-ca", f"{certs}/ca.crt", "--tls-cert", f"{certs}/client.crt",
+                              "--tls-key", f"{certs}/client.key"]}
+        ours_security = (["--tls-port", str(ports["typeahead-tls"]), *tls["server"], "--user",
+                          "tenant", "on", ">bench-pass", "~term*", "+@autocomplete"]
+                         if security else [])
         servers["typeahead"] = Server("typeahead", [
             server_bin, "--port", str(ports["typeahead"]), "--dir", os.path.join(work, "data"),
-            "--threads", "1", "--save", "", "--auto-aof-rewrite-percentage", "0"],
-            ports["typeahead"], work)
+            "--threads", "1", "--save", "", "--auto-aof-rewrite-percentage", "0",
+            *ours_security], ports["typeahead"], work)
         # Redis with the same durability as our default: AOF, fsync every second.
         servers["redis"] = Server("redis", [
             "redis-server", "--port", str(ports["redis"]), "--dir", work, "--save", "",
             "--appendonly", "yes", "--appendfsync", "everysec",
-            "--appendfilename", "redis.aof", "--appenddirname", "redis-aof"],
+            "--appendfilename", "redis.aof", "--appenddirname", "redis-aof",
+            *(["--tls-port", str(ports["redis-tls"]), *tls["server"]] if security else [])],
             ports["redis"], work)
         # The sorted sets get a server of their own, so each RSS is one structure's.
         servers["redis-zset"] = Server("redis-zset", [
@@ -199,21 +235,23 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                   file=sys.stderr)
             return row
 
-        def add_paired(workload, ours, ours_path, peer, peer_path, pipeline=1, pairs=6):
+        def add_paired(workload, ours, ours_path, peer, peer_path, pipeline=1, pairs=6,
+                       system="typeahead vs redis GET", ours_extra=(), peer_extra=()):
             """Short runs of ours and the peer, one after the other, `pairs` times: the
             median of the pairs' ratios. On a shared machine one run of each can land in
             different weather (a GET run here has moved between 65k and 105k ops/s within
             minutes); a pair shares it. pipeline > 1: that many commands in flight per
-            connection, as redis-benchmark -P."""
+            connection, as redis-benchmark -P. *_extra: loadgen options of each side (TLS,
+            a user)."""
             seconds = max(0.3, args.duration / 3)
             runs = [(run_loadgen(tools, ours, ours_path, args, duration=seconds,
-                                 pipeline=pipeline),
+                                 pipeline=pipeline, extra=ours_extra),
                      run_loadgen(tools, peer, peer_path, args, duration=seconds,
-                                 pipeline=pipeline))
+                                 pipeline=pipeline, extra=peer_extra))
                     for _ in range(pairs)]
             mid = statistics.median
             name = f"{workload} paired" + (f" P={pipeline}" if pipeline > 1 else "")
-            row = add(name, "typeahead vs redis GET", {
+            row = add(name, system, {
                 "ops": sum(a["ops"] for a, _ in runs),
                 "ops_per_sec": mid(a["ops_per_sec"] for a, _ in runs),
                 "peer_ops_per_sec": mid(b["ops_per_sec"] for _, b in runs),
@@ -226,6 +264,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                 "errors": sum(a["errors"] + b["errors"] for a, b in runs)})
             row["paired_ratio"] = mid(a["ops_per_sec"] / max(b["ops_per_sec"], 1)
                                       for a, b in runs)
+            row["cpu_ratio"] = mid(a["cpu_us_per_op"] / max(b["cpu_us_per_op"], 1e-9)
+                                   for a, b in runs)
 
         # Bulk load: the same N terms with their Zipf frequencies into every system.
         loads = {
@@ -296,6 +336,24 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                 for pipeline in (1, 16):
                     add_paired(workload, servers["typeahead"], kept["typeahead"],
                                servers["redis"], kept["get"], pipeline=pipeline)
+                if security and workload == "topk":
+                    ours, peer = servers["typeahead"], servers["redis"]
+                    ours_tls = [*tls["client"], "--port", str(ports["typeahead-tls"])]
+                    peer_tls = [*tls["client"], "--port", str(ports["redis-tls"])]
+                    tenant = ["--user", "tenant", "--pass", "bench-pass"]
+                    for pipeline in (1, 16):
+                        add_paired("topk tls", ours, kept["typeahead"], peer, kept["get"],
+                                   pipeline=pipeline, system="typeahead vs redis GET, TLS",
+                                   ours_extra=ours_tls, peer_extra=peer_tls)
+                        add_paired("topk tls", ours, kept["typeahead"], ours, kept["typeahead"],
+                                   pipeline=pipeline, system="typeahead TLS vs plaintext",
+                                   ours_extra=ours_tls)
+                        add_paired("topk tls", peer, kept["get"], peer, kept["get"],
+                                   pipeline=pipeline, system="redis GET TLS vs plaintext",
+                                   ours_extra=peer_tls)
+                        add_paired("topk acl", ours, kept["typeahead"], ours, kept["typeahead"],
+                                   pipeline=pipeline, system="typeahead ACL user vs default",
+                                   ours_extra=tenant)
             for path in kept.values():
                 os.remove(path)
         # Open loop: the mixed workload at a fixed rate, latency measured from when each
@@ -420,8 +478,8 @@ def main():
     print(f"{args.n} terms, {args.connections} connections, {args.duration} s per run; "
           "servers on core 0, loadgen on core 1\n")
     print("| workload | system | ops/s | p50 µs | p99 µs | p99.9 µs | max µs | time s | "
-          "server CPU µs/op | server RSS MB | typeahead/peer |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "server CPU µs/op | server RSS MB | typeahead/peer | CPU/op first/second |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         def f(key, fmt="{:.1f}"):
             return fmt.format(r[key]) if r.get(key) is not None else "-"
@@ -432,7 +490,8 @@ def main():
         print(f"| {r['workload']} | {r['system']} | {rate} | {f('p50_us')} | "
               f"{f('p99_us')} | {f('p999_us')} | {f('max_us', '{:.0f}')} | "
               f"{'-' if seconds is None else f'{seconds:.1f}'} | "
-              f"{f('cpu_us_per_op', '{:.2f}')} | {r['rss'] / 1e6:.1f} | {ratio} |")
+              f"{f('cpu_us_per_op', '{:.2f}')} | {r['rss'] / 1e6:.1f} | {ratio} | "
+              f"{f('cpu_ratio', '{:.3f}')} |")
 
 
 if __name__ == "__main__":

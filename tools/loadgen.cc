@@ -2,6 +2,12 @@
 //
 //   loadgen --port P --workload FILE [--host 127.0.0.1] [--connections 50] [--pipeline 1]
 //           [--requests N | --duration SECONDS] [--rate OPS_PER_SEC]
+//           [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--user U] [--pass P]
+//
+// --tls-ca: every connection is TLS (base/tls_session.h, the server's own TLS layer, client
+// side), checking the server against that CA and presenting the certificate when given; the
+// handshake is made before the run starts. --pass: AUTH [user] pass on every connection
+// before the run, as a client of an ACL user would.
 //
 // FILE holds RESP commands back to back (gen-terms writes them); each connection cycles
 // through them from its own starting point. Closed loop (default): every connection keeps
@@ -16,6 +22,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -25,10 +32,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "base/tls_session.h"
 #include "protocol/resp_parser.h"
 #include "storage/file_util.h"
 #include "tools/histogram.h"
@@ -94,7 +104,9 @@ size_t SkipReply(std::string_view data, size_t pos = 0) {
 
 struct Conn {
   int fd = -1;
-  std::string out;
+  std::unique_ptr<typeahead::TlsSession> tls;  // null: plaintext
+  std::string plain;                           // TLS: commands not yet encrypted
+  std::string out;  // what goes on the socket next: ciphertext on a TLS connection
   size_t out_pos = 0;
   std::string in;
   std::deque<uint64_t> started;  // per command in flight: when it was sent (or due)
@@ -102,10 +114,66 @@ struct Conn {
   bool want_write = false;
 };
 
+// Blocking, before the run: all of bytes on the socket.
+void SendAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) Die(fmt::format("send: {}", strerror(errno)));
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// Blocking, before the run: reads into c.in (decrypted on a TLS connection) until some
+// plaintext or the end of the handshake arrived.
+void ReceiveSome(Conn& c) {
+  std::string buf(65536, '\0');
+  ssize_t got = recv(c.fd, buf.data(), buf.size(), 0);
+  if (got <= 0) Die("the server closed a connection before the run");
+  if (!c.tls) {
+    c.in.append(buf, 0, static_cast<size_t>(got));
+    return;
+  }
+  size_t plain = 0;
+  if (c.tls->Receive(buf, 0, static_cast<size_t>(got), &plain) !=
+      typeahead::TlsSession::Status::kOk) {
+    Die("TLS: " + c.tls->error());
+  }
+  c.in.append(buf, 0, plain);
+}
+
+void Handshake(Conn& c) {
+  std::string none;
+  size_t plain = 0;
+  c.tls->Receive(none, 0, 0, &plain);  // the ClientHello
+  for (;;) {
+    SendAll(c.fd, c.tls->output());
+    c.tls->output().clear();
+    if (c.tls->handshake_done()) return;
+    ReceiveSome(c);
+  }
+}
+
+// AUTH on a fresh connection, waiting for +OK.
+void Auth(Conn& c, const std::string& user, const std::string& pass) {
+  std::string cmd = user.empty()
+                        ? fmt::format("*2\r\n$4\r\nAUTH\r\n${}\r\n{}\r\n", pass.size(), pass)
+                        : fmt::format("*3\r\n$4\r\nAUTH\r\n${}\r\n{}\r\n${}\r\n{}\r\n", user.size(),
+                                      user, pass.size(), pass);
+  if (c.tls) {
+    if (!c.tls->Send(cmd)) Die("TLS: " + c.tls->error());
+    cmd = std::exchange(c.tls->output(), {});
+  }
+  SendAll(c.fd, cmd);
+  while (SkipReply(c.in) == 0) ReceiveSome(c);
+  if (!c.in.starts_with("+OK\r\n")) Die("AUTH failed: " + c.in.substr(0, c.in.find('\r')));
+  c.in.clear();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string host = "127.0.0.1", workload;
+  std::string host = "127.0.0.1", workload, tls_ca, tls_cert, tls_key, user, pass;
   int port = 0, connections = 50, pipeline = 1;
   uint64_t requests = 0;
   double duration = 0, rate = 0;
@@ -128,6 +196,16 @@ int main(int argc, char** argv) {
       rate = std::atof(v);
     else if (a == "--workload")
       workload = v;
+    else if (a == "--tls-ca")
+      tls_ca = v;
+    else if (a == "--tls-cert")
+      tls_cert = v;
+    else if (a == "--tls-key")
+      tls_key = v;
+    else if (a == "--user")
+      user = v;
+    else if (a == "--pass")
+      pass = v;
     else
       Die(fmt::format("unknown option {}", a));
   }
@@ -153,6 +231,17 @@ int main(int argc, char** argv) {
   }
   if (commands.empty()) Die("empty workload");
 
+  SSL_CTX* tls_ctx = nullptr;
+  if (!tls_ca.empty()) {
+    tls_ctx = SSL_CTX_new(TLS_client_method());
+    if (SSL_CTX_load_verify_locations(tls_ctx, tls_ca.c_str(), nullptr) != 1 ||
+        (!tls_cert.empty() &&
+         (SSL_CTX_use_certificate_chain_file(tls_ctx, tls_cert.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(tls_ctx, tls_key.c_str(), SSL_FILETYPE_PEM) != 1))) {
+      Die("TLS files: " + typeahead::TakeSslErrors());
+    }
+    SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, nullptr);
+  }
   int ep = epoll_create1(EPOLL_CLOEXEC);
   std::vector<Conn> conns(static_cast<size_t>(connections));
   for (size_t i = 0; i < conns.size(); ++i) {
@@ -167,6 +256,12 @@ int main(int argc, char** argv) {
     }
     int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (tls_ctx != nullptr) {
+      c.tls =
+          std::make_unique<typeahead::TlsSession>(tls_ctx, typeahead::TlsSession::Side::kClient);
+      Handshake(c);
+    }
+    if (!pass.empty()) Auth(c, user, pass);
     fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
     c.next = i * commands.size() / conns.size();
     epoll_event ev{EPOLLIN, {.u64 = i}};
@@ -180,6 +275,12 @@ int main(int argc, char** argv) {
   auto more = [&] { return (requests == 0 || sent < requests) && NowNs() < deadline; };
   auto flush = [&](size_t i) {
     Conn& c = conns[i];
+    if (c.tls && !c.plain.empty()) {
+      if (!c.tls->Send(c.plain)) Die("TLS: " + c.tls->error());
+      c.plain.clear();
+      c.out.append(c.tls->output());
+      c.tls->output().clear();
+    }
     while (c.out_pos < c.out.size()) {
       ssize_t n = send(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
@@ -201,7 +302,9 @@ int main(int argc, char** argv) {
   };
   auto enqueue = [&](size_t i, uint64_t when) {
     Conn& c = conns[i];
-    c.out.append(commands[c.next]);
+    // TLS: plaintext waits in `plain` and is encrypted at the flush, so a pipeline's commands
+    // share records as a client writing them at once (redis-benchmark -P) makes them.
+    (c.tls ? c.plain : c.out).append(commands[c.next]);
     c.next = (c.next + 1) % commands.size();
     c.started.push_back(when);
     ++sent;
@@ -246,8 +349,19 @@ int main(int argc, char** argv) {
       if (!(events[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
       char buf[65536];
       ssize_t got;
-      while ((got = recv(c.fd, buf, sizeof(buf), 0)) > 0)
+      while ((got = recv(c.fd, buf, sizeof(buf), 0)) > 0) {
+        if (!c.tls) {
+          c.in.append(buf, static_cast<size_t>(got));
+          continue;
+        }
+        size_t at = c.in.size(), plain = 0;
         c.in.append(buf, static_cast<size_t>(got));
+        if (c.tls->Receive(c.in, at, static_cast<size_t>(got), &plain) !=
+            typeahead::TlsSession::Status::kOk) {
+          Die("TLS: " + c.tls->error());
+        }
+        c.in.resize(at + plain);
+      }
       if (got == 0) Die("the server closed a connection");
       if (got < 0 && errno != EAGAIN && errno != EINTR)
         Die(fmt::format("recv: {}", strerror(errno)));
@@ -275,5 +389,7 @@ int main(int argc, char** argv) {
       us(0.99), us(0.999), static_cast<double>(hist.max()) / 1000.0,
       static_cast<unsigned long long>(errors));
   for (auto& c : conns) close(c.fd);
+  conns.clear();  // the sessions before their context
+  SSL_CTX_free(tls_ctx);
   return 0;
 }

@@ -17,6 +17,9 @@ Sentinel may fail over again on its own (a new primary it cannot reach within
 down-after-milliseconds is down to it too); the writes the writer sent since its last confirmed
 WAIT then are in doubt, and the checks follow whichever primary Sentinel names.
 
+With --acl the nodes have users: the default user's password (the writer and the checks log
+in with it), a user for Sentinel with only the commands Sentinel sends (sentinel auth-user /
+auth-pass) and one for replicas with only what a replica sends (masteruser / masterauth).
 With --tls the whole group is TLS only: every typeahead node and every Sentinel has port 0
 and a tls-port, replicas follow their primary over mutual TLS (tls-replication yes, so each
 announces its TLS port), Sentinel reaches the nodes and the other Sentinels over TLS with its
@@ -25,7 +28,7 @@ openssl CLI.
 
 Every process is started here and stopped by pid; every wait is bounded. Exit status 0 when
 all holds. With --demo it narrates for a person (scripts/ha-demo).
-Usage: sentinel_failover.py <typeahead-server> [--demo] [--tls]
+Usage: sentinel_failover.py <typeahead-server> [--demo] [--tls] [--acl]
 """
 import os
 import shutil
@@ -43,6 +46,15 @@ from redis.sentinel import Sentinel
 SERVER = sys.argv[1]
 DEMO = "--demo" in sys.argv
 TLS = "--tls" in sys.argv
+ACL = "--acl" in sys.argv
+ADMIN_PASS = "admin-pass"
+# What Sentinel sends to the instances it monitors (Redis's documentation lists the same).
+ACL_LINES = (f"requirepass {ADMIN_PASS}\n"
+             "user sentinel on >sentinel-pass allchannels +multi +slaveof +replicaof +ping "
+             "+exec +subscribe +config|rewrite +role +publish +info +client|setname "
+             "+client|kill\n"
+             "user repl on >repl-pass +psync +replconf +ping\n"
+             "masteruser repl\nmasterauth repl-pass\n")
 CERTS = None  # the directory of the certificates, with --tls
 # Not 1000: Sentinel reconnects to an instance at most once a second and, on switching to a
 # new primary, wants its PONG within down-after-milliseconds of the switch. At 1000 a new
@@ -90,12 +102,13 @@ def tls_lines():
             f"tls-ca-cert-file {CERTS}/ca.crt\ntls-replication yes\n")
 
 
-def client_kwargs():
-    """What redis-py needs to reach a node or a Sentinel."""
-    if not TLS:
-        return {}
-    return dict(ssl=True, ssl_ca_certs=f"{CERTS}/ca.crt", ssl_certfile=f"{CERTS}/node.crt",
-                ssl_keyfile=f"{CERTS}/node.key")
+def client_kwargs(node=True):
+    """What redis-py needs to reach a node (node) or a Sentinel."""
+    kw = dict(password=ADMIN_PASS) if ACL and node else {}
+    if TLS:
+        kw.update(ssl=True, ssl_ca_certs=f"{CERTS}/ca.crt", ssl_certfile=f"{CERTS}/node.crt",
+                  ssl_keyfile=f"{CERTS}/node.key")
+    return kw
 
 
 def listen_lines(port):
@@ -124,6 +137,8 @@ class Node:
         self.conf = os.path.join(self.dir, "typeahead.conf")
         with open(self.conf, "w") as f:
             f.write(f"{listen_lines(port)}threads 2\ndir {self.dir}\n")
+            if ACL:
+                f.write(ACL_LINES)
             if replicaof:
                 f.write(f"replicaof 127.0.0.1 {replicaof}\n")
         self.log = open(os.path.join(self.dir, "log"), "a")
@@ -163,10 +178,13 @@ class SentinelProc:
                     f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}\n"
                     f"sentinel failover-timeout {MASTER} 10000\n"
                     f"sentinel parallel-syncs {MASTER} 1\n")
+            if ACL:
+                f.write(f"sentinel auth-user {MASTER} sentinel\n"
+                        f"sentinel auth-pass {MASTER} sentinel-pass\n")
         self.proc = subprocess.Popen(["redis-sentinel", self.conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.STDOUT)
         self.r = redis.Redis(port=self.port, socket_timeout=5, decode_responses=True,
-                             **client_kwargs())
+                             **client_kwargs(node=False))
         wait_for(lambda: self.r.ping(), 10, f"sentinel {i} answering")
 
     def stop(self):
@@ -265,7 +283,8 @@ def main():
         nodes.append(Node(work, "node1", free_port(), replicaof=p0))
         nodes.append(Node(work, "node2", free_port(), replicaof=p0))
         by_port = {n.port: n for n in nodes}
-        say(f"typeahead nodes{' (TLS only)' if TLS else ''}: primary :{p0}, "
+        say(f"typeahead nodes{' (TLS only)' if TLS else ''}{' (ACL users)' if ACL else ''}: "
+            f"primary :{p0}, "
             f"replicas :{nodes[1].port} :{nodes[2].port}")
         wait_for(lambda: nodes[0].info()["connected_slaves"] == 2, 20, "both replicas attached")
         for i in range(3):
@@ -277,7 +296,7 @@ def main():
                              for s in sentinels), 30,
                  "every sentinel found both replicas and the other sentinels")
         client = Sentinel([("127.0.0.1", s.port) for s in sentinels], socket_timeout=1,
-                          sentinel_kwargs=dict(socket_timeout=1, **client_kwargs()))
+                          sentinel_kwargs=dict(socket_timeout=1, **client_kwargs(node=False)))
         writer = Writer(client)
         writer.start()
         wait_for(lambda: len(writer.acked) >= 200, 20, "200 writes acknowledged by WAIT")
@@ -353,6 +372,12 @@ def main():
         missing = missing_on(third, acked_before)
         check(not missing, f"no acknowledged write lost in the forced failover "
               f"(missing {len(missing)})")
+        if ACL:
+            # Sentinel logged in as its user, which had every command it sent.
+            check(b"user=sentinel" in third.r.execute_command("CLIENT", "LIST"),
+                  "Sentinel is connected as its own user")
+            denied = [e for n in nodes for e in n.r.execute_command("ACL", "LOG")]
+            check(not denied, f"no ACL refusals on any node ({denied[:2]})")
     finally:
         if writer:
             writer.stop.set()
