@@ -7,9 +7,9 @@
 #include <boost/asio/write.hpp>
 
 #include "base/log.h"
+#include "base/tls_session.h"
 #include "server/connection.h"
 #include "server/shard.h"
-#include "base/tls_session.h"
 
 namespace typeahead::server {
 namespace asio = boost::asio;
