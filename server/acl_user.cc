@@ -9,7 +9,6 @@
 
 #include "protocol/ascii.h"
 #include "server/command_table.h"
-#include "server/glob.h"
 
 namespace typeahead::server {
 namespace {
@@ -234,10 +233,10 @@ std::string_view AclUser::ApplyPermission(std::string_view rule) {
     }
     std::string_view pattern = rule.substr(at);
     if (HasSpaces(pattern)) return kSyntaxError;
-    auto same = [&](const KeyPattern& k) { return k.pattern == pattern; };
+    auto same = [&](const KeyPattern& k) { return k.pattern.text() == pattern; };
     auto it = std::find_if(keys_.begin(), keys_.end(), same);
     if (it == keys_.end()) {
-      keys_.push_back({std::string(pattern), perms});
+      keys_.push_back({GlobPattern(pattern), perms});
     } else {
       it->perms |= perms;
     }
@@ -245,7 +244,8 @@ std::string_view AclUser::ApplyPermission(std::string_view rule) {
     if (all_channels_) return kChannelAfterAll;
     std::string_view pattern = rule.substr(1);
     if (HasSpaces(pattern)) return kSyntaxError;
-    if (std::find(channels_.begin(), channels_.end(), pattern) == channels_.end()) {
+    auto same = [&](const GlobPattern& c) { return c.text() == pattern; };
+    if (std::find_if(channels_.begin(), channels_.end(), same) == channels_.end()) {
       channels_.emplace_back(pattern);
     }
   } else if (EqualsIgnoreCase(rule, "allcommands")) {
@@ -298,15 +298,15 @@ bool AclUser::Authenticates(std::string_view password) const {
 bool AclUser::KeyAllowed(std::string_view key, uint8_t needed) const {
   if (all_keys_) return true;
   for (const KeyPattern& k : keys_) {
-    if ((k.perms & needed) == needed && GlobMatch(k.pattern, key)) return true;
+    if ((k.perms & needed) == needed && k.pattern.Matches(key)) return true;
   }
   return false;
 }
 
 bool AclUser::ChannelAllowed(std::string_view channel, bool pattern) const {
   if (all_channels_) return true;
-  for (const std::string& c : channels_) {
-    if (pattern ? c == channel : GlobMatch(c, channel)) return true;
+  for (const GlobPattern& c : channels_) {
+    if (pattern ? c.text() == channel : c.Matches(channel)) return true;
   }
   return false;
 }
@@ -355,7 +355,7 @@ std::string AclUser::DescribeKeys() const {
   for (const KeyPattern& k : keys_) {
     if (!out.empty()) out += ' ';
     out += k.perms == (kKeyRead | kKeyWrite) ? "~" : k.perms == kKeyRead ? "%R~" : "%W~";
-    out += k.pattern;
+    out += k.pattern.text();
   }
   return out;
 }
@@ -363,9 +363,10 @@ std::string AclUser::DescribeKeys() const {
 std::string AclUser::DescribeChannels() const {
   if (all_channels_) return "&*";
   std::string out;
-  for (const std::string& c : channels_) {
+  for (const GlobPattern& c : channels_) {
     if (!out.empty()) out += ' ';
-    out += '&' + c;
+    out += '&';
+    out += c.text();
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "server/command.h"
+#include "server/glob.h"
 
 namespace typeahead::server {
 
@@ -81,7 +82,7 @@ class AclUser {
 
  private:
   struct KeyPattern {
-    std::string pattern;
+    GlobPattern pattern;
     uint8_t perms;  // kKeyRead | kKeyWrite
   };
   std::string_view ApplyPermission(std::string_view rule);
@@ -99,7 +100,7 @@ class AclUser {
   bool all_keys_ = false;
   std::vector<KeyPattern> keys_;
   bool all_channels_ = false;
-  std::vector<std::string> channels_;
+  std::vector<GlobPattern> channels_;
   bool unrestricted_ = false;
 };
 

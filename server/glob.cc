@@ -72,4 +72,26 @@ bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase) {
                nocase);
 }
 
+GlobPattern::GlobPattern(std::string_view pattern) : text_(pattern) {
+  size_t special = text_.find_first_of("*?[\\");
+  if (special == std::string::npos) {
+    shape_ = Shape::kLiteral;
+  } else if (special + 1 == text_.size() && text_[special] == '*') {
+    shape_ = Shape::kPrefix;
+    prefix_ = special;
+  }
+}
+
+bool GlobPattern::Matches(std::string_view s) const {
+  switch (shape_) {
+    case Shape::kLiteral:
+      return s == text_;
+    case Shape::kPrefix:
+      return s.starts_with(std::string_view(text_.data(), prefix_));
+    case Shape::kGeneral:
+      break;
+  }
+  return GlobMatch(text_, s);
+}
+
 }  // namespace typeahead::server

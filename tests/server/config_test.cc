@@ -113,6 +113,23 @@ TEST_CASE("GlobMatch follows Redis's stringmatch") {
   CHECK_FALSE(GlobMatch("a*b*c", "aXXbYY"));
 }
 
+TEST_CASE("GlobPattern answers as GlobMatch, for literals and prefixes too") {
+  const char* patterns[] = {"a:*", "a:", "", "*", "a:*x", "a\\*", "a?*", "a[:]*", "ab**", "a*b"};
+  const char* subjects[] = {"", "a", "a:", "a:1", "a:*", "b:1", "a:1x", "ab", "ab*", "a*"};
+  for (const char* p : patterns) {
+    GlobPattern compiled(p);
+    CHECK(compiled.text() == p);
+    for (const char* s : subjects) {
+      CAPTURE(p);
+      CAPTURE(s);
+      CHECK(compiled.Matches(s) == GlobMatch(p, s));
+    }
+  }
+  CHECK(GlobPattern("a:*").Matches("a:"));
+  CHECK_FALSE(GlobPattern("a:*").Matches("a"));
+  CHECK_FALSE(GlobPattern("a:").Matches("a:1"));
+}
+
 TEST_CASE("Config: client-output-buffer-limit as one argument (CONFIG SET) or several") {
   Config c;
   std::vector<std::string> one = {"normal 2mb 1mb 5 pubsub 64mb 16mb 30"};
