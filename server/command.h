@@ -82,6 +82,8 @@ enum CommandFlag : uint32_t {
   // Ours: allowed on a RESP2 connection with subscriptions ((P)(UN)SUBSCRIBE, PING, QUIT,
   // RESET).
   kSubscribedOk = 1 << 13,
+  // Never in SLOWLOG: EXEC, whose commands are logged one by one, as Redis.
+  kSkipSlowlog = 1 << 14,
 };
 
 // ACL categories, in the order Redis lists them (COMMAND and ACL CAT show them so), then ours.

@@ -48,10 +48,19 @@ uint32_t AclCategories(const CommandSpec& spec) {
 namespace {
 
 const std::pair<CommandFlag, std::string_view> kFlagNames[] = {
-    {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
-    {kAdmin, "admin"},     {kPubsub, "pubsub"},     {kNoScript, "noscript"},
-    {kLoading, "loading"}, {kStale, "stale"},       {kSkipMonitor, "skip_monitor"},
-    {kFast, "fast"},       {kNoAuth, "no_auth"},    {kAllowBusy, "allow_busy"},
+    {kWrite, "write"},
+    {kReadonly, "readonly"},
+    {kDenyOom, "denyoom"},
+    {kAdmin, "admin"},
+    {kPubsub, "pubsub"},
+    {kNoScript, "noscript"},
+    {kLoading, "loading"},
+    {kStale, "stale"},
+    {kSkipMonitor, "skip_monitor"},
+    {kFast, "fast"},
+    {kNoAuth, "no_auth"},
+    {kAllowBusy, "allow_busy"},
+    {kSkipSlowlog, "skip_slowlog"},
 };
 
 void ReplyArgDoc(protocol::ReplyBuilder& r, const ArgDoc& a) {

@@ -48,9 +48,11 @@ std::vector<CommandSpec> PersistenceCommands();
 std::vector<CommandSpec> TransactionCommands();
 std::vector<CommandSpec> PubsubCommands();
 std::vector<CommandSpec> ReplicationCommands();
-CommandSpec ClientCommand();  // CLIENT and its subcommands
-CommandSpec ConfigCommand();  // CONFIG and its subcommands
-CommandSpec AclCommand();     // ACL and its subcommands
+CommandSpec ClientCommand();   // CLIENT and its subcommands
+CommandSpec ConfigCommand();   // CONFIG and its subcommands
+CommandSpec AclCommand();      // ACL and its subcommands
+CommandSpec SlowlogCommand();  // SLOWLOG and its subcommands
+CommandSpec LatencyCommand();  // LATENCY and its subcommands
 
 // A container's HELP subcommand (CLIENT HELP, CONFIG HELP, ...): Redis's header line, the
 // container's own entries, each subcommand's in table order, then HELP itself.

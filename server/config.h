@@ -29,6 +29,12 @@ struct Config {
   std::vector<std::vector<std::string>> users;
   std::string aclfile;
   int64_t acllog_max_len = 128;
+  // SLOWLOG (server/slowlog.h): commands that took at least this many microseconds (negative:
+  // none), the newest slowlog_max_len of them. LATENCY (server/latency_monitor.h): events of at
+  // least this many milliseconds (0: off).
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;
   // With no password, accept only loopback clients (127.0.0.0/8, ::1) as Redis 7 does.
   bool protected_mode = true;
   int64_t maxclients = 10000;

@@ -41,7 +41,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
       shard_(shard),
       socket_(std::move(socket), &ReadDone, this),
       wake_(socket_.get_executor()),
-      batch_(server.shards(), shard, wake_),
+      batch_(server.shards(), shard, wake_, {&addr_, &name}),
       id_(id) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -352,7 +352,7 @@ Connection::Step Connection::ProcessSome() {
           CommandContext cx{server_, shard_, *this, reply_};
           spec->sync(cx, args);
           if (spec->flags & kWrite) batch_.NoteWrite();
-          Account(*spec, cx.failed);
+          Account(*spec, args, cx.failed);
         } else {
           return Step::kAsync;
         }
@@ -484,7 +484,7 @@ awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {
     };
     out_ += co_await shards.Run(static_cast<size_t>(target), run);
     if (spec.flags & kWrite) batch_.NoteWrite();
-    Account(spec, !ok);
+    Account(spec, args, !ok);
     co_return;
   }
   CommandContext cx{server_, shard_, *this, reply_};
@@ -494,10 +494,10 @@ awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {
     co_await spec.async(cx, args);
   }
   if (spec.flags & kWrite) batch_.NoteWrite();
-  Account(spec, cx.failed);
+  Account(spec, args, cx.failed);
 }
 
-void Connection::Account(const CommandSpec& spec, bool failed) {
+void Connection::Account(const CommandSpec& spec, Args args, bool failed) {
   // One clock read per command: a command's time runs from the previous command's end (or the
   // read that brought it), so parsing is included and the clock is read half as often.
   auto now = Clock::now();
@@ -509,6 +509,7 @@ void Connection::Account(const CommandSpec& spec, bool failed) {
   ++stat.calls;
   stat.nsec += nsec;
   if (failed) ++stat.failed_calls;
+  shard_.NoteCommandTime(spec, args, static_cast<uint64_t>(nsec), {&addr_, &name});
 }
 
 }  // namespace typeahead::server

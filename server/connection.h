@@ -198,7 +198,7 @@ class Connection {
   // when they are all this shard's, and returns false, with nothing done, otherwise.
   boost::asio::awaitable<void> RunPending();
   bool RunPendingHere();
-  void Account(const CommandSpec& spec, bool failed);
+  void Account(const CommandSpec& spec, Args args, bool failed);
   // Runs one command whatever its kind (single-shard, sync, async) and replies into out_.
   boost::asio::awaitable<void> RunCommand(const CommandSpec& spec, Args args);
   // Writes out_ now if the socket takes it and no durability wait is due (kDone); kPending

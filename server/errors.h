@@ -128,6 +128,9 @@ std::string ConfigSetFailed(std::string_view parameter, std::string_view why);
 inline constexpr std::string_view kDuplicateParameter = "duplicate parameter";  // its why
 inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
 std::string ConfigRewriteFailed(std::string_view why);
+// SLOWLOG GET's count.
+inline constexpr std::string_view kSlowlogCountRange =
+    "ERR count should be greater than or equal to -1";
 inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
 
 // ---- Persistence commands

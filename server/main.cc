@@ -5,15 +5,51 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <string_view>
 
 #include "base/log.h"
 #include "server/config.h"
 #include "server/memory_usage.h"
 #include "server/server.h"
 
+namespace {
+
+// -v/--version and -h/--help, alone, as redis-server takes them: print and exit 0.
+bool AnsweredInfoOption(int argc, char** argv) {
+  if (argc != 2) return false;
+  std::string_view a = argv[1];
+  if (a == "-v" || a == "--version") {
+    std::printf("typeahead-server v=%.*s redis-protocol=%.*s bits=%zu\n",
+                static_cast<int>(typeahead::server::kTypeaheadVersion.size()),
+                typeahead::server::kTypeaheadVersion.data(),
+                static_cast<int>(typeahead::server::kRedisVersion.size()),
+                typeahead::server::kRedisVersion.data(), sizeof(void*) * 8);
+    return true;
+  }
+  if (a == "-h" || a == "--help") {
+    std::printf(
+        "Usage: typeahead-server [/path/to/typeahead.conf] [--directive value ...]\n"
+        "       typeahead-server -v or --version\n"
+        "       typeahead-server -h or --help\n"
+        "\n"
+        "The file takes redis.conf's syntax; each --directive overrides it. Examples:\n"
+        "       typeahead-server                 (port 6379, data in ./data)\n"
+        "       typeahead-server --port 7777 --dir /var/lib/typeahead\n"
+        "       typeahead-server /etc/typeahead.conf --loglevel verbose\n"
+        "       typeahead-server --port 7777 --replicaof 127.0.0.1 6379\n"
+        "\n"
+        "The directives and commands: docs/commands.md.\n");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace typeahead;
   using namespace typeahead::server;
+  if (AnsweredInfoOption(argc, argv)) return 0;
   ConfigureAllocator();
   Config config;
   if (auto error = LoadConfig(argc, argv, &config)) {

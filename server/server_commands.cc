@@ -262,6 +262,8 @@ std::vector<CommandSpec> ServerCommands() {
       },
       ConfigCommand(),
       AclCommand(),
+      SlowlogCommand(),
+      LatencyCommand(),
       {
           .name = "info",
           .arity = -1,

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "server/command.h"
 #include "server/connection.h"
 #include "server/memory_usage.h"
 
@@ -25,6 +26,24 @@ Shard::Shard(size_t id, Config config)
       journal_(std::make_unique<Journal>(*this)),
       config_(std::move(config)) {
   partition_.set_sink(journal_.get());
+  set_config(config_);
+}
+
+void Shard::NoteSlowCommand(const CommandSpec& spec, std::span<const std::string_view> args,
+                            uint64_t nsec, const SlowLogClient& client) {
+  if (slowlog_.Slow(nsec) && !(spec.flags & kSkipSlowlog)) slowlog_.Add(args, nsec, client);
+  if (latency_.Spike(nsec)) {
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    latency_.Add((spec.flags & kFast) ? "fast-command" : "command", nsec / 1000000, now);
+  }
+}
+
+void Shard::set_config(const Config& c) {
+  if (&c != &config_) config_ = c;
+  slowlog_.Configure(c.slowlog_log_slower_than, c.slowlog_max_len);
+  latency_.Configure(c.latency_monitor_threshold);
 }
 
 Shard::~Shard() {
@@ -144,7 +163,10 @@ void Shard::CloseClientsOverLimits() {
 }
 
 ShardSet::ShardSet(size_t n, const Config& config) {
-  for (size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i, config));
+  for (size_t i = 0; i < n; ++i) {
+    shards_.push_back(std::make_unique<Shard>(i, config));
+    shards_.back()->slowlog().ShareIds(&slowlog_ids_);
+  }
 }
 
 void ShardSet::Start(bool pin) {

@@ -7,6 +7,7 @@
 // Invariant: a shard's partition, clients and stats are touched only from its own thread.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,6 +16,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -25,8 +28,10 @@
 #include "server/acl.h"
 #include "server/config.h"
 #include "server/journal.h"
+#include "server/latency_monitor.h"
 #include "server/mailbox.h"
 #include "server/pubsub.h"
+#include "server/slowlog.h"
 #include "storage/partition.h"
 #include "storage/snapshot.h"
 
@@ -36,6 +41,7 @@ namespace asio = boost::asio;
 
 class Connection;
 class TlsContext;
+struct CommandSpec;
 
 // A shard's io_context, with execution_context's protected shutdown() opened up: ShardSet
 // destroys the work still queued on every shard before it frees any of them, since a pending
@@ -86,7 +92,7 @@ class Shard final : public replication::PartitionSide {
   // Its sink is the journal from construction on; Persistence detaches it while loading.
   storage::Partition& partition() override { return partition_; }
   const Config& config() const { return config_; }
-  void set_config(const Config& c) { config_ = c; }
+  void set_config(const Config& c);
   // What this shard's TLS connections are made from (server/tls_context.h); null while TLS is
   // off. Replaced like the config: by a task on this shard's thread.
   const std::shared_ptr<const TlsContext>& tls_context() const { return tls_context_; }
@@ -105,6 +111,15 @@ class Shard final : public replication::PartitionSide {
   std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
   PubSub& pubsub() { return pubsub_; }
+  // This shard's part of SLOWLOG and of LATENCY, configured with the config.
+  SlowLog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  // Feeds SLOWLOG and LATENCY with a command that took nsec: two comparisons unless it was
+  // slow.
+  void NoteCommandTime(const CommandSpec& spec, std::span<const std::string_view> args,
+                       uint64_t nsec, const SlowLogClient& client) {
+    if (slowlog_.Slow(nsec) || latency_.Spike(nsec)) NoteSlowCommand(spec, args, nsec, client);
+  }
 
   // The shard whose thread is running, or nullptr off the shard threads.
   static Shard* Current();
@@ -125,6 +140,8 @@ class Shard final : public replication::PartitionSide {
   // UsedMemory() for the maxmemory check.
   void Cron();
   void CloseClientsOverLimits();
+  void NoteSlowCommand(const CommandSpec& spec, std::span<const std::string_view> args,
+                       uint64_t nsec, const SlowLogClient& client);
 
   size_t id_;
   // Destroyed first (see ~Shard): pending coroutines own connections that unregister from
@@ -143,6 +160,8 @@ class Shard final : public replication::PartitionSide {
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
   PubSub pubsub_;
+  SlowLog slowlog_;
+  LatencyMonitor latency_;
   unsigned cron_ticks_ = 0;
 };
 
@@ -277,6 +296,7 @@ class ShardSet {
   void DestroyPending();
 
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<uint64_t> slowlog_ids_{0};  // SLOWLOG ids, shared by the shards
 };
 
 }  // namespace typeahead::server

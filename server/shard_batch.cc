@@ -8,8 +8,9 @@
 
 namespace typeahead::server {
 
-ShardBatch::ShardBatch(ShardSet& shards, Shard& home, boost::asio::steady_timer& wake)
-    : shards_(shards), home_(home), wake_(wake) {
+ShardBatch::ShardBatch(ShardSet& shards, Shard& home, boost::asio::steady_timer& wake,
+                       SlowLogClient client)
+    : shards_(shards), home_(home), wake_(wake), client_(client) {
   size_t n = shards.size();  // fixed for the server's life
   shard_out_.resize(n);
   durable_need_.resize(n);
@@ -88,12 +89,14 @@ void ShardBatch::Account(Clock::time_point& clock_mark) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(now - clock_mark).count());
   clock_mark = now;
   ShardStats& stats = home_.stats();
+  uint64_t share = nsec / pending_.size();
   for (const Pending& p : pending_) {
     CommandStat& stat = stats.commands[p.spec->stat_index];
     ++stats.commands_processed;
     ++stat.calls;
-    stat.nsec += nsec / pending_.size();
+    stat.nsec += share;
     if (!p.ok) ++stat.failed_calls;
+    home_.NoteCommandTime(*p.spec, Args(&args_[p.arg_begin], p.arg_count), share, client_);
   }
   pending_.clear();
   args_.clear();

@@ -29,6 +29,7 @@
 
 #include "server/command.h"
 #include "server/mailbox.h"
+#include "server/slowlog.h"
 
 namespace typeahead::server {
 
@@ -40,7 +41,8 @@ class ShardBatch {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ShardBatch(ShardSet& shards, Shard& home, boost::asio::steady_timer& wake);
+  // client: who SLOWLOG names for the batch's slow commands.
+  ShardBatch(ShardSet& shards, Shard& home, boost::asio::steady_timer& wake, SlowLogClient client);
   ShardBatch(const ShardBatch&) = delete;
   ShardBatch& operator=(const ShardBatch&) = delete;
 
@@ -97,6 +99,7 @@ class ShardBatch {
   ShardSet& shards_;
   Shard& home_;
   boost::asio::steady_timer& wake_;
+  SlowLogClient client_;
   bool resp3_ = false;
   std::vector<Pending> pending_;
   std::vector<std::string_view> args_;

@@ -56,7 +56,7 @@ std::vector<CommandSpec> TransactionCommands() {
       {
           .name = "exec",
           .arity = 1,
-          .flags = kNoScript | kLoading | kStale | kSkipMonitor | kNotQueued,
+          .flags = kNoScript | kLoading | kStale | kSkipMonitor | kNotQueued | kSkipSlowlog,
           .group = "transactions",
           .since = "1.2.0",
           .summary = "Executes all commands in a transaction.",

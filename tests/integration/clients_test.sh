@@ -19,6 +19,10 @@ check() {  # check NAME EXPECTED ACTUAL
 }
 cli() { timeout 20 redis-cli -p "$port" "$@"; }
 
+# --version and --help answer and exit 0, as redis-server's do.
+check "version" "1" "$("$bin" --version | grep -c '^typeahead-server v=[0-9.]* redis-protocol=7\.0\.15 bits=64$')"
+check "help" "1" "$("$bin" -h | grep -c '^Usage: typeahead-server ')"
+
 # redis-cli with arguments.
 check "cli record" "1" "$(cli ACRECORD q apple)"
 check "cli record again" "2" "$(cli ACRECORD q apple)"
@@ -27,6 +31,16 @@ check "cli topk" $'apple\napp' "$(cli ACTOPK q app 2)"
 check "cli withscores" $'apple\n2\napp\n1\nappetite\n1' "$(cli ACTOPK q app 3 WITHSCORES)"
 check "cli resp3 withscores" $'1) 1) "apple"\n   2) (integer) 2' "$(cli -3 --no-raw ACTOPK q app 1 WITHSCORES)"
 check "cli error" "ERR empty term" "$(cli ACRECORD q '')"
+
+# SLOWLOG as redis-cli prints it: a command logged with its arguments and the client address.
+cli CONFIG SET slowlog-log-slower-than 0 >/dev/null
+cli SLOWLOG RESET >/dev/null
+cli ACTOPK q app 2 >/dev/null
+out=$(cli SLOWLOG GET 1)
+check "slowlog command" $'ACTOPK\nq\napp\n2' "$(echo "$out" | sed -n 4,7p)"
+check "slowlog addr" "1" "$(echo "$out" | sed -n 8p | grep -c '^127\.0\.0\.1:[0-9]*$')"
+check "slowlog len" "3" "$(cli SLOWLOG LEN)"  # RESET, ACTOPK, GET (each logged after it ran)
+cli CONFIG SET slowlog-log-slower-than 10000 >/dev/null
 
 # Inline commands typed over a raw socket, as telnet users do.
 check "inline" $'+PONG\r\n$5\r\nhello\r' "$(printf 'PING\r\nECHO "hello"\r\n' | timeout 5 nc -q 1 127.0.0.1 "$port")"

@@ -67,7 +67,7 @@ TEST_CASE("Every container's HELP is generated, and every subcommand has its ent
       }
     }
   }
-  CHECK(containers == 5);  // ACL, CLIENT, COMMAND, CONFIG, PUBSUB
+  CHECK(containers == 7);  // ACL, CLIENT, COMMAND, CONFIG, LATENCY, PUBSUB, SLOWLOG
 }
 
 }  // namespace

@@ -1,0 +1,138 @@
+// SLOWLOG and LATENCY through the in-process server: entries from every shard merged in id
+// order, pipelined batches included, and the texts and shapes of the replies.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/server/command_fixture.h"
+
+namespace {
+using typeahead::test::RespValue;
+using typeahead::test::TestClient;
+using typeahead::test::TestServer;
+using typeahead::test::TestServerOptions;
+
+TestServerOptions Options(std::vector<std::pair<std::string, std::string>> directives) {
+  TestServerOptions o;
+  o.shards = 2;
+  o.directives = std::move(directives);
+  return o;
+}
+
+// The arguments of each SLOWLOG GET entry, joined by spaces, newest first.
+std::vector<std::string> LoggedCommands(const RespValue& reply) {
+  std::vector<std::string> out;
+  for (const RespValue& e : reply.elements) {
+    std::string line;
+    for (const std::string& a : e.elements[3].strings()) line += (line.empty() ? "" : " ") + a;
+    out.push_back(line);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("SLOWLOG: every shard's commands, newest first, with the client's address and name") {
+  TestServer server(Options({{"slowlog-log-slower-than", "0"}}));
+  TestClient a(server), b(server);
+  REQUIRE(a.shard() != b.shard());
+  CHECK(a.Run({"CLIENT", "SETNAME", "alpha"}) == "+OK");
+  CHECK(a.Run({"SLOWLOG", "RESET"}) == "+OK");
+  a.Run({"ACRECORD", "k", "apple"});
+  b.Run({"ACTOPK", "k", "a", "5"});
+  // A pipeline runs as one batch of hops; each of its commands gets an entry.
+  a.Pipeline({{"ACRECORD", "k", "banana"}, {"ACTOPK", "k", "b", "1"}});
+  auto got = a.Command({"SLOWLOG", "GET", "-1"});
+  auto lines = LoggedCommands(got.value);
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0] == "ACTOPK k b 1");
+  CHECK(lines[1] == "ACRECORD k banana");
+  CHECK(lines[2] == "ACTOPK k a 5");
+  CHECK(lines[3] == "ACRECORD k apple");
+  CHECK(lines[4] == "SLOWLOG RESET");
+  const RespValue& newest = got.value.elements[0];
+  REQUIRE(newest.elements.size() == 6);
+  CHECK(newest.elements[0].integer > got.value.elements[1].elements[0].integer);
+  CHECK(newest.elements[1].integer > 1700000000);
+  CHECK(newest.elements[2].integer >= 0);
+  CHECK(newest.elements[4].str.rfind("127.0.0.1:", 0) == 0);
+  CHECK(newest.elements[5].str == "alpha");
+  CHECK(got.value.elements[2].elements[5].str == "");  // b has no name
+  // The default count is 10, and SLOWLOG GET itself is logged after it ran.
+  CHECK(a.Command({"SLOWLOG", "GET"}).value.elements.size() == 6);
+  CHECK(a.Command({"SLOWLOG", "GET", "2"}).value.elements.size() == 2);
+  CHECK(a.Run({"SLOWLOG", "LEN"}) == ":8");
+  CHECK(a.Run({"SLOWLOG", "GET", "-2"}) == "-ERR count should be greater than or equal to -1");
+  CHECK(a.Run({"SLOWLOG", "GET", "x"}) == "-ERR value is not an integer or out of range");
+  CHECK(a.Run({"SLOWLOG", "LEN", "x"}) ==
+        "-ERR wrong number of arguments for 'slowlog|len' command");
+  CHECK(a.Run({"SLOWLOG", "RESET"}) == "+OK");
+  CHECK(b.Run({"SLOWLOG", "LEN"}) == ":1");  // the RESET itself
+}
+
+TEST_CASE("SLOWLOG: max-len bounds the merged log; passwords are redacted; EXEC is not logged") {
+  TestServer server(Options({{"slowlog-log-slower-than", "0"}, {"slowlog-max-len", "3"}}));
+  TestClient a(server), b(server);
+  for (int i = 0; i < 5; ++i) {
+    a.Run({"ACRECORD", "k", "a" + std::to_string(i)});
+    b.Run({"ACRECORD", "k", "b" + std::to_string(i)});
+  }
+  CHECK(a.Run({"SLOWLOG", "LEN"}) == ":3");
+  auto lines = LoggedCommands(a.Command({"SLOWLOG", "GET", "-1"}).value);
+  CHECK(lines == std::vector<std::string>{"SLOWLOG LEN", "ACRECORD k b4", "ACRECORD k a4"});
+  CHECK(a.Run({"CONFIG", "SET", "slowlog-max-len", "10"}) == "+OK");
+  a.Run({"AUTH", "nosuchuser", "secret"});
+  a.Run({"CONFIG", "SET", "requirepass", ""});
+  a.Run({"MULTI"});
+  a.Run({"ACRECORD", "k", "inside"});
+  a.Run({"EXEC"});
+  lines = LoggedCommands(a.Command({"SLOWLOG", "GET", "4"}).value);
+  CHECK(lines == std::vector<std::string>{"ACRECORD k inside", "MULTI",
+                                          "CONFIG SET requirepass (redacted)",
+                                          "AUTH (redacted) (redacted)"});
+  CHECK(a.Run({"CONFIG", "SET", "slowlog-log-slower-than", "-1"}) == "+OK");
+  CHECK(a.Run({"SLOWLOG", "RESET"}) == "+OK");
+  a.Run({"ACRECORD", "k", "x"});
+  CHECK(a.Run({"SLOWLOG", "LEN"}) == ":0");
+  CHECK(a.Run({"CONFIG", "GET", "slowlog-*"}) ==
+        R"(["slowlog-log-slower-than", "-1", "slowlog-max-len", "10"])");
+  CHECK(a.Run({"CONFIG", "SET", "slowlog-log-slower-than", "-2"}).rfind("-ERR", 0) == 0);
+}
+
+TEST_CASE("LATENCY: spikes over the threshold, per event, merged across shards") {
+  TestServer server(Options({{"max-topk", "1000000"}}));
+  TestClient a(server), b(server);
+  CHECK(a.Run({"LATENCY", "LATEST"}) == "[]");
+  CHECK(a.Command({"LATENCY", "DOCTOR"}).value.str.find("latency-monitor-threshold") !=
+        std::string::npos);
+  // A top-k of 40,000 terms renders 40,000 replies: well over a millisecond.
+  std::vector<std::vector<std::string>> load;
+  for (int i = 0; i < 40000; ++i) load.push_back({"ACRECORD", "big", "t" + std::to_string(i)});
+  for (size_t at = 0; at < load.size(); at += 2000) {
+    a.Pipeline({load.begin() + at, load.begin() + at + 2000});
+  }
+  CHECK(a.Run({"CONFIG", "SET", "latency-monitor-threshold", "1"}) == "+OK");
+  CHECK(a.Command({"ACTOPK", "big", "", "40000"}).value.elements.size() == 40000);
+  CHECK(b.Command({"ACTOPK", "big", "t", "40000"}).value.elements.size() == 40000);
+  auto latest = a.Command({"LATENCY", "LATEST"}).value;
+  REQUIRE(latest.elements.size() >= 1);
+  const RespValue* command = nullptr;
+  for (const RespValue& e : latest.elements) {
+    if (e.elements[0].str == "command") command = &e;
+  }
+  REQUIRE(command != nullptr);
+  CHECK(command->elements[1].integer > 1700000000);
+  CHECK(command->elements[2].integer >= 1);
+  CHECK(command->elements[3].integer >= command->elements[2].integer);
+  auto history = a.Command({"LATENCY", "HISTORY", "command"}).value;
+  REQUIRE(history.elements.size() >= 1);
+  CHECK(history.elements.back().elements[0].integer == command->elements[1].integer);
+  CHECK(a.Run({"LATENCY", "HISTORY", "nosuch"}) == "[]");
+  CHECK(a.Command({"LATENCY", "DOCTOR"}).value.str.find("command:") != std::string::npos);
+  CHECK(a.Run({"LATENCY", "RESET", "nosuch"}) == ":0");
+  CHECK(a.Run({"LATENCY", "RESET"}).rfind(":", 0) == 0);
+  CHECK(a.Run({"LATENCY", "LATEST"}) == "[]");
+  CHECK(a.Run({"LATENCY", "NOPE"}) == "-ERR unknown subcommand 'NOPE'. Try LATENCY HELP.");
+  CHECK(a.Command({"LATENCY", "HELP"}).value.elements.size() > 5);
+  CHECK(a.Command({"SLOWLOG", "HELP"}).value.elements.size() > 5);
+}
