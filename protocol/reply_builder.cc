@@ -51,6 +51,7 @@ void ReplyBuilder::Simple(std::string_view s) {
 }
 
 void ReplyBuilder::Error(std::string_view text) {
+  if (errors_ != nullptr) errors_->Count(text);
   out_->push_back('-');
   size_t start = out_->size();
   out_->append(text);

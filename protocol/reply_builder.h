@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/error_counts.h"
+
 namespace typeahead::protocol {
 
 class ReplyBuilder {
@@ -18,6 +20,8 @@ class ReplyBuilder {
   void set_resp3(bool on) { resp3_ = on; }
   bool resp3() const { return resp3_; }
   std::string* buffer() { return out_; }
+  // Where Error() counts what it writes (INFO errorstats); nullptr: nowhere.
+  void set_error_counts(ErrorCounts* counts) { errors_ = counts; }
 
   void Simple(std::string_view s);
   // text carries its code, e.g. "ERR syntax error". CR/LF in it become spaces, as in Redis.
@@ -45,6 +49,7 @@ class ReplyBuilder {
   void Signed(char type, int64_t n);
 
   std::string* out_;
+  ErrorCounts* errors_ = nullptr;
   bool resp3_ = false;
 };
 

@@ -52,6 +52,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   fd_ = socket_.native_handle();
   created_ = last_interaction_ = Clock::now();
   SetDefaultUser();
+  reply_.set_error_counts(&shard_.stats().errors);
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(tls->get());
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
@@ -132,8 +133,8 @@ std::string Connection::Describe() const {
       "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem={} "
       "tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
       id_, addr_, laddr_, fd_, name, age, idle, subscriptions() > 0 ? "P" : "N", channels_.size(),
-      patterns_.size(), in_end_ - in_start_, in_.size() - (in_end_ - in_start_), in_.size(),
-      out_.size(), in_.size() + out_.size(), last_command_, user->name(), resp, lib_name, lib_ver);
+      patterns_.size(), query_bytes(), in_.size() - query_bytes(), in_.size(), output_bytes(),
+      buffer_bytes(), last_command_, user->name(), resp, lib_name, lib_ver);
 }
 
 void Connection::PrepareRead() {
@@ -169,6 +170,7 @@ void Connection::ReadDone(void* target, bool abandoned, boost::system::error_cod
 void Connection::OnRead(Owner self, boost::system::error_code ec, size_t n) {
   if (ec || killed_) return Finish(std::move(self));
   shard_.stats().net_input_bytes += n;
+  ++shard_.stats().reads_processed;
   if (tls_ != nullptr && !ReceiveTls(&n)) return Finish(std::move(self));
   in_end_ += n;
   last_interaction_ = clock_mark_ = Clock::now();
@@ -404,6 +406,7 @@ Connection::WriteResult Connection::TryWrite() {
   if (ec == asio::error::would_block || ec == asio::error::try_again) return WriteResult::kPending;
   if (ec) return WriteResult::kFailed;
   shard_.stats().net_output_bytes += n;
+  ++shard_.stats().writes_processed;
   if (n < out_.size()) {  // rare: the socket buffer is full; Flush writes the rest
     std::memmove(out_.data(), out_.data() + n, out_.size() - n);
     out_.resize(out_.size() - n);
@@ -424,6 +427,7 @@ awaitable<bool> Connection::Flush() {
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
     writing_ = false;
     shard_.stats().net_output_bytes += n;
+    ++shard_.stats().writes_processed;
     out_.clear();
     if (out_.capacity() > 4 * kFlushBytes) out_.shrink_to_fit();
     if (ec || killed_) co_return false;
@@ -479,6 +483,7 @@ awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {
       std::string out;
       protocol::ReplyBuilder r(&out);
       r.set_resp3(resp3);
+      r.set_error_counts(&s.stats().errors);
       ok = RunOnShard(spec, s, args, r);
       return out;
     };

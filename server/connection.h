@@ -87,6 +87,10 @@ class Connection {
   // The reply bytes being written now (0 when no write is pending) and since when: what the
   // soft output-buffer limit is checked against.
   size_t unsent_bytes() const;
+  // Its buffers, as CLIENT LIST's qbuf, omem and tot-mem count them (INFO clients, memory).
+  size_t query_bytes() const { return in_end_ - in_start_; }
+  size_t output_bytes() const { return out_.size(); }
+  size_t buffer_bytes() const { return in_.size() + out_.size(); }
   Clock::time_point write_started() const { return write_started_; }
 
   // Client state that commands read and change.

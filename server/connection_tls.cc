@@ -67,6 +67,7 @@ Connection::WriteResult Connection::TryWriteTls() {
   if (ec == asio::error::would_block || ec == asio::error::try_again) return WriteResult::kPending;
   if (ec) return WriteResult::kFailed;
   shard_.stats().net_output_bytes += n;
+  ++shard_.stats().writes_processed;
   cipher.erase(0, n);  // rare that anything stays: the socket buffer is full; Flush writes it
   if (!cipher.empty()) return WriteResult::kPending;
   if (cipher.capacity() > 4 * kFlushBytes) cipher.shrink_to_fit();
@@ -93,6 +94,7 @@ awaitable<bool> Connection::FlushTls() {
                                               asio::as_tuple(asio::use_awaitable));
     writing_ = false;
     shard_.stats().net_output_bytes += n;
+    ++shard_.stats().writes_processed;
     cipher.clear();
     if (cipher.capacity() > 4 * kFlushBytes) cipher.shrink_to_fit();
     if (ec || killed_) co_return false;

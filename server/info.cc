@@ -1,7 +1,7 @@
 // INFO: Redis 7's sections that apply to a dictionary server (Server, Clients, Memory,
-// Persistence, Stats, Replication, CPU, Commandstats, Keyspace) and our own Autocomplete
-// section. Every shard's figures are gathered in one round, then each section asked for is
-// written by a function of its own, in Redis's order.
+// Persistence, Stats, Replication, CPU, Commandstats, Errorstats, Keyspace) and our own
+// Autocomplete section, asked for by its own name. Every shard's figures are gathered in one round,
+// then each section asked for is written by a function of its own, in Redis's order.
 #include "server/info.h"
 
 #include <fmt/format.h>
@@ -44,6 +44,8 @@ struct ShardSnapshot {
   size_t engine_bytes = 0;
   uint64_t changes = 0, log_bytes = 0, log_buffered = 0, log_unsynced = 0;
   std::vector<std::string> channels, patterns;
+  rusage cpu{};  // the shard thread's own
+  size_t max_query_bytes = 0, max_output_bytes = 0, clients_bytes = 0;
 };
 
 // The reply's text: "# Title" lines and "name:value" fields, sections apart by a blank line.
@@ -114,6 +116,14 @@ void ClientsSection(InfoText& t, const Figures& f) {
   t.Field("connected_clients", server.connected_clients());
   t.Field("cluster_connections", 0);
   t.Field("maxclients", config.maxclients);
+  size_t max_in = 0, max_out = 0;
+  for (const auto& s : f.snaps) {
+    max_in = std::max(max_in, s.max_query_bytes);
+    max_out = std::max(max_out, s.max_output_bytes);
+  }
+  // The largest now (Redis: over the last few seconds).
+  t.Field("client_recent_max_input_buffer", max_in);
+  t.Field("client_recent_max_output_buffer", max_out);
   t.Field("blocked_clients", 0);
   t.Field("tracking_clients", 0);
   t.Field("clients_in_timeout_table", 0);
@@ -123,19 +133,35 @@ void MemorySection(InfoText& t, const Figures& f) {
   const auto& config = f.config;
   const auto& engine_bytes = f.engine_bytes;
   int64_t used = HeapBytes(), rss = RssBytes();
+  NotePeakMemory(used);
+  int64_t peak = PeakUsedMemory();
+  size_t clients_bytes = 0;
+  for (const auto& s : f.snaps) clients_bytes += s.clients_bytes;
+  int64_t dataset = static_cast<int64_t>(engine_bytes);
   t.Section("Memory");
   t.Field("used_memory", used);
   t.Field("used_memory_human", Human(used));
   t.Field("used_memory_rss", rss);
+  t.Field("used_memory_rss_human", Human(rss));
+  t.Field("used_memory_peak", peak);
+  t.Field("used_memory_peak_human", Human(peak));
+  t.Field("used_memory_peak_perc",
+          fmt::format("{:.2f}%", peak > 0 ? 100.0 * static_cast<double>(used) / peak : 0.0));
+  // What is not the engine's arrays: start-up, connections, the replication backlog, logs.
+  t.Field("used_memory_overhead", std::max<int64_t>(0, used - dataset));
+  t.Field("used_memory_startup", f.server.startup_memory());
   // The engine's arrays as allocated (capacity): tries, label arenas, caches, key tables.
   t.Field("used_memory_dataset", engine_bytes);
-  t.Field("used_memory_rss_human", Human(rss));
+  t.Field("used_memory_dataset_perc",
+          fmt::format("{:.2f}%", used > 0 ? 100.0 * static_cast<double>(dataset) / used : 0.0));
   t.Field("total_system_memory", sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
   t.Field("maxmemory", config.maxmemory);
   t.Field("maxmemory_human", Human(config.maxmemory));
   t.Field("maxmemory_policy", "noeviction");
   t.Field("mem_fragmentation_ratio",
           fmt::format("{:.2f}", used > 0 ? static_cast<double>(rss) / used : 0.0));
+  t.Field("mem_fragmentation_bytes", rss - used);
+  t.Field("mem_clients_normal", clients_bytes);
   t.Field("mem_allocator", "libc");
 }
 
@@ -212,6 +238,9 @@ void StatsSection(InfoText& t, const Figures& f) {
   t.Field("acl_access_denied_cmd", total.acl_denied_cmd);
   t.Field("acl_access_denied_key", total.acl_denied_key);
   t.Field("acl_access_denied_channel", total.acl_denied_channel);
+  t.Field("total_error_replies", total.errors.total);
+  t.Field("total_reads_processed", total.reads_processed);
+  t.Field("total_writes_processed", total.writes_processed);
 }
 
 void CpuSection(InfoText& t, const Figures& f) {
@@ -223,6 +252,22 @@ void CpuSection(InfoText& t, const Figures& f) {
   t.Field("used_cpu_user", secs(self.ru_utime));
   t.Field("used_cpu_sys_children", "0.000000");
   t.Field("used_cpu_user_children", "0.000000");
+  // Redis's main thread is its one event loop; ours, shard 0's, and then each shard's.
+  t.Field("used_cpu_sys_main_thread", secs(f.snaps[0].cpu.ru_stime));
+  t.Field("used_cpu_user_main_thread", secs(f.snaps[0].cpu.ru_utime));
+  for (size_t i = 0; i < f.snaps.size(); ++i) {
+    t.Field(fmt::format("used_cpu_sys_shard_{}", i), secs(f.snaps[i].cpu.ru_stime));
+    t.Field(fmt::format("used_cpu_user_shard_{}", i), secs(f.snaps[i].cpu.ru_utime));
+  }
+}
+
+void ErrorstatsSection(InfoText& t, const Figures& f) {
+  t.Section("Errorstats");
+  auto codes = f.total.errors.by_code;
+  std::sort(codes.begin(), codes.end());  // by name, as Redis lists them
+  for (const auto& [code, n] : codes) {
+    t.Field(fmt::format("errorstat_{}", code), fmt::format("count={}", n));
+  }
 }
 
 void CommandstatsSection(InfoText& t, const Figures& f) {
@@ -253,7 +298,11 @@ void AutocompleteSection(InfoText& t, const Figures& f) {
 }  // namespace
 
 awaitable<void> Info(CommandContext& cx, Args args) {
-  std::set<std::string> wanted;
+  // Redis's default sections, then ours.
+  static const std::array<std::string_view, 10> kDefault = {
+      "server",      "clients", "memory",     "persistence", "stats",
+      "replication", "cpu",     "errorstats", "keyspace",    "autocomplete"};
+  std::set<std::string, std::less<>> wanted;
   bool all = false, everything = false;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string s = ToLower(args[i]);
@@ -262,34 +311,37 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     else if (s == "everything")
       everything = true;
     else if (s == "default")
-      wanted.insert({"server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-                     "keyspace"});
+      wanted.insert(kDefault.begin(), kDefault.end());
     else
       wanted.insert(s);
   }
-  if (args.size() == 1) {
-    wanted = {"server", "clients",     "memory", "persistence",
-              "stats",  "replication", "cpu",    "keyspace"};
-  }
+  if (args.size() == 1) wanted.insert(kDefault.begin(), kDefault.end());
   auto want = [&](std::string_view name) {
     if (everything) return true;
     if (all) return true;
-    return wanted.count(std::string(name)) > 0;
+    return wanted.count(name) > 0;
   };
 
   Server& server = cx.server;
   auto snaps = co_await server.shards().RunAll([](Shard& s) {
     const auto& log = s.journal().log();
-    return ShardSnapshot{s.stats(),
-                         s.clients().size(),
-                         s.partition().term_count(),
-                         s.partition().MemoryUsage(),
-                         s.journal().changes(),
-                         log.is_open() ? log.end() - log.base() : 0,
-                         log.is_open() ? log.buffered() : 0,
-                         log.is_open() ? log.written() - log.synced() : 0,
-                         s.pubsub().Channels(""),
-                         s.pubsub().Patterns()};
+    ShardSnapshot snap{s.stats(),
+                       s.clients().size(),
+                       s.partition().term_count(),
+                       s.partition().MemoryUsage(),
+                       s.journal().changes(),
+                       log.is_open() ? log.end() - log.base() : 0,
+                       log.is_open() ? log.buffered() : 0,
+                       log.is_open() ? log.written() - log.synced() : 0,
+                       s.pubsub().Channels(""),
+                       s.pubsub().Patterns()};
+    getrusage(RUSAGE_THREAD, &snap.cpu);  // this shard's thread: RunAll runs this on it
+    for (const auto& [id, c] : s.clients()) {
+      snap.max_query_bytes = std::max(snap.max_query_bytes, c->query_bytes());
+      snap.max_output_bytes = std::max(snap.max_output_bytes, c->output_bytes());
+      snap.clients_bytes += c->buffer_bytes();
+    }
+    return snap;
   });
   std::set<std::string> channels, patterns;  // a channel may have subscribers on every shard
   for (const auto& snap : snaps) {
@@ -310,6 +362,9 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     total.acl_denied_channel += s.stats.acl_denied_channel;
     total.net_input_bytes += s.stats.net_input_bytes;
     total.net_output_bytes += s.stats.net_output_bytes;
+    total.reads_processed += s.stats.reads_processed;
+    total.writes_processed += s.stats.writes_processed;
+    total.errors.Add(s.stats.errors);
     for (size_t i = 0; i < total.commands.size(); ++i) {
       total.commands[i].calls += s.stats.commands[i].calls;
       total.commands[i].nsec += s.stats.commands[i].nsec;
@@ -362,12 +417,13 @@ awaitable<void> Info(CommandContext& cx, Args args) {
   }
   if (want("cpu")) CpuSection(t, f);
   if (everything || wanted.count("commandstats") || all) CommandstatsSection(t, f);
+  if (want("errorstats")) ErrorstatsSection(t, f);
   if (want("keyspace")) {
     auto keys = co_await CollectKeys(server.shards(), "*");
     t.Section("Keyspace");
     if (!keys.empty()) t.Field("db0", fmt::format("keys={},expires=0,avg_ttl=0", keys.size()));
   }
-  if (want("keyspace") || want("memory")) AutocompleteSection(t, f);
+  if (want("autocomplete")) AutocompleteSection(t, f);
   cx.reply.Verbatim(t.out);
 }
 

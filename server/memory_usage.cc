@@ -16,7 +16,8 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 namespace typeahead::server {
 namespace {
 std::atomic<int64_t> g_used{0};
-}
+std::atomic<int64_t> g_peak{0};
+}  // namespace
 
 #ifdef TYPEAHEAD_SANITIZER_HEAP
 // The sanitizers bring their own allocator and must see every new and delete themselves.
@@ -88,7 +89,19 @@ int64_t RssBytes() {
 
 void ConfigureAllocator() { mallopt(M_MMAP_THRESHOLD, 256 * 1024); }
 
-void RefreshUsedMemory() { g_used.store(HeapBytes(), std::memory_order_relaxed); }
+void RefreshUsedMemory() {
+  int64_t used = HeapBytes();
+  g_used.store(used, std::memory_order_relaxed);
+  NotePeakMemory(used);
+}
+
+int64_t PeakUsedMemory() { return g_peak.load(std::memory_order_relaxed); }
+
+void NotePeakMemory(int64_t bytes) {
+  int64_t peak = g_peak.load(std::memory_order_relaxed);
+  while (bytes > peak && !g_peak.compare_exchange_weak(peak, bytes, std::memory_order_relaxed)) {
+  }
+}
 
 int64_t UsedMemory() { return g_used.load(std::memory_order_relaxed); }
 

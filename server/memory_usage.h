@@ -31,5 +31,8 @@ int64_t RssBytes();
 
 void RefreshUsedMemory();
 int64_t UsedMemory();
+// The most HeapBytes() was at any refresh or call of NotePeakMemory (INFO's used_memory_peak).
+int64_t PeakUsedMemory();
+void NotePeakMemory(int64_t bytes);
 
 }  // namespace typeahead::server

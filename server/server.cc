@@ -162,6 +162,7 @@ int Server::Run() {
   // SIGTERM, which must shut down cleanly rather than kill.
   auto signals = std::make_shared<asio::signal_set>(io0, SIGINT, SIGTERM);
   WaitForSignal(signals);
+  startup_memory_ = HeapBytes();
   persistence_.Recover();
   replication_->LoadState(config_.dir);
   RefreshUsedMemory();  // maxmemory holds from the first command, before shard 0's cron runs

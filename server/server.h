@@ -46,6 +46,8 @@ class Server {
   replication::Replication& replication() { return *replication_; }
   const std::string& run_id() const { return run_id_; }
   std::chrono::system_clock::time_point started() const { return started_; }
+  // The heap before the data was loaded (INFO's used_memory_startup).
+  int64_t startup_memory() const { return startup_memory_; }
   uint16_t port() const { return port_; }
   uint16_t tls_port() const { return tls_port_; }  // 0: no TLS listener
   const std::string& executable() const { return executable_; }
@@ -87,6 +89,7 @@ class Server {
   std::string run_id_;
   std::string executable_;
   std::chrono::system_clock::time_point started_;
+  int64_t startup_memory_ = 0;
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
   size_t next_shard_ = 0;

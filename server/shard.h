@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "protocol/error_counts.h"
 #include "replication/feed.h"
 #include "replication/host.h"
 #include "server/acl.h"
@@ -68,6 +69,9 @@ struct ShardStats {
   uint64_t acl_denied_cmd = 0, acl_denied_key = 0, acl_denied_channel = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
+  uint64_t reads_processed = 0, writes_processed = 0;  // socket reads and writes that moved bytes
+  // Every error reply of this shard's connections and batches, by code (INFO errorstats).
+  protocol::ErrorCounts errors;
   std::vector<CommandStat> commands;  // indexed by CommandSpec::stat_index
   // instantaneous_ops_per_sec: commands counted in each of the last 16 100-ms samples.
   static constexpr size_t kSamples = 16;

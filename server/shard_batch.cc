@@ -33,6 +33,7 @@ void ShardBatch::Add(const CommandSpec* spec, size_t shard, Args args) {
 void ShardBatch::RunOn(Shard& s, std::string& out) {
   protocol::ReplyBuilder r(&out);
   r.set_resp3(resp3_);
+  r.set_error_counts(&s.stats().errors);
   uint64_t log_end = s.journal().end();
   for (Pending& p : pending_) {
     if (p.shard != s.id()) continue;

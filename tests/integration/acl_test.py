@@ -18,42 +18,16 @@ all holds. Usage: acl_test.py <typeahead-server>
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 import redis
+from harness import check, failures, free_port, wait_for
 
 SERVER = sys.argv[1]
-failures = []
 started = []  # every Server, stopped at the end whatever happened
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(cond, seconds, what):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if cond():
-                return True
-        except (redis.exceptions.RedisError, OSError):
-            pass
-        time.sleep(0.05)
-    check(False, f"{what} within {seconds} s")
-    return False
 
 
 def refused(fn):

@@ -33,7 +33,6 @@ Usage: sentinel_failover.py <typeahead-server> [--demo] [--tls] [--acl]
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,9 @@ import time
 
 import redis
 from redis.sentinel import Sentinel
+
+import harness
+from harness import check, failures, free_port, say
 
 SERVER = sys.argv[1]
 DEMO = "--demo" in sys.argv
@@ -61,23 +63,6 @@ CERTS = None  # the directory of the certificates, with --tls
 # primary is sometimes down before Sentinel has even reconnected, and it fails over again.
 DOWN_AFTER_MS = 2000
 MASTER = "typeahead"
-failures = []
-
-
-def say(msg):
-    print(msg, flush=True)
-
-
-def check(cond, what):
-    say(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_certs(work):
@@ -116,17 +101,7 @@ def listen_lines(port):
 
 
 def wait_for(cond, seconds, what):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if cond():
-                say(f"ok: {what}")
-                return True
-        except (redis.exceptions.RedisError, OSError):
-            pass
-        time.sleep(0.1)
-    check(False, f"{what} within {seconds} s")
-    return False
+    return harness.wait_for(cond, seconds, what, interval=0.1, say_ok=True)
 
 
 class Node:

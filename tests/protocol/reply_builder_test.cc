@@ -45,3 +45,27 @@ TEST_CASE("ReplyBuilder: integer extremes") {
   r.Integer(INT64_MAX);
   CHECK(out == ":-9223372036854775808\r\n:9223372036854775807\r\n");
 }
+
+TEST_CASE("ReplyBuilder counts its error replies by code, as INFO errorstats shows them") {
+  std::string out;
+  typeahead::protocol::ReplyBuilder r(&out);
+  typeahead::protocol::ErrorCounts counts;
+  r.Error("ERR not counted: no counter yet");
+  r.set_error_counts(&counts);
+  r.Error("WRONGTYPE Operation against a key holding the wrong kind of value");
+  r.Error("ERR syntax error");
+  r.Error("NOSPACEINTHEFIRSTTHIRTYTWOBYTES_ATALL and then one");
+  r.Error("OOM");
+  r.Error("ERR again");
+  CHECK(counts.total == 5);
+  using Codes = std::vector<std::pair<std::string, uint64_t>>;
+  CHECK(counts.by_code == Codes{{"WRONGTYPE", 1}, {"ERR", 4}});
+  typeahead::protocol::ErrorCounts sum;
+  sum.Add(counts);
+  sum.Add(counts);
+  CHECK(sum.total == 10);
+  CHECK(sum.by_code == Codes{{"WRONGTYPE", 2}, {"ERR", 8}});
+  for (int i = 0; i < 200; ++i) counts.Count("E" + std::to_string(i) + " x");
+  CHECK(counts.by_code.size() == typeahead::protocol::ErrorCounts::kMaxCodes);
+  CHECK(counts.total == 205);
+}

@@ -136,3 +136,44 @@ TEST_CASE("LATENCY: spikes over the threshold, per event, merged across shards")
   CHECK(a.Command({"LATENCY", "HELP"}).value.elements.size() > 5);
   CHECK(a.Command({"SLOWLOG", "HELP"}).value.elements.size() > 5);
 }
+
+namespace {
+// The value of field in INFO's text, or "" when it is not there.
+std::string Field(const std::string& info, const std::string& field) {
+  size_t at = info.find("\r\n" + field + ":");
+  if (at == std::string::npos) return "";
+  at += field.size() + 3;
+  return info.substr(at, info.find("\r\n", at) - at);
+}
+}  // namespace
+
+TEST_CASE("INFO errorstats counts every shard's error replies by code; the new fields") {
+  TestServer server(2);
+  TestClient a(server), b(server);
+  REQUIRE(a.shard() != b.shard());
+  a.Run({"NOSUCH"});                                   // ERR, refused before it ran
+  b.Run({"ACINCRBY", "k", "t", "x"});                  // ERR, the handler's
+  a.Run({"AUTH", "nouser", "badpass"});                // WRONGPASS
+  a.Pipeline({{"ACTOPK", "k", "a", "-1"}, {"PING"}});  // ERR from a batched command
+  std::string info = a.Command({"INFO"}).value.str;
+  CHECK(info.find("# Errorstats\r\nerrorstat_ERR:count=3\r\nerrorstat_WRONGPASS:count=1\r\n") !=
+        std::string::npos);
+  CHECK(Field(info, "total_error_replies") == "4");
+  CHECK(std::stoll(Field(info, "total_reads_processed")) >= 5);
+  CHECK(std::stoll(Field(info, "total_writes_processed")) >= 4);
+  CHECK(std::stoll(Field(info, "used_memory_peak")) >= std::stoll(Field(info, "used_memory")));
+  CHECK(std::stoll(Field(info, "used_memory_startup")) > 0);
+  CHECK_FALSE(Field(info, "used_memory_overhead").empty());
+  CHECK_FALSE(Field(info, "mem_fragmentation_bytes").empty());
+  CHECK(std::stoll(Field(info, "mem_clients_normal")) > 0);
+  CHECK_FALSE(Field(info, "client_recent_max_input_buffer").empty());
+  CHECK_FALSE(Field(info, "used_cpu_user_main_thread").empty());
+  CHECK_FALSE(Field(info, "used_cpu_sys_shard_1").empty());
+  // Our section under its own name, in the default set, case-insensitive; not in keyspace's.
+  CHECK(info.find("# Autocomplete\r\n") != std::string::npos);
+  CHECK(a.Command({"INFO", "AutoComplete"}).value.str.find("# Autocomplete\r\nterms:") == 0);
+  CHECK(a.Command({"INFO", "keyspace"}).value.str.find("Autocomplete") == std::string::npos);
+  CHECK(a.Command({"INFO", "ERRORSTATS"}).value.str.find("# Errorstats\r\n") == 0);
+  CHECK(a.Run({"CONFIG", "RESETSTAT"}) == "+OK");
+  CHECK(a.Command({"INFO", "errorstats"}).value.str == "# Errorstats\r\n");
+}

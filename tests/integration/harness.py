@@ -1,0 +1,50 @@
+"""What the Python integration tests share: counted checks, free loopback ports and bounded
+waits. A test calls check() for every claim and exits with finish()'s status."""
+import socket
+import time
+
+import redis
+
+failures = []
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def check(cond, what):
+    say(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, seconds, what, interval=0.05, say_ok=False):
+    """Polls cond (a Redis or socket error counts as not yet) until it is true or seconds
+    pass; a timeout is a failed check. True when cond held."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if cond():
+                if say_ok:
+                    say(f"ok: {what}")
+                return True
+        except (redis.exceptions.RedisError, OSError):
+            pass
+        time.sleep(interval)
+    check(False, f"{what} within {seconds} s")
+    return False
+
+
+def finish():
+    """The exit status: 0 when every check held."""
+    if failures:
+        say(f"{len(failures)} check(s) failed: {failures}")
+        return 1
+    say("all checks passed")
+    return 0
