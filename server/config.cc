@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -158,6 +159,25 @@ std::string GetOutputLimits(const Config& c) {
                      one(c.output_pubsub));
 }
 
+// Percentiles from 0 to 100, as many as given; `""` for none, as Redis takes them.
+std::optional<std::string> SetPercentiles(Config& c, Args a) {
+  std::vector<double> out;
+  for (const std::string& w : SplitWords(a)) {
+    char* end = nullptr;
+    errno = 0;
+    double p = std::strtod(w.c_str(), &end);
+    if (end != w.c_str() + w.size() || errno != 0 || std::isnan(p)) {
+      return "Invalid latency-tracking-info-percentiles parameters";
+    }
+    if (p > 100.0 || p < 0.0) {
+      return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+    }
+    out.push_back(p);
+  }
+  c.latency_tracking_info_percentiles = std::move(out);
+  return std::nullopt;
+}
+
 std::optional<std::string> SetSave(Config& c, Args a) {
   // `save ""` disables snapshots; otherwise pairs of <seconds> <changes>.
   if (a.size() == 1 && a[0].empty()) {
@@ -202,6 +222,15 @@ const std::vector<Directive>& Table() {
       Int("slowlog-log-slower-than", &Config::slowlog_log_slower_than, -1, LLONG_MAX),
       Int("slowlog-max-len", &Config::slowlog_max_len, 0, LONG_MAX),
       Int("latency-monitor-threshold", &Config::latency_monitor_threshold, 0, LLONG_MAX),
+      Bool("latency-tracking", &Config::latency_tracking),
+      {"latency-tracking-info-percentiles", true, SetPercentiles,
+       [](const Config& c) {
+         std::string out;
+         for (double p : c.latency_tracking_info_percentiles) {
+           out += (out.empty() ? "" : " ") + fmt::format("{}", p);
+         }
+         return out;
+       }},
       Bool("protected-mode", &Config::protected_mode),
       Int("maxclients", &Config::maxclients, 1, INT_MAX),
       Int("timeout", &Config::timeout, 0, INT_MAX),

@@ -35,6 +35,9 @@ struct Config {
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;
+  // Per-command latency histograms, and the percentiles INFO latencystats shows of them.
+  bool latency_tracking = true;
+  std::vector<double> latency_tracking_info_percentiles = {50, 99, 99.9};
   // With no password, accept only loopback clients (127.0.0.0/8, ::1) as Redis 7 does.
   bool protected_mode = true;
   int64_t maxclients = 10000;

@@ -136,6 +136,7 @@ awaitable<void> ConfigResetStat(CommandContext& cx, Args) {
   co_await cx.server.shards().ForEach([slots](Shard& s) {
     s.stats() = ShardStats();
     s.stats().commands.resize(slots);
+    s.command_latency().Reset();
   });
   cx.reply.Ok();
 }

@@ -1,7 +1,7 @@
 // INFO: Redis 7's sections that apply to a dictionary server (Server, Clients, Memory,
-// Persistence, Stats, Replication, CPU, Commandstats, Errorstats, Keyspace) and our own
-// Autocomplete section, asked for by its own name. Every shard's figures are gathered in one round,
-// then each section asked for is written by a function of its own, in Redis's order.
+// Persistence, Stats, Replication, CPU, Commandstats, Errorstats, Latencystats, Keyspace) and our
+// own Autocomplete section, asked for by its own name. Every shard's figures are gathered in one
+// round, then each section asked for is written by a function of its own, in Redis's order.
 #include "server/info.h"
 
 #include <fmt/format.h>
@@ -285,6 +285,21 @@ void CommandstatsSection(InfoText& t, const Figures& f) {
   }
 }
 
+void LatencystatsSection(InfoText& t, const Figures& f,
+                         const std::vector<std::unique_ptr<LatencyHistogram>>& latency) {
+  t.Section("Latencystats");
+  const auto& specs = CommandTable::Get().all();
+  for (size_t i = 0; i < latency.size() && i < specs.size(); ++i) {
+    if (latency[i] == nullptr) continue;
+    std::string line;
+    for (double p : f.config.latency_tracking_info_percentiles) {
+      if (!line.empty()) line += ',';
+      line += fmt::format("p{}={:.3f}", p, static_cast<double>(latency[i]->Percentile(p)) / 1000);
+    }
+    t.Field(fmt::format("latency_percentiles_usec_{}", specs[i]->name), line);
+  }
+}
+
 void AutocompleteSection(InfoText& t, const Figures& f) {
   const auto& terms = f.terms;
   const auto& engine_bytes = f.engine_bytes;
@@ -296,6 +311,25 @@ void AutocompleteSection(InfoText& t, const Figures& f) {
 }
 
 }  // namespace
+
+awaitable<std::vector<std::unique_ptr<LatencyHistogram>>> GatherCommandLatency(ShardSet& shards) {
+  auto parts = co_await shards.RunAll([](Shard& s) {
+    std::vector<std::pair<size_t, LatencyHistogram>> mine;
+    const CommandLatency& l = s.command_latency();
+    for (size_t i = 0; i < l.size(); ++i) {
+      if (const LatencyHistogram* h = l.Of(i)) mine.emplace_back(i, *h);
+    }
+    return mine;
+  });
+  std::vector<std::unique_ptr<LatencyHistogram>> out(CommandTable::Get().all().size());
+  for (const auto& part : parts) {
+    for (const auto& [i, h] : part) {
+      if (out[i] == nullptr) out[i] = std::make_unique<LatencyHistogram>();
+      out[i]->Add(h);
+    }
+  }
+  co_return out;
+}
 
 awaitable<void> Info(CommandContext& cx, Args args) {
   // Redis's default sections, then ours.
@@ -418,6 +452,9 @@ awaitable<void> Info(CommandContext& cx, Args args) {
   if (want("cpu")) CpuSection(t, f);
   if (everything || wanted.count("commandstats") || all) CommandstatsSection(t, f);
   if (want("errorstats")) ErrorstatsSection(t, f);
+  if (everything || wanted.count("latencystats") || all) {
+    LatencystatsSection(t, f, co_await GatherCommandLatency(server.shards()));
+  }
   if (want("keyspace")) {
     auto keys = co_await CollectKeys(server.shards(), "*");
     t.Section("Keyspace");

@@ -7,9 +7,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <set>
 
+#include "protocol/ascii.h"
 #include "protocol/number.h"
 #include "server/command_table.h"
 #include "server/errors.h"
+#include "server/info.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -106,6 +108,50 @@ awaitable<void> LatencyReset(CommandContext& cx, Args args) {
   std::set<std::string> events;  // an event counts once, however many shards had it
   for (const auto& gone : removed) events.insert(gone.begin(), gone.end());
   cx.reply.Integer(static_cast<int64_t>(events.size()));
+}
+
+// Each command's calls and the cumulative count of its times at or below 1, 2, 4, 8, ...
+// microseconds (1024 ns doubling), as Redis's histogram_usec; only the steps that add calls.
+void ReplyHistogram(protocol::ReplyBuilder& r, const LatencyHistogram& h) {
+  std::vector<std::pair<int64_t, int64_t>> steps;
+  uint64_t previous = 0;
+  for (uint64_t top = 1024; previous < h.total() && top <= 2 * LatencyHistogram::kMaxNs; top *= 2) {
+    uint64_t n = h.CountUpTo(top - 1);
+    if (n > previous) steps.emplace_back(static_cast<int64_t>(top / 1000), n);
+    previous = n;
+  }
+  r.Map(2);
+  r.Bulk("calls");
+  r.Integer(static_cast<int64_t>(h.total()));
+  r.Bulk("histogram_usec");
+  r.Map(steps.size());
+  for (auto [usec, n] : steps) {
+    r.Integer(usec);
+    r.Integer(n);
+  }
+}
+
+awaitable<void> LatencyHistogramCommand(CommandContext& cx, Args args) {
+  auto latency = co_await GatherCommandLatency(cx.server.shards());
+  const auto& specs = CommandTable::Get().all();
+  std::vector<size_t> chosen;  // stat indexes, each once, in the order asked (or table order)
+  for (size_t i = 0; i < specs.size() && i < latency.size(); ++i) {
+    if (args.size() == 2 && latency[i] != nullptr) chosen.push_back(i);
+  }
+  for (size_t a = 2; a < args.size(); ++a) {
+    std::string name = ToLower(args[a]);
+    for (size_t i = 0; i < specs.size() && i < latency.size(); ++i) {
+      if (specs[i]->name == name && latency[i] != nullptr &&
+          std::find(chosen.begin(), chosen.end(), i) == chosen.end()) {
+        chosen.push_back(i);
+      }
+    }
+  }
+  cx.reply.Map(chosen.size());
+  for (size_t i : chosen) {
+    cx.reply.Bulk(specs[i]->name);
+    ReplyHistogram(cx.reply, *latency[i]);
+  }
 }
 
 // Our own report: per event its spikes, their mean and worst, and how often they came.
@@ -220,6 +266,22 @@ CommandSpec LatencyCommand() {
           .complexity = "O(1)",
           .help = {{"DOCTOR", {"Return a report of the latency spikes recorded."}}},
           .async = LatencyDoctor,
+      },
+      {
+          .name = "latency|histogram",
+          .arity = -2,
+          .flags = kFlags,
+          .group = "server",
+          .since = "7.0.0",
+          .summary = "Returns the cumulative distribution of latencies of a subset or all "
+                     "commands.",
+          .complexity = "O(N) where N is the number of commands with latency information "
+                        "being retrieved.",
+          .args = {{"command", "string", {}, true, true}},
+          .help = {{"HISTOGRAM [<command> ...]",
+                    {"Return each named command's (or every command's) calls and their "
+                     "cumulative distribution in microseconds."}}},
+          .async = LatencyHistogramCommand,
       },
       {
           .name = "latency|history",

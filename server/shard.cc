@@ -44,6 +44,7 @@ void Shard::set_config(const Config& c) {
   if (&c != &config_) config_ = c;
   slowlog_.Configure(c.slowlog_log_slower_than, c.slowlog_max_len);
   latency_.Configure(c.latency_monitor_threshold);
+  latency_tracking_ = c.latency_tracking;
 }
 
 Shard::~Shard() {

@@ -27,6 +27,7 @@
 #include "replication/feed.h"
 #include "replication/host.h"
 #include "server/acl.h"
+#include "server/command_latency.h"
 #include "server/config.h"
 #include "server/journal.h"
 #include "server/latency_monitor.h"
@@ -118,10 +119,13 @@ class Shard final : public replication::PartitionSide {
   // This shard's part of SLOWLOG and of LATENCY, configured with the config.
   SlowLog& slowlog() { return slowlog_; }
   LatencyMonitor& latency() { return latency_; }
-  // Feeds SLOWLOG and LATENCY with a command that took nsec: two comparisons unless it was
-  // slow.
+  // Each command's distribution of times (INFO latencystats, LATENCY HISTOGRAM).
+  CommandLatency& command_latency() { return command_latency_; }
+  // Feeds latency tracking, SLOWLOG and LATENCY with a command that took nsec: a bucket's
+  // increment and two comparisons unless it was slow.
   void NoteCommandTime(const CommandSpec& spec, std::span<const std::string_view> args,
                        uint64_t nsec, const SlowLogClient& client) {
+    if (latency_tracking_) command_latency_.Record(spec.stat_index, nsec);
     if (slowlog_.Slow(nsec) || latency_.Spike(nsec)) NoteSlowCommand(spec, args, nsec, client);
   }
 
@@ -166,6 +170,8 @@ class Shard final : public replication::PartitionSide {
   PubSub pubsub_;
   SlowLog slowlog_;
   LatencyMonitor latency_;
+  CommandLatency command_latency_;
+  bool latency_tracking_ = true;
   unsigned cron_ticks_ = 0;
 };
 

@@ -2,6 +2,7 @@
 // order, pipelined batches included, and the texts and shapes of the replies.
 #include <doctest/doctest.h>
 
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -176,4 +177,58 @@ TEST_CASE("INFO errorstats counts every shard's error replies by code; the new f
   CHECK(a.Command({"INFO", "ERRORSTATS"}).value.str.find("# Errorstats\r\n") == 0);
   CHECK(a.Run({"CONFIG", "RESETSTAT"}) == "+OK");
   CHECK(a.Command({"INFO", "errorstats"}).value.str == "# Errorstats\r\n");
+}
+
+TEST_CASE("Latency tracking: INFO latencystats and LATENCY HISTOGRAM over every shard") {
+  TestServer server(2);
+  TestClient a(server), b(server);
+  for (int i = 0; i < 20; ++i) a.Run({"ACRECORD", "k", "term" + std::to_string(i)});
+  for (int i = 0; i < 10; ++i) b.Run({"ACTOPK", "k", "t", "5"});
+  std::string info = a.Command({"INFO", "latencystats"}).value.str;
+  CHECK(info.find("# Latencystats\r\n") == 0);
+  CHECK(std::regex_search(
+      info, std::regex("\r\nlatency_percentiles_usec_acrecord:p50=\\d+\\.\\d{3},p99=\\d+\\.\\d{3},"
+                       "p99\\.9=\\d+\\.\\d{3}\r\n")));
+  CHECK(info.find("latency_percentiles_usec_actopk:") != std::string::npos);
+  CHECK(a.Command({"INFO"}).value.str.find("Latencystats") == std::string::npos);
+  CHECK(a.Command({"INFO", "everything"}).value.str.find("# Latencystats") != std::string::npos);
+  // Percentiles as configured; none at all with "".
+  CHECK(a.Run({"CONFIG", "SET", "latency-tracking-info-percentiles", "90 99.99"}) == "+OK");
+  CHECK(a.Run({"CONFIG", "GET", "latency-tracking-info-percentiles"}) ==
+        R"(["latency-tracking-info-percentiles", "90 99.99"])");
+  info = a.Command({"INFO", "latencystats"}).value.str;
+  CHECK(std::regex_search(info, std::regex("_acrecord:p90=[0-9.]+,p99\\.99=[0-9.]+\r\n")));
+  CHECK(a.Run({"CONFIG", "SET", "latency-tracking-info-percentiles", "101"}) ==
+        "-ERR CONFIG SET failed (possibly related to argument 'latency-tracking-info-percentiles')"
+        " - latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+  CHECK(a.Run({"CONFIG", "SET", "latency-tracking-info-percentiles", "x"}) ==
+        "-ERR CONFIG SET failed (possibly related to argument 'latency-tracking-info-percentiles')"
+        " - Invalid latency-tracking-info-percentiles parameters");
+  // LATENCY HISTOGRAM: calls and cumulative counts at doubling microsecond steps.
+  auto h = a.Command({"LATENCY", "HISTOGRAM", "ACRECORD", "actopk", "nosuch"}).value;
+  REQUIRE(h.elements.size() == 4);  // a RESP2 map: name, value, name, value
+  CHECK(h.elements[0].str == "acrecord");
+  const RespValue& rec = h.elements[1];
+  REQUIRE(rec.elements.size() == 4);
+  CHECK(rec.elements[0].str == "calls");
+  CHECK(rec.elements[1].integer == 20);
+  CHECK(rec.elements[2].str == "histogram_usec");
+  const auto& steps = rec.elements[3].elements;
+  REQUIRE(steps.size() >= 2);
+  CHECK(steps[steps.size() - 1].integer == 20);  // the last step holds every call
+  for (size_t i = 2; i + 1 < steps.size(); i += 2) {
+    CHECK(steps[i].integer > steps[i - 2].integer);
+    CHECK(steps[i + 1].integer > steps[i - 1].integer);
+  }
+  CHECK(h.elements[2].str == "actopk");
+  CHECK(h.elements[3].elements[1].integer == 10);
+  CHECK(a.Command({"LATENCY", "HISTOGRAM"}).value.elements.size() >= 2 * 4);
+  // Off: nothing more is counted; RESETSTAT forgets what was.
+  CHECK(a.Run({"CONFIG", "SET", "latency-tracking", "no"}) == "+OK");
+  a.Run({"ACRECORD", "k", "more"});
+  h = a.Command({"LATENCY", "HISTOGRAM", "acrecord"}).value;
+  CHECK(h.elements[1].elements[1].integer == 20);
+  CHECK(a.Run({"CONFIG", "RESETSTAT"}) == "+OK");
+  CHECK(a.Run({"LATENCY", "HISTOGRAM"}) == "[]");
+  CHECK(a.Command({"INFO", "latencystats"}).value.str == "# Latencystats\r\n");
 }

@@ -1,5 +1,6 @@
-// SlowLog and LatencyMonitor as units: what an entry keeps of a command, the limits, the
-// shared ids, a second's worst sample, and the merge of the shards' series.
+// SlowLog, LatencyMonitor and LatencyHistogram as units: what an entry keeps of a command, the
+// limits, the shared ids, a second's worst sample, the merge of the shards' series, and the
+// histogram's buckets and percentiles.
 #include "server/slowlog.h"
 
 #include <doctest/doctest.h>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "server/command_latency.h"
 #include "server/latency_monitor.h"
 
 using typeahead::server::LatencyMonitor;
@@ -138,4 +140,33 @@ TEST_CASE("MergeLatency: per second the worst of any shard, the worst ever of al
   CHECK(c.samples[1].ms == 4);
   CHECK(c.samples[2].ms == 3);
   CHECK(c.max_ms == 20);
+}
+
+TEST_CASE("LatencyHistogram: contiguous buckets within 3.2%, percentiles and counts") {
+  using typeahead::server::LatencyHistogram;
+  for (uint64_t v : {1ull, 31ull, 32ull, 33ull, 63ull, 64ull, 1000ull, 1023ull, 1024ull, 123456ull,
+                     999999999ull, 1000000000ull}) {
+    size_t i = LatencyHistogram::Index(v);
+    CAPTURE(v);
+    CHECK(LatencyHistogram::Top(i) >= v);
+    CHECK(static_cast<double>(LatencyHistogram::Top(i)) <= v * 1.032 + 1);
+    if (i > 0) CHECK(LatencyHistogram::Top(i - 1) < v);
+  }
+  CHECK(LatencyHistogram::Index(5'000'000'000ull) == LatencyHistogram::kBuckets - 1);
+  CHECK(LatencyHistogram::Index(0) == 1);
+  LatencyHistogram h;
+  for (int i = 0; i < 98; ++i) h.Record(1000);
+  h.Record(50'000);
+  h.Record(2'000'000);
+  CHECK(h.total() == 100);
+  CHECK(h.Percentile(50) == LatencyHistogram::Top(LatencyHistogram::Index(1000)));
+  CHECK(h.Percentile(99) == LatencyHistogram::Top(LatencyHistogram::Index(50'000)));
+  CHECK(h.Percentile(100) == LatencyHistogram::Top(LatencyHistogram::Index(2'000'000)));
+  CHECK(h.CountUpTo(1023) == 98);
+  CHECK(h.CountUpTo(1'048'575) == 99);
+  LatencyHistogram sum;
+  sum.Add(h);
+  sum.Add(h);
+  CHECK(sum.total() == 200);
+  CHECK(sum.Percentile(99) == h.Percentile(99));
 }
