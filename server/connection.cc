@@ -22,6 +22,7 @@
 #include "server/dispatcher.h"
 #include "server/errors.h"
 #include "server/memory_usage.h"
+#include "server/monitor.h"
 #include "server/ranked_read.h"
 #include "server/server.h"
 #include "server/shard.h"
@@ -59,6 +60,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
 }
 
 Connection::~Connection() {
+  StopMonitor();
   for (const auto& c : channels_) shard_.pubsub().Unsubscribe(this, c);
   for (const auto& p : patterns_) shard_.pubsub().PUnsubscribe(this, p);
   shard_.clients().erase(id_);
@@ -94,6 +96,7 @@ int Connection::ReleaseSocket(asio::ip::tcp* protocol, std::unique_ptr<TlsSessio
 
 void Connection::Reset() {
   DiscardMulti();
+  StopMonitor();
   while (!channels_.empty()) RemoveChannel(*channels_.begin());
   while (!patterns_.empty()) RemovePattern(*patterns_.begin());
   resp = 2;
@@ -155,7 +158,7 @@ void Connection::PrepareRead() {
 
 void Connection::Read(Owner self) {
   if (killed_) return Finish(std::move(self));
-  if (subscriptions() > 0) return Spawn(std::move(self), Slow::kSubscriberWait);
+  if (subscriptions() > 0 || monitor_) return Spawn(std::move(self), Slow::kSubscriberWait);
   PrepareRead();
   reader_ = std::move(self);
   socket_.ReadSome(in_.data() + in_end_, in_.size() - in_end_);
@@ -515,6 +518,7 @@ void Connection::Account(const CommandSpec& spec, Args args, bool failed) {
   stat.nsec += nsec;
   if (failed) ++stat.failed_calls;
   shard_.NoteCommandTime(spec, args, static_cast<uint64_t>(nsec), {&addr_, &name});
+  if (server_.shards().monitors() > 0) FeedMonitors(server_.shards(), spec, addr_, args);
 }
 
 }  // namespace typeahead::server

@@ -125,6 +125,12 @@ class Connection {
   // EXEC: replies with an array holding each queued command's reply, run in order.
   boost::asio::awaitable<void> ExecMulti();
 
+  // MONITOR (server/monitor.h): false when already monitoring. Stopped by RESET and at close.
+  bool StartMonitor();
+  void StopMonitor();
+  // Queues one monitor line and wakes the connection to write it.
+  void DeliverMonitorLine(std::string_view line);
+
   // Pub/sub (server/pubsub_commands.cc). Each returns false when already in that state.
   bool AddChannel(std::string_view channel);
   bool RemoveChannel(std::string_view channel);
@@ -254,6 +260,7 @@ class Connection {
   std::set<std::string> channels_, patterns_;
   std::string push_;           // messages that arrived while out_ was being written
   bool waiting_push_ = false;  // a subscriber idle in SubscriberWait: a message wakes it
+  bool monitor_ = false;       // in MONITOR mode: waits as a subscriber does
   bool in_multi_ = false, multi_failed_ = false;
   bool close_after_reply_ = false;
   bool writing_ = false;

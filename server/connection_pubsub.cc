@@ -1,12 +1,15 @@
 // The subscriber side of a Connection (server/connection.h): the channels and patterns it
-// subscribed to, the messages its shard's PubSub delivers to it, and, while it has
-// subscriptions, the wait for whichever comes first, its client or a message to send.
+// subscribed to, the messages its shard's PubSub delivers to it, the MONITOR lines it gets
+// (server/monitor.h), and, while it has subscriptions or monitors, the wait for whichever
+// comes first, its client or something to send.
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/log.h"
 #include "server/connection.h"
+#include "server/server.h"
 #include "server/shard.h"
 
 namespace typeahead::server {
@@ -59,6 +62,36 @@ void Connection::DeliverMessage(std::string_view pattern, std::string_view chann
   r.Bulk(channel);
   r.Bulk(message);
   const OutputLimit& limit = shard_.config().output_pubsub;
+  if (limit.hard > 0 && static_cast<int64_t>(out_.size() + push_.size()) > limit.hard) {
+    Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
+    Kill();
+    return;
+  }
+  if (waiting_push_) wake_.cancel();
+}
+
+bool Connection::StartMonitor() {
+  if (monitor_) return false;
+  monitor_ = true;
+  shard_.monitors().push_back(this);
+  server_.shards().AddMonitor();
+  return true;
+}
+
+void Connection::StopMonitor() {
+  if (!monitor_) return;
+  monitor_ = false;
+  auto& list = shard_.monitors();
+  list.erase(std::find(list.begin(), list.end(), this));
+  server_.shards().RemoveMonitor();
+}
+
+void Connection::DeliverMonitorLine(std::string_view line) {
+  if (killed_) return;
+  protocol::ReplyBuilder r(writing_ ? &push_ : &out_);
+  r.Simple(line);
+  // A monitor is a normal client for the output limit, as in Redis.
+  const OutputLimit& limit = shard_.config().output_normal;
   if (limit.hard > 0 && static_cast<int64_t>(out_.size() + push_.size()) > limit.hard) {
     Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
     Kill();

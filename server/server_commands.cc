@@ -125,6 +125,11 @@ void CommandGetKeys(CommandContext& cx, Args args) {
 
 // ---- TIME, SHUTDOWN ----
 
+// MONITOR (server/monitor.h). A client already monitoring gets no reply, as from Redis.
+void Monitor(CommandContext& cx, Args) {
+  if (cx.conn.StartMonitor()) cx.reply.Ok();
+}
+
 void Time(CommandContext& cx, Args) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::system_clock::now().time_since_epoch())
@@ -264,6 +269,15 @@ std::vector<CommandSpec> ServerCommands() {
       AclCommand(),
       SlowlogCommand(),
       LatencyCommand(),
+      {
+          .name = "monitor",
+          .arity = 1,
+          .flags = kAdmin | kNoScript | kLoading | kStale,
+          .group = "server",
+          .since = "1.0.0",
+          .summary = "Listens for all requests received by the server in real-time.",
+          .sync = Monitor,
+      },
       {
           .name = "info",
           .arity = -1,

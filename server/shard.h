@@ -116,6 +116,8 @@ class Shard final : public replication::PartitionSide {
   std::unique_ptr<storage::SnapshotWriter>& snapshot() { return snapshot_; }
   std::unordered_map<uint64_t, Connection*>& clients() { return clients_; }
   PubSub& pubsub() { return pubsub_; }
+  // This shard's clients in MONITOR mode (server/monitor.h).
+  std::vector<Connection*>& monitors() { return monitors_; }
   // This shard's part of SLOWLOG and of LATENCY, configured with the config.
   SlowLog& slowlog() { return slowlog_; }
   LatencyMonitor& latency() { return latency_; }
@@ -168,6 +170,7 @@ class Shard final : public replication::PartitionSide {
   ShardStats stats_;
   std::unordered_map<uint64_t, Connection*> clients_;
   PubSub pubsub_;
+  std::vector<Connection*> monitors_;
   SlowLog slowlog_;
   LatencyMonitor latency_;
   CommandLatency command_latency_;
@@ -248,6 +251,11 @@ class ShardSet {
   void Stop();
   void Join();
 
+  // How many clients are in MONITOR mode on any shard (server/monitor.h): read per command.
+  size_t monitors() const { return monitors_.load(std::memory_order_relaxed); }
+  void AddMonitor() { monitors_.fetch_add(1, std::memory_order_relaxed); }
+  void RemoveMonitor() { monitors_.fetch_sub(1, std::memory_order_relaxed); }
+
   // Runs f(Shard&) on shard i and resumes the caller on its own executor with the result.
   // Runs inline when the caller is already on shard i. The caller must keep everything f
   // refers to alive until the returned awaitable completes.
@@ -306,7 +314,10 @@ class ShardSet {
   void DestroyPending();
 
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::atomic<uint64_t> slowlog_ids_{0};  // SLOWLOG ids, shared by the shards
+  // Lines of their own: the ids are written by every shard that logs a slow command, the count
+  // read by every command.
+  alignas(64) std::atomic<uint64_t> slowlog_ids_{0};  // SLOWLOG ids, shared by the shards
+  alignas(64) std::atomic<size_t> monitors_{0};
 };
 
 }  // namespace typeahead::server

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/reply_builder.h"
+#include "server/monitor.h"
 #include "server/ranked_read.h"
 #include "server/shard.h"
 
@@ -97,7 +98,9 @@ void ShardBatch::Account(Clock::time_point& clock_mark) {
     ++stat.calls;
     stat.nsec += share;
     if (!p.ok) ++stat.failed_calls;
-    home_.NoteCommandTime(*p.spec, Args(&args_[p.arg_begin], p.arg_count), share, client_);
+    Args args(&args_[p.arg_begin], p.arg_count);
+    home_.NoteCommandTime(*p.spec, args, share, client_);
+    if (shards_.monitors() > 0) FeedMonitors(shards_, *p.spec, *client_.addr, args);
   }
   pending_.clear();
   args_.clear();

@@ -42,6 +42,15 @@ check "slowlog addr" "1" "$(echo "$out" | sed -n 8p | grep -c '^127\.0\.0\.1:[0-
 check "slowlog len" "3" "$(cli SLOWLOG LEN)"  # RESET, ACTOPK, GET (each logged after it ran)
 cli CONFIG SET slowlog-log-slower-than 10000 >/dev/null
 
+# redis-cli MONITOR sees another client's command, in Redis's line format.
+timeout 5 redis-cli -p "$port" MONITOR >"$tmp/monitor.txt" 2>&1 &
+monitor=$!
+for _ in $(seq 50); do [[ -s "$tmp/monitor.txt" ]] && break; sleep 0.05; done  # its "OK"
+cli ACRECORD q monitored >/dev/null
+for _ in $(seq 50); do grep -q monitored "$tmp/monitor.txt" && break; sleep 0.05; done
+kill "$monitor" 2>/dev/null; wait "$monitor" 2>/dev/null
+check "monitor line" "1" "$(grep -cE '^[0-9]+\.[0-9]{6} \[0 127\.0\.0\.1:[0-9]+\] "ACRECORD" "q" "monitored"$' "$tmp/monitor.txt")"
+
 # Inline commands typed over a raw socket, as telnet users do.
 check "inline" $'+PONG\r\n$5\r\nhello\r' "$(printf 'PING\r\nECHO "hello"\r\n' | timeout 5 nc -q 1 127.0.0.1 "$port")"
 

@@ -9,6 +9,7 @@
 #include "tests/server/command_fixture.h"
 
 namespace {
+using typeahead::test::Reply;
 using typeahead::test::RespValue;
 using typeahead::test::TestClient;
 using typeahead::test::TestServer;
@@ -231,4 +232,44 @@ TEST_CASE("Latency tracking: INFO latencystats and LATENCY HISTOGRAM over every 
   CHECK(a.Run({"CONFIG", "RESETSTAT"}) == "+OK");
   CHECK(a.Run({"LATENCY", "HISTOGRAM"}) == "[]");
   CHECK(a.Command({"INFO", "latencystats"}).value.str == "# Latencystats\r\n");
+}
+
+TEST_CASE("MONITOR: every shard's commands reach every monitor, in order per connection") {
+  TestServer server(2);
+  TestClient m(server), a(server), b(server), m2(server);
+  REQUIRE(m.shard() != a.shard());
+  CHECK(m.Run({"MONITOR"}) == "+OK");
+  CHECK(m2.Run({"MONITOR"}) == "+OK");
+  a.Run({"ACRECORD", "k", "apple"});
+  b.Run({"ACTOPK", "k", "a", "3"});
+  a.Run({"CONFIG", "GET", "maxclients"});  // admin: not shown
+  a.Pipeline({{"ACRECORD", "k", "banana"}, {"ACTOPK", "k", "b", "1"}, {"PING"}});
+  a.Run({"AUTH", "nouser", "secret"});
+  // The four lines of a's, in a's order, with b's somewhere among them.
+  std::vector<std::string> from_a, from_b;
+  const std::regex line(R"(^\d+\.\d{6} \[0 (127\.0\.0\.1:\d+)\] (.*)$)");
+  for (int i = 0; i < 6; ++i) {
+    Reply r = m.Read();
+    REQUIRE(r.value.type == typeahead::test::RespType::kSimple);
+    std::smatch parts;
+    REQUIRE(std::regex_match(r.value.str, parts, line));
+    (parts[2].str().find("ACTOPK\" \"k\" \"a\"") != std::string::npos ? from_b : from_a)
+        .push_back(parts[2]);
+  }
+  CHECK(from_b == std::vector<std::string>{R"("ACTOPK" "k" "a" "3")"});
+  CHECK(from_a == std::vector<std::string>{R"("ACRECORD" "k" "apple")",
+                                           R"("ACRECORD" "k" "banana")", R"("ACTOPK" "k" "b" "1")",
+                                           R"("PING")", R"x("AUTH" "(redacted)" "(redacted)")x"});
+  CHECK(from_a.size() + from_b.size() == 6);
+  // The second monitor got the same lines; RESET ends monitoring for it.
+  for (int i = 0; i < 6; ++i) CHECK(m2.Read().value.type == typeahead::test::RespType::kSimple);
+  CHECK(m2.Run({"RESET"}) == "+RESET");
+  CHECK(m.Read().value.str.find(R"("RESET")") != std::string::npos);  // m2's, after it ran
+  // The monitor may still run commands, and sees its own.
+  CHECK(m.Run({"PING"}) == "+PONG");
+  auto own = m.Read().value.str;
+  CHECK(own.find("\"PING\"") != std::string::npos);
+  a.Run({"ACRECORD", "k", "after"});
+  CHECK(m.Read().value.str.find(R"("ACRECORD" "k" "after")") != std::string::npos);
+  CHECK(m2.Run({"PING"}) == "+PONG");  // no monitor line before its reply
 }

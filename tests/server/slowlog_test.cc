@@ -11,6 +11,7 @@
 
 #include "server/command_latency.h"
 #include "server/latency_monitor.h"
+#include "server/monitor.h"
 
 using typeahead::server::LatencyMonitor;
 using typeahead::server::LatencySeries;
@@ -169,4 +170,14 @@ TEST_CASE("LatencyHistogram: contiguous buckets within 3.2%, percentiles and cou
   sum.Add(h);
   CHECK(sum.total() == 200);
   CHECK(sum.Percentile(99) == h.Percentile(99));
+}
+
+TEST_CASE("MonitorLine: Redis's time, address and quoting, secrets redacted") {
+  using typeahead::server::MonitorLine;
+  std::vector<std::string_view> args{"ACRECORD", "k", "a \"b\"\\\n\r\t\x01\xff"};
+  CHECK(MonitorLine(1700000000000042, "127.0.0.1:5000", args) ==
+        R"(1700000000.000042 [0 127.0.0.1:5000] "ACRECORD" "k" "a \"b\"\\\n\r\t\x01\xff")");
+  std::vector<std::string_view> auth{"AUTH", "alice", "secret"};
+  CHECK(MonitorLine(1, "[::1]:7", auth) ==
+        R"x(0.000001 [0 [::1]:7] "AUTH" "(redacted)" "(redacted)")x");
 }
