@@ -207,6 +207,23 @@ bool ValidTlsProtocols(std::string_view words) {
 const std::vector<Directive>& Table() {
   static const std::vector<Directive> table = {
       Int("port", &Config::port, 0, 65535, false),
+      Int("tcp-backlog", &Config::tcp_backlog, 0, INT_MAX, false),
+      // Replicas here are always read-only: "yes" is the one value.
+      {"replica-read-only", false,
+       [](Config&, Args a) -> std::optional<std::string> {
+         if (a.size() == 1 && EqualsIgnoreCase(a[0], "yes")) return std::nullopt;
+         return "argument must be 'yes': replicas are always read-only";
+       },
+       [](const Config&) { return std::string("yes"); }},
+      // Keyspace notifications are not there yet: only "" (none) is taken.
+      {"notify-keyspace-events", true,
+       [](Config&, Args a) -> std::optional<std::string> {
+         if (a.size() == 1 && a[0].empty()) return std::nullopt;
+         return "keyspace notifications are not supported yet; \"\" (none) is the one value";
+       },
+       [](const Config&) { return std::string(); }},
+      Bool("daemonize", &Config::daemonize, false),
+      Str("pidfile", &Config::pidfile, false),
       {"bind", false,
        [](Config& c, Args a) -> std::optional<std::string> {
          std::vector<std::string> addrs = SplitWords(a);
@@ -316,6 +333,7 @@ const Directive* Find(std::string_view name) {
   if (lower == "repl-ping-slave-period") lower = "repl-ping-replica-period";
   if (lower == "slave-priority") lower = "replica-priority";
   if (lower == "slave-serve-stale-data") lower = "replica-serve-stale-data";
+  if (lower == "slave-read-only") lower = "replica-read-only";
   if (lower == "slave-announce-ip") lower = "replica-announce-ip";
   if (lower == "slave-announce-port") lower = "replica-announce-port";
   if (lower == "min-slaves-to-write") lower = "min-replicas-to-write";
@@ -358,9 +376,46 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   return true;
 }
 
+bool IgnoredDirective(std::string_view name) {
+  // Redis 7.0's directives for what this server does not have or does its own way: data
+  // types' encodings, RDB and AOF file names and options, lazy freeing, the event loop's
+  // frequency, process title and OOM score, diskless sync, keepalive, jemalloc, THP, syslog,
+  // I/O threads, eviction tuning; and databases (there is one, whatever the file says).
+  static constexpr std::string_view kIgnored =
+      " activerehashing always-show-logo aof-load-truncated aof-rewrite-incremental-fsync"
+      " aof-timestamp-enabled aof-use-rdb-preamble appenddirname appendfilename dbfilename"
+      " disable-thp dynamic-hz hash-max-listpack-entries hash-max-listpack-value"
+      " hash-max-ziplist-entries hash-max-ziplist-value hll-sparse-max-bytes hz"
+      " jemalloc-bg-thread lazyfree-lazy-eviction lazyfree-lazy-expire lazyfree-lazy-server-del"
+      " lazyfree-lazy-user-del lazyfree-lazy-user-flush list-compress-depth"
+      " list-max-listpack-size list-max-ziplist-size no-appendfsync-on-rewrite oom-score-adj"
+      " oom-score-adj-values proc-title-template rdb-del-sync-files rdb-save-incremental-fsync"
+      " rdbchecksum rdbcompression repl-disable-tcp-nodelay repl-diskless-load"
+      " repl-diskless-sync repl-diskless-sync-delay repl-diskless-sync-max-replicas"
+      " replica-lazy-flush slave-lazy-flush set-max-intset-entries set-proc-title"
+      " stream-node-max-bytes stream-node-max-entries tcp-keepalive zset-max-listpack-entries"
+      " zset-max-listpack-value zset-max-ziplist-entries zset-max-ziplist-value supervised"
+      " syslog-enabled syslog-ident syslog-facility crash-log-enabled crash-memcheck-enabled"
+      " io-threads io-threads-do-reads lua-time-limit busy-reply-threshold"
+      " active-expire-effort lfu-log-factor lfu-decay-time maxmemory-samples"
+      " maxmemory-eviction-tenacity replica-ignore-maxmemory slave-ignore-maxmemory"
+      " activedefrag sanitize-dump-payload databases ";
+  std::string word = " " + ToLower(name) + " ";
+  return word.size() > 3 && kIgnored.find(word) != std::string_view::npos;
+}
+
 std::optional<std::string> SetDirective(Config* config, std::string_view name,
                                         std::span<const std::string> args, bool runtime) {
   const Directive* d = Find(name);
+  if (d == nullptr && IgnoredDirective(name)) {
+    if (runtime) return "can't set immutable config";
+    std::string lower = ToLower(name), value = JoinWords(SplitWords(args));
+    for (auto& [n, v] : config->ignored) {
+      if (n == lower) return v = value, std::nullopt;
+    }
+    config->ignored.emplace_back(lower, value);
+    return std::nullopt;
+  }
   if (d == nullptr) return "Bad directive or wrong number of arguments";
   if (runtime && !d->mutable_at_runtime) return "can't set immutable config";
   return d->set(*config, args);
@@ -378,7 +433,7 @@ std::vector<std::string_view> DirectiveNames() {
   return names;
 }
 
-bool IsDirective(std::string_view name) { return Find(name) != nullptr; }
+bool IsDirective(std::string_view name) { return Find(name) != nullptr || IgnoredDirective(name); }
 
 namespace {
 

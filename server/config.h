@@ -22,6 +22,15 @@ struct OutputLimit {
 struct Config {
   int64_t port = 6379;
   std::vector<std::string> bind = {"127.0.0.1"};
+  int64_t tcp_backlog = 511;  // the listen(2) backlog
+  // Start-up as Redis: daemonize forks into the background (its output to /dev/null unless
+  // logfile names a file); pidfile is written at start-up and removed at exit.
+  bool daemonize = false;
+  std::string pidfile;
+  // Redis directives that have no effect here (IgnoredDirective), as given: name and value.
+  // Accepted in the file and on the command line with one warning at start-up, shown by CONFIG
+  // GET, refused by CONFIG SET as immutable.
+  std::vector<std::pair<std::string, std::string>> ignored;
   std::string dir = "./data";
   std::string requirepass;  // the default user's password (server/acl.h): a shorthand
   // ACL users: the config file's `user <name> <rule>...` lines (each the words after "user"),
@@ -132,6 +141,8 @@ std::optional<std::string> GetDirective(const Config& config, std::string_view n
 // Every directive name, in table order.
 std::vector<std::string_view> DirectiveNames();
 bool IsDirective(std::string_view name);
+// Whether name is one of the Redis directives accepted without effect (Config::ignored).
+bool IgnoredDirective(std::string_view name);
 
 // CONFIG REWRITE: original (the config file's text) with every directive it sets rewritten to
 // config's value in place (comments, blank lines and order kept; repeated lines of one

@@ -32,14 +32,20 @@ void ConfigGet(CommandContext& cx, Args args) {
   }
   // Redis-only directives clients ask for, reported with the value that describes us.
   static const std::pair<std::string_view, std::string_view> kFixed[] = {
-      {"databases", "1"},
-      {"maxmemory-policy", "noeviction"},
-      {"cluster-enabled", "no"},
-      {"daemonize", "no"}};
+      {"databases", "1"}, {"maxmemory-policy", "noeviction"}, {"cluster-enabled", "no"}};
   for (auto [name, value] : kFixed) {
     for (size_t i = 2; i < args.size(); ++i) {
       if (GlobMatch(args[i], name, true)) {
         found.emplace_back(name, std::string(value));
+        break;
+      }
+    }
+  }
+  for (const auto& [name, value] : cx.shard.config().ignored) {
+    if (name == "databases") continue;  // one, whatever was asked (above)
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (GlobMatch(args[i], name, true)) {
+        found.emplace_back(name, value);
         break;
       }
     }

@@ -1,8 +1,11 @@
 // typeahead-server [config-file] [--directive value ...]
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <string_view>
@@ -56,12 +59,43 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", error->c_str());
     return 1;
   }
+  if (config.daemonize) {
+    // Before any thread starts: the child goes on in a session of its own, the parent exits.
+    pid_t child = fork();
+    if (child < 0) {
+      std::perror("fork");
+      return 1;
+    }
+    if (child > 0) return 0;
+    setsid();
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+      if (null > 2) close(null);
+    }
+  }
   if (!LogOpen(config.logfile)) {
     std::fprintf(stderr, "Can't open the log file: %s\n", config.logfile.c_str());
     return 1;
   }
   LogLevel level;
   if (LogLevelFromName(config.loglevel, &level)) LogSetLevel(level);
+  if (!config.ignored.empty()) {
+    std::string names;
+    for (const auto& [name, value] : config.ignored) names += (names.empty() ? "" : ", ") + name;
+    Log(LogLevel::kWarning, "Ignoring Redis directives that have no effect on this server: {}",
+        names);
+  }
+  if (!config.pidfile.empty()) {
+    if (FILE* f = std::fopen(config.pidfile.c_str(), "w")) {
+      std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+      std::fclose(f);
+    } else {
+      Log(LogLevel::kWarning, "Failed to write PID file: {}", std::strerror(errno));
+    }
+  }
   signal(SIGPIPE, SIG_IGN);
   try {
     std::error_code ec;
@@ -70,9 +104,12 @@ int main(int argc, char** argv) {
       throw std::runtime_error("Can't create data directory '" + config.dir + "': " + ec.message());
     Server server(config);
     server.set_executable(std::filesystem::weakly_canonical("/proc/self/exe").string());
-    return server.Run();
+    int status = server.Run();
+    if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());
+    return status;
   } catch (const std::exception& e) {
     Log(LogLevel::kWarning, "{}", e.what());
+    if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());
     return 1;
   }
 }

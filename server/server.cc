@@ -100,7 +100,7 @@ uint16_t Server::ListenOn(int64_t port, bool tls) {
                       "socket {}:{}: {}",
                       tls ? "TLS" : "TCP", host, port, ec.message()));
     }
-    acceptor->listen(511);
+    acceptor->listen(static_cast<int>(config_.tcp_backlog));
     bound = acceptor->local_endpoint().port();
     acceptors_.push_back({std::move(acceptor), tls});
   }

@@ -205,3 +205,32 @@ TEST_CASE("Config: CONFIG REWRITE keeps comments and order, folds repeats, appen
   CHECK(RewriteConfig(out, back) == out);
   std::remove(path.c_str());
 }
+
+TEST_CASE("Config: Redis directives without effect are taken from files, refused at runtime") {
+  Config c;
+  std::vector<std::string> ten = {"10"};
+  CHECK(IgnoredDirective("hz"));
+  CHECK(IgnoredDirective("HZ"));
+  CHECK_FALSE(IgnoredDirective("nosuch"));
+  CHECK_FALSE(IgnoredDirective("z"));  // a piece of a name is no name
+  CHECK_FALSE(SetDirective(&c, "hz", ten, false).has_value());
+  std::vector<std::string> twenty = {"20"};
+  CHECK_FALSE(SetDirective(&c, "Hz", twenty, false).has_value());
+  REQUIRE(c.ignored.size() == 1);
+  CHECK(c.ignored[0] == std::pair<std::string, std::string>{"hz", "20"});
+  CHECK(*SetDirective(&c, "hz", ten, true) == "can't set immutable config");
+  CHECK(IsDirective("tcp-keepalive"));
+  CHECK(*SetDirective(&c, "nosuch", ten, false) == "Bad directive or wrong number of arguments");
+  // Taken for real: the backlog, daemonize, the pidfile; replica-read-only only as "yes";
+  // notify-keyspace-events only as "" (none) until notifications exist.
+  CHECK_FALSE(SetDirective(&c, "tcp-backlog", ten, false).has_value());
+  CHECK(c.tcp_backlog == 10);
+  std::vector<std::string> yes = {"yes"}, no = {"no"}, empty = {""}, kx = {"KEA"};
+  CHECK_FALSE(SetDirective(&c, "daemonize", yes, false).has_value());
+  CHECK(c.daemonize);
+  CHECK(*SetDirective(&c, "daemonize", no, true) == "can't set immutable config");
+  CHECK_FALSE(SetDirective(&c, "slave-read-only", yes, false).has_value());
+  CHECK(SetDirective(&c, "replica-read-only", no, false).has_value());
+  CHECK_FALSE(SetDirective(&c, "notify-keyspace-events", empty, true).has_value());
+  CHECK(SetDirective(&c, "notify-keyspace-events", kx, true).has_value());
+}
