@@ -329,15 +329,9 @@ const std::vector<Directive>& Table() {
 
 const Directive* Find(std::string_view name) {
   std::string lower = ToLower(name);
-  if (lower == "slaveof") lower = "replicaof";
-  if (lower == "repl-ping-slave-period") lower = "repl-ping-replica-period";
-  if (lower == "slave-priority") lower = "replica-priority";
-  if (lower == "slave-serve-stale-data") lower = "replica-serve-stale-data";
-  if (lower == "slave-read-only") lower = "replica-read-only";
-  if (lower == "slave-announce-ip") lower = "replica-announce-ip";
-  if (lower == "slave-announce-port") lower = "replica-announce-port";
-  if (lower == "min-slaves-to-write") lower = "min-replicas-to-write";
-  if (lower == "min-slaves-max-lag") lower = "min-replicas-max-lag";
+  for (auto [alias, canonical] : kDirectiveAliases) {
+    if (lower == alias) lower = canonical;
+  }
   for (const auto& d : Table()) {
     if (d.name == lower) return &d;
   }

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace typeahead::server {
@@ -141,6 +142,19 @@ std::optional<std::string> GetDirective(const Config& config, std::string_view n
 // Every directive name, in table order.
 std::vector<std::string_view> DirectiveNames();
 bool IsDirective(std::string_view name);
+// Redis's old names (slaveof, slave-priority, ...) and the directive each stands for; CONFIG
+// GET lists a matching alias under its own name, as Redis does.
+inline constexpr std::pair<std::string_view, std::string_view> kDirectiveAliases[] = {
+    {"slaveof", "replicaof"},
+    {"repl-ping-slave-period", "repl-ping-replica-period"},
+    {"slave-priority", "replica-priority"},
+    {"slave-serve-stale-data", "replica-serve-stale-data"},
+    {"slave-read-only", "replica-read-only"},
+    {"slave-announce-ip", "replica-announce-ip"},
+    {"slave-announce-port", "replica-announce-port"},
+    {"min-slaves-to-write", "min-replicas-to-write"},
+    {"min-slaves-max-lag", "min-replicas-max-lag"},
+};
 // Whether name is one of the Redis directives accepted without effect (Config::ignored).
 bool IgnoredDirective(std::string_view name);
 

@@ -41,6 +41,14 @@ void ConfigGet(CommandContext& cx, Args args) {
       }
     }
   }
+  for (auto [alias, canonical] : kDirectiveAliases) {
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (GlobMatch(args[i], alias, true)) {
+        found.emplace_back(alias, *GetDirective(cx.shard.config(), canonical));
+        break;
+      }
+    }
+  }
   for (const auto& [name, value] : cx.shard.config().ignored) {
     if (name == "databases") continue;  // one, whatever was asked (above)
     for (size_t i = 2; i < args.size(); ++i) {

@@ -333,9 +333,9 @@ awaitable<std::vector<std::unique_ptr<LatencyHistogram>>> GatherCommandLatency(S
 
 awaitable<void> Info(CommandContext& cx, Args args) {
   // Redis's default sections, then ours.
-  static const std::array<std::string_view, 10> kDefault = {
-      "server",      "clients", "memory",     "persistence", "stats",
-      "replication", "cpu",     "errorstats", "keyspace",    "autocomplete"};
+  static const std::array<std::string_view, 11> kDefault = {
+      "server", "clients",    "memory",  "persistence", "stats",       "replication",
+      "cpu",    "errorstats", "cluster", "keyspace",    "autocomplete"};
   std::set<std::string, std::less<>> wanted;
   bool all = false, everything = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -454,6 +454,10 @@ awaitable<void> Info(CommandContext& cx, Args args) {
   if (want("errorstats")) ErrorstatsSection(t, f);
   if (everything || wanted.count("latencystats") || all) {
     LatencystatsSection(t, f, co_await GatherCommandLatency(server.shards()));
+  }
+  if (want("cluster")) {
+    t.Section("Cluster");
+    t.Field("cluster_enabled", 0);
   }
   if (want("keyspace")) {
     auto keys = co_await CollectKeys(server.shards(), "*");

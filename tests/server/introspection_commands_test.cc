@@ -173,6 +173,10 @@ TEST_CASE("INFO errorstats counts every shard's error replies by code; the new f
   CHECK_FALSE(Field(info, "used_cpu_sys_shard_1").empty());
   // Our section under its own name, in the default set, case-insensitive; not in keyspace's.
   CHECK(info.find("# Autocomplete\r\n") != std::string::npos);
+  CHECK(info.find("# Cluster\r\ncluster_enabled:0\r\n") != std::string::npos);
+  // Redis's old names, under their own name in CONFIG GET.
+  CHECK(a.Run({"CONFIG", "GET", "slaveof"}) == R"(["slaveof", ""])");
+  CHECK(a.Command({"CONFIG", "GET", "slave*"}).value.elements.size() == 2 * 6);
   CHECK(a.Command({"INFO", "AutoComplete"}).value.str.find("# Autocomplete\r\nterms:") == 0);
   CHECK(a.Command({"INFO", "keyspace"}).value.str.find("Autocomplete") == std::string::npos);
   CHECK(a.Command({"INFO", "ERRORSTATS"}).value.str.find("# Errorstats\r\n") == 0);
