@@ -8,9 +8,7 @@
 // together so that the compiler can inline them into Promote and Demote.
 #include <algorithm>
 #include <cstring>
-#include <queue>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "storage/trie.h"
@@ -22,6 +20,55 @@ thread_local std::vector<uint32_t> t_ids;
 thread_local std::string t_locus_path;  // TopK: the locus's term, reused
 thread_local std::vector<uint32_t> t_chain;
 thread_local std::vector<uint32_t> t_climb;  // SizesBelow's
+
+// The term ids TopK's best-first search has yielded: open addressing (id + 1, 0 for empty)
+// over a table each thread keeps, cleared per search in time proportional to k, so that a
+// search beyond the cache allocates nothing once the thread's table is big enough. It was an
+// unordered_set: one node per term yielded, 200 allocations for a top 200.
+class IdSet {
+ public:
+  void Reset(size_t expected) {
+    bits_ = 4;
+    while ((size_t{1} << bits_) < 2 * expected + 2) ++bits_;
+    size_t n = size_t{1} << bits_;
+    if (slots_.size() < n) slots_.resize(n);
+    std::fill(slots_.begin(), slots_.begin() + n, 0);
+    count_ = 0;
+  }
+  bool Contains(uint32_t id) const {
+    for (size_t i = Home(id);; i = (i + 1) & Mask()) {
+      if (slots_[i] == 0) return false;
+      if (slots_[i] == id + 1) return true;
+    }
+  }
+  // False when id was there already.
+  bool Insert(uint32_t id) {
+    if (2 * (count_ + 1) > (size_t{1} << bits_)) Grow();
+    for (size_t i = Home(id);; i = (i + 1) & Mask()) {
+      if (slots_[i] == id + 1) return false;
+      if (slots_[i] == 0) {
+        slots_[i] = id + 1;
+        ++count_;
+        return true;
+      }
+    }
+  }
+
+ private:
+  size_t Mask() const { return (size_t{1} << bits_) - 1; }
+  size_t Home(uint32_t id) const { return (uint32_t{id} * 2654435761u) >> (32 - bits_); }
+  void Grow() {
+    std::vector<uint32_t> old(slots_.begin(), slots_.begin() + (size_t{1} << bits_));
+    Reset(count_ * 2);
+    for (uint32_t v : old) {
+      if (v != 0) Insert(v - 1);
+    }
+  }
+  std::vector<uint32_t> slots_;
+  unsigned bits_ = 4;
+  size_t count_ = 0;
+};
+thread_local IdSet t_emitted;
 }  // namespace
 
 uint32_t Trie::RememberedLocus(std::string_view prefix, size_t* path_len) const {
@@ -321,25 +368,33 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
     uint32_t index;  // for a subtree: position of key in its cache; kNone for a term
   };
   auto worse = [](const Entry& a, const Entry& b) { return RanksBefore(b.key, a.key); };
-  std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
-  std::unordered_set<uint32_t> emitted;
+  // A max-heap by rank over a vector the thread keeps (its entries' strings short enough to
+  // be stored inline stay so), and the yielded set: no allocation per search once warm.
+  static thread_local std::vector<Entry> heap;
+  heap.clear();
+  IdSet& emitted = t_emitted;
+  emitted.Reset(k);
+  auto push = [&](Entry&& e) {
+    heap.push_back(std::move(e));
+    std::push_heap(heap.begin(), heap.end(), worse);
+  };
   auto push_term = [&](uint32_t id) {
-    if (emitted.count(id)) return;
+    if (emitted.Contains(id)) return;
     Entry e{{std::string(), Freq(id)}, id, kNone};
     PathOf(id, &e.key.term);
-    heap.push(std::move(e));
+    push(std::move(e));
   };
   // Pushes subtree n keyed by its first cache entry from index i on not yet emitted; past the
   // cache, expands it.
   std::vector<uint32_t> ids;
   auto push_subtree = [&](uint32_t n, uint32_t i, auto& self) -> void {
     const uint32_t* slot = Slot(Cache(n));
-    while (i < slot[0] && emitted.count(slot[1 + i])) ++i;
+    while (i < slot[0] && emitted.Contains(slot[1 + i])) ++i;
     if (i < slot[0]) {
       uint32_t id = slot[1 + i];
       Entry e{{std::string(), Freq(id)}, n, i};
       PathOf(id, &e.key.term);
-      heap.push(std::move(e));
+      push(std::move(e));
       return;
     }
     if (IsTerm(n)) push_term(n);
@@ -356,10 +411,11 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
   };
   push_subtree(locus, 0, push_subtree);
   while (out->size() < k + start_size && !heap.empty()) {
-    Entry e = heap.top();
-    heap.pop();
+    std::pop_heap(heap.begin(), heap.end(), worse);
+    Entry e = std::move(heap.back());
+    heap.pop_back();
     uint32_t id = e.index == kNone ? e.node : Slot(Cache(e.node))[1 + e.index];
-    if (!emitted.insert(id).second) continue;
+    if (!emitted.Insert(id)) continue;
     out->push_back(std::move(e.key));
     if (e.index != kNone) push_subtree(e.node, e.index + 1, push_subtree);
   }
