@@ -404,10 +404,13 @@ std::optional<std::string> SetDirective(Config* config, std::string_view name,
   if (d == nullptr && IgnoredDirective(name)) {
     if (runtime) return "can't set immutable config";
     std::string lower = ToLower(name), value = JoinWords(SplitWords(args));
-    for (auto& [n, v] : config->ignored) {
-      if (n == lower) return v = value, std::nullopt;
+    auto it = std::find_if(config->ignored.begin(), config->ignored.end(),
+                           [&](const auto& entry) { return entry.first == lower; });
+    if (it != config->ignored.end()) {
+      it->second = std::move(value);  // a later line wins, as for any directive
+    } else {
+      config->ignored.emplace_back(std::move(lower), std::move(value));
     }
-    config->ignored.emplace_back(lower, value);
     return std::nullopt;
   }
   if (d == nullptr) return "Bad directive or wrong number of arguments";

@@ -21,42 +21,28 @@ namespace {
 using boost::asio::awaitable;
 
 void ConfigGet(CommandContext& cx, Args args) {
+  const Config& config = cx.shard.config();
   std::vector<std::pair<std::string_view, std::string>> found;
-  for (auto name : DirectiveNames()) {
+  // value() is only asked for a name that matches.
+  auto add = [&](std::string_view name, auto value) {
     for (size_t i = 2; i < args.size(); ++i) {
       if (GlobMatch(args[i], name, true)) {
-        found.emplace_back(name, *GetDirective(cx.shard.config(), name));
-        break;
+        found.emplace_back(name, value());
+        return;
       }
     }
-  }
+  };
+  for (auto name : DirectiveNames()) add(name, [&] { return *GetDirective(config, name); });
   // Redis-only directives clients ask for, reported with the value that describes us.
   static const std::pair<std::string_view, std::string_view> kFixed[] = {
       {"databases", "1"}, {"maxmemory-policy", "noeviction"}, {"cluster-enabled", "no"}};
-  for (auto [name, value] : kFixed) {
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (GlobMatch(args[i], name, true)) {
-        found.emplace_back(name, std::string(value));
-        break;
-      }
-    }
-  }
+  for (auto [name, value] : kFixed) add(name, [v = value] { return std::string(v); });
   for (auto [alias, canonical] : kDirectiveAliases) {
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (GlobMatch(args[i], alias, true)) {
-        found.emplace_back(alias, *GetDirective(cx.shard.config(), canonical));
-        break;
-      }
-    }
+    add(alias, [&, c = canonical] { return *GetDirective(config, c); });
   }
-  for (const auto& [name, value] : cx.shard.config().ignored) {
-    if (name == "databases") continue;  // one, whatever was asked (above)
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (GlobMatch(args[i], name, true)) {
-        found.emplace_back(name, value);
-        break;
-      }
-    }
+  for (const auto& [name, value] : config.ignored) {
+    // One database, whatever the file said: kFixed's answer above.
+    if (name != "databases") add(name, [&v = value] { return v; });
   }
   cx.reply.Map(found.size());
   for (auto& [k, v] : found) {

@@ -60,6 +60,7 @@ namespace typeahead::server {
 class Server;
 class Shard;
 class TlsContext;
+struct OutputLimit;
 
 // Redis's client-name rule (CLIENT SETNAME, HELLO SETNAME): printable ASCII without spaces.
 bool ValidClientName(std::string_view s);
@@ -225,6 +226,10 @@ class Connection {
   // appendfsync asks (see Journal): a reply never acknowledges what a crash could lose.
   boost::asio::awaitable<void> WaitDurable();
   void PrepareRead();
+  // What the client did not ask for (a message, a monitor line): PushBuffer() is where it
+  // goes; Pushed() then closes the client over limit's hard size, or wakes its wait.
+  std::string* PushBuffer();
+  void Pushed(const OutputLimit& limit);
 
   static constexpr size_t kReadChunk = 16 * 1024;
   static constexpr size_t kFlushBytes = 64 * 1024;

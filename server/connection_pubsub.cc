@@ -52,16 +52,22 @@ bool Connection::RemovePattern(std::string_view pattern) {
 void Connection::DeliverMessage(std::string_view pattern, std::string_view channel,
                                 std::string_view message) {
   if (killed_) return;
-  // While a write of out_ is in flight out_ must not change: the message waits in push_.
-  std::string* into = writing_ ? &push_ : &out_;
-  protocol::ReplyBuilder r(into);
+  protocol::ReplyBuilder r(PushBuffer());
   r.set_resp3(resp == 3);
   r.Push(pattern.empty() ? 3 : 4);
   r.Bulk(pattern.empty() ? "message" : "pmessage");
   if (!pattern.empty()) r.Bulk(pattern);
   r.Bulk(channel);
   r.Bulk(message);
-  const OutputLimit& limit = shard_.config().output_pubsub;
+  Pushed(shard_.config().output_pubsub);
+}
+
+std::string* Connection::PushBuffer() {
+  // While a write of out_ is in flight out_ must not change: what comes waits in push_.
+  return writing_ ? &push_ : &out_;
+}
+
+void Connection::Pushed(const OutputLimit& limit) {
   if (limit.hard > 0 && static_cast<int64_t>(out_.size() + push_.size()) > limit.hard) {
     Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
     Kill();
@@ -88,16 +94,9 @@ void Connection::StopMonitor() {
 
 void Connection::DeliverMonitorLine(std::string_view line) {
   if (killed_) return;
-  protocol::ReplyBuilder r(writing_ ? &push_ : &out_);
+  protocol::ReplyBuilder r(PushBuffer());
   r.Simple(line);
-  // A monitor is a normal client for the output limit, as in Redis.
-  const OutputLimit& limit = shard_.config().output_normal;
-  if (limit.hard > 0 && static_cast<int64_t>(out_.size() + push_.size()) > limit.hard) {
-    Log(LogLevel::kWarning, "Client {} closed for overcoming of output buffer limits.", Describe());
-    Kill();
-    return;
-  }
-  if (waiting_push_) wake_.cancel();
+  Pushed(shard_.config().output_normal);  // a monitor is a normal client, as in Redis
 }
 
 awaitable<void> Connection::SubscriberWait(Owner& self) {

@@ -25,17 +25,22 @@ awaitable<void> SlowlogGet(CommandContext& cx, Args args) {
     if (!protocol::ParseInt64(args[2], &count)) co_return cx.Error(errors::kNotInteger);
     if (count < -1) co_return cx.Error(errors::kSlowlogCountRange);
   }
-  auto logs = co_await cx.server.shards().RunAll([](Shard& s) {
-    return std::vector<SlowLogEntry>(s.slowlog().entries().begin(), s.slowlog().entries().end());
+  // The newest slowlog-max-len (what one log of that length would hold), at most count: no
+  // shard has more than that many among them, so each copies only its newest that many.
+  size_t want = static_cast<size_t>(cx.shard.config().slowlog_max_len);
+  if (count >= 0) want = std::min(want, static_cast<size_t>(count));
+  auto logs = co_await cx.server.shards().RunAll([want](Shard& s) {
+    const auto& entries = s.slowlog().entries();  // newest first
+    return std::vector<SlowLogEntry>(
+        entries.begin(),
+        entries.begin() + static_cast<std::ptrdiff_t>(std::min(want, entries.size())));
   });
   std::vector<const SlowLogEntry*> all;
   for (const auto& log : logs) {
     for (const SlowLogEntry& e : log) all.push_back(&e);
   }
   std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->id > b->id; });
-  // The newest slowlog-max-len: what one log of that length would hold.
-  size_t n = std::min(all.size(), static_cast<size_t>(cx.shard.config().slowlog_max_len));
-  if (count >= 0) n = std::min(n, static_cast<size_t>(count));
+  size_t n = std::min(all.size(), want);
   cx.reply.Array(n);
   for (size_t i = 0; i < n; ++i) {
     const SlowLogEntry& e = *all[i];
@@ -95,16 +100,8 @@ awaitable<void> LatencyHistory(CommandContext& cx, Args args) {
 
 awaitable<void> LatencyReset(CommandContext& cx, Args args) {
   std::vector<std::string> names(args.begin() + 2, args.end());
-  auto removed = co_await cx.server.shards().RunAll([&names](Shard& s) {
-    std::vector<std::string> gone;
-    for (const auto& [name, series] : s.latency().Series()) {
-      if (names.empty() || std::find(names.begin(), names.end(), name) != names.end()) {
-        gone.push_back(name);
-      }
-    }
-    s.latency().Reset(names);
-    return gone;
-  });
+  auto removed =
+      co_await cx.server.shards().RunAll([&names](Shard& s) { return s.latency().Reset(names); });
   std::set<std::string> events;  // an event counts once, however many shards had it
   for (const auto& gone : removed) events.insert(gone.begin(), gone.end());
   cx.reply.Integer(static_cast<int64_t>(events.size()));

@@ -22,15 +22,17 @@ void LatencyMonitor::Add(std::string_view event, uint64_t ms, int64_t unix_time)
   r.next = (r.next + 1) % kSamples;
 }
 
-size_t LatencyMonitor::Reset(const std::vector<std::string>& names) {
+std::vector<std::string> LatencyMonitor::Reset(const std::vector<std::string>& names) {
+  std::vector<std::string> gone;
   if (names.empty()) {
-    size_t n = events_.size();
+    for (const auto& [name, ring] : events_) gone.push_back(name);
     events_.clear();
-    return n;
+    return gone;
   }
-  size_t n = 0;
-  for (const std::string& name : names) n += events_.erase(name);
-  return n;
+  for (const std::string& name : names) {
+    if (events_.erase(name) > 0) gone.push_back(name);
+  }
+  return gone;
 }
 
 std::map<std::string, LatencySeries> LatencyMonitor::Series() const {

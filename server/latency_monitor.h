@@ -37,8 +37,8 @@ class LatencyMonitor {
   bool Spike(uint64_t nsec) const { return nsec >= threshold_ns_; }
   // Records a spike of ms milliseconds of event at unix_time.
   void Add(std::string_view event, uint64_t ms, int64_t unix_time);
-  // Forgets the named events (every event when names is empty); how many there were.
-  size_t Reset(const std::vector<std::string>& names);
+  // Forgets the named events (every event when names is empty); those there were.
+  std::vector<std::string> Reset(const std::vector<std::string>& names);
   std::map<std::string, LatencySeries> Series() const;
 
  private:

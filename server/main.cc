@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     }
   }
   signal(SIGPIPE, SIG_IGN);
+  int status = 1;
   try {
     std::error_code ec;
     std::filesystem::create_directories(config.dir, ec);
@@ -104,12 +105,10 @@ int main(int argc, char** argv) {
       throw std::runtime_error("Can't create data directory '" + config.dir + "': " + ec.message());
     Server server(config);
     server.set_executable(std::filesystem::weakly_canonical("/proc/self/exe").string());
-    int status = server.Run();
-    if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());
-    return status;
+    status = server.Run();
   } catch (const std::exception& e) {
     Log(LogLevel::kWarning, "{}", e.what());
-    if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());
-    return 1;
   }
+  if (!config.pidfile.empty()) std::remove(config.pidfile.c_str());  // stopped or failed alike
+  return status;
 }

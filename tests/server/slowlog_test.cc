@@ -119,9 +119,9 @@ TEST_CASE("LatencyMonitor: off at 0, a second's worst, the worst ever, the last 
   CHECK(s["command"].samples.back().unix_time == 2199);
   CHECK(s["command"].max_ms == 9);
   m.Add("fast-command", 5, 3000);
-  CHECK(m.Reset({"fast-command", "nosuch"}) == 1);
+  CHECK(m.Reset({"fast-command", "nosuch"}) == std::vector<std::string>{"fast-command"});
   CHECK(m.Series().size() == 1);
-  CHECK(m.Reset({}) == 1);
+  CHECK(m.Reset({}) == std::vector<std::string>{"command"});
   CHECK(m.Series().empty());
 }
 
