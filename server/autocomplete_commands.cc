@@ -68,8 +68,10 @@ Status AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   const storage::Trie* dict = s.partition().Find(args[1]);
   auto score = dict ? dict->Score(args[2]) : std::nullopt;
   if (score) {
+    ++s.stats().keyspace_hits;
     r.Integer(*score);
   } else {
+    ++s.stats().keyspace_misses;
     r.Null();
   }
   return Status::kOk;
@@ -138,6 +140,7 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (Status st = ParseTopK(s.config(), args, &req); st != Status::kOk) return st;
   const storage::Trie* dict = s.partition().Find(args[1]);
   if (dict == nullptr) {
+    ++s.stats().keyspace_misses;
     RankedHeader(r, 0, req.with_scores);
     return Status::kOk;
   }
@@ -149,13 +152,18 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (!with_scores) {
     std::string_view kept = dict->FindRendered(args[2], req.limit, &spot);
     if (!kept.empty()) {
+      ++s.stats().keyspace_hits;  // a node's rendering: it has terms
       out->append(kept);
       return Status::kOk;
     }
   }
   size_t start = out->size();
   dict->VisitTopK(
-      args[2], req.limit, [&](size_t n) { RankedHeader(r, n, with_scores); },
+      args[2], req.limit,
+      [&](size_t n) {
+        ++(n > 0 ? s.stats().keyspace_hits : s.stats().keyspace_misses);
+        RankedHeader(r, n, with_scores);
+      },
       [&](int64_t freq, size_t size, auto spell) {
         RankedElement(r, with_scores, freq, size, spell);
       });

@@ -23,6 +23,7 @@ uint64_t LatencyHistogram::Top(size_t index) {
 void LatencyHistogram::Add(const LatencyHistogram& other) {
   for (size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
   total_ += other.total_;
+  sum_ns_ += other.sum_ns_;
 }
 
 uint64_t LatencyHistogram::Percentile(double p) const {
@@ -41,6 +42,15 @@ uint64_t LatencyHistogram::CountUpTo(uint64_t ns) const {
   uint64_t n = 0;
   for (size_t i = 0; i < kBuckets && Top(i) <= ns; ++i) n += counts_[i];
   return n;
+}
+
+void LatencyHistogram::CountsUpTo(std::span<const uint64_t> bounds, std::span<uint64_t> out) const {
+  uint64_t n = 0;
+  size_t i = 0;
+  for (size_t b = 0; b < bounds.size(); ++b) {
+    for (; i < kBuckets && Top(i) <= bounds[b]; ++i) n += counts_[i];
+    out[b] = n;
+  }
 }
 
 void CommandLatency::Record(size_t stat_index, uint64_t ns) {

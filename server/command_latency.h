@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace typeahead::server {
@@ -27,13 +28,19 @@ class LatencyHistogram {
   void Record(uint64_t ns) {
     ++counts_[Index(ns)];
     ++total_;
+    sum_ns_ += ns;
   }
   void Add(const LatencyHistogram& other);
   uint64_t total() const { return total_; }
+  uint64_t sum_ns() const { return sum_ns_; }  // of the values recorded, unclamped
   // The smallest bucket top with at least p percent of the values at or below it (ns).
   uint64_t Percentile(double p) const;
   // How many values are at or below ns.
   uint64_t CountUpTo(uint64_t ns) const;
+  // CountUpTo of each of bounds (ascending) in one pass, into out (as many): a Prometheus
+  // histogram's cumulative buckets. A bucket straddling a bound counts above it, so each count
+  // is exact to the bucket width (3.2%).
+  void CountsUpTo(std::span<const uint64_t> bounds, std::span<uint64_t> out) const;
 
   static size_t Index(uint64_t ns);
   static uint64_t Top(size_t index);  // the largest value bucket index holds
@@ -41,6 +48,7 @@ class LatencyHistogram {
  private:
   std::array<uint64_t, kBuckets> counts_{};
   uint64_t total_ = 0;
+  uint64_t sum_ns_ = 0;
 };
 
 class CommandLatency {

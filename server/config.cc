@@ -294,6 +294,7 @@ const std::vector<Directive>& Table() {
       // The trie stores a label length in 16 bits: 65535 is the longest possible term.
       Int("max-term-length", &Config::max_term_length, 1, 65535),
       Int("max-topk", &Config::max_topk, 1, 1000000),
+      Int("metrics-port", &Config::metrics_port, 0, 65535, false),
       Int("tls-port", &Config::tls_port, 0, 65535, false),
       Str("tls-cert-file", &Config::tls_cert_file),
       Str("tls-key-file", &Config::tls_key_file),

@@ -101,6 +101,11 @@ struct Config {
   int64_t max_term_length = 512;
   int64_t max_topk = 1000;
 
+  // HTTP's /metrics, /healthz and /readyz on a port of their own, on every bind address,
+  // without credentials (server/http_endpoints.h); 0: none (they are on port and tls-port
+  // anyway).
+  int64_t metrics_port = 0;
+
   // TLS on client and replication links (server/tls_context.h): a second listener on tls_port (0:
   // none; with port 0 as well, TLS only). The files are read when the server starts and again on
   // every CONFIG SET of a tls-* directive. tls_auth_clients: "yes" (a client must present a

@@ -21,6 +21,7 @@
 #include "server/command_table.h"
 #include "server/dispatcher.h"
 #include "server/errors.h"
+#include "server/http.h"
 #include "server/memory_usage.h"
 #include "server/monitor.h"
 #include "server/ranked_read.h"
@@ -37,7 +38,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id,
-                       const TlsContext* tls)
+                       const TlsContext* tls, bool metrics_port)
     : server_(server),
       shard_(shard),
       socket_(std::move(socket), &ReadDone, this),
@@ -56,6 +57,10 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   reply_.set_error_counts(&shard_.stats().errors);
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(tls->get());
+  if (metrics_port) {
+    metrics_port_ = sniffed_ = true;
+    http_ = std::make_unique<HttpRequestReader>();
+  }
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
 }
 
@@ -181,6 +186,14 @@ void Connection::OnRead(Owner self, boost::system::error_code ec, size_t n) {
 }
 
 void Connection::Process(Owner self) {
+  if (!sniffed_) {
+    // HTTP or RESP, from the first bytes (after a TLS handshake, the first plaintext ones).
+    Sniff sniff = SniffHttp(std::string_view(in_.data() + in_start_, in_end_ - in_start_));
+    if (sniff == Sniff::kNeedMore) return AfterTurn(std::move(self));
+    sniffed_ = true;
+    if (sniff == Sniff::kHttp) http_ = std::make_unique<HttpRequestReader>();
+  }
+  if (http_ != nullptr) return Spawn(std::move(self), Slow::kHttp);
   switch (ProcessSome()) {
     case Step::kDone:
       break;
@@ -298,6 +311,9 @@ awaitable<void> Connection::RunSlow(Owner self, Slow what) {
       co_return c->Next(std::move(self));
     case Slow::kSubscriberWait:
       co_return co_await c->SubscriberWait(self);
+    case Slow::kHttp:
+      co_await c->ServeHttpRequests();
+      co_return c->AfterTurn(std::move(self));
   }
   c->Process(std::move(self));
 }

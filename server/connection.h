@@ -26,6 +26,11 @@
 // TryWrite and Flush encrypt out_ and write the session's output. Everything between sees
 // plaintext. A plaintext connection's only cost is the null check of tls_.
 //
+// HTTP: a connection whose first bytes are an HTTP request line (server/http.h), or any
+// connection accepted on metrics-port, speaks HTTP instead of RESP from then on, through the
+// same read and write path; each turn's complete requests are answered in a coroutine
+// (ServeHttpRequests, server/connection_http.cc) by server/http_endpoints.h.
+//
 // Invariant: every member is touched only from the owning shard's thread. Other shards reach a
 // connection only by posting to that thread (CLIENT KILL, CLIENT LIST).
 #pragma once
@@ -57,6 +62,7 @@ struct ReplicaHello;
 
 namespace typeahead::server {
 
+class HttpRequestReader;
 class Server;
 class Shard;
 class TlsContext;
@@ -70,8 +76,9 @@ class Connection {
   using Clock = std::chrono::steady_clock;
 
   // tls: the context of a connection accepted on tls-port, nullptr for plaintext.
+  // metrics_port: accepted on metrics-port, HTTP only.
   Connection(Server& server, Shard& shard, boost::asio::ip::tcp::socket socket, uint64_t id,
-             const TlsContext* tls = nullptr);
+             const TlsContext* tls = nullptr, bool metrics_port = false);
   ~Connection();
 
   // Serves the client until it disconnects, is killed or the server stops.
@@ -181,10 +188,12 @@ class Connection {
   enum class Then { kProcess, kWrite };
   void Park(Owner self, Then then);
   // What runs in a coroutine (see the top of this file), and the coroutine that runs it.
-  enum class Slow { kAsyncCommand, kFlushMidTurn, kFlushEndTurn, kSubscriberWait };
+  enum class Slow { kAsyncCommand, kFlushMidTurn, kFlushEndTurn, kSubscriberWait, kHttp };
   void Spawn(Owner self, Slow what);
   static boost::asio::awaitable<void> RunSlow(Owner self, Slow what);
   boost::asio::awaitable<void> SubscriberWait(Owner& self);
+  // Answers the complete HTTP requests in the input, in order (server/connection_http.cc).
+  boost::asio::awaitable<void> ServeHttpRequests();
 
   // Parses and executes the input's commands until it is used up (kDone), the connection
   // must close after writing the replies (kClose), or something must be waited for first:
@@ -272,6 +281,10 @@ class Connection {
   Clock::time_point write_started_;
   bool killed_ = false;
   std::unique_ptr<TlsSession> tls_;  // null: plaintext
+  // HTTP (see the top of this file): null for RESP. sniffed_: the first bytes were looked at.
+  std::unique_ptr<HttpRequestReader> http_;
+  bool sniffed_ = false;
+  bool metrics_port_ = false;
 };
 
 }  // namespace typeahead::server

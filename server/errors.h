@@ -157,6 +157,17 @@ inline constexpr std::string_view kWaitOnReplica =
     "a replica is configured to be writable (which is not the default) writes to replicas are "
     "just local and are not propagated.";
 
+// ---- HTTP (server/http.cc, server/http_endpoints.cc): the body of an error response; its
+// status says the rest. Authentication refusals reuse the RESP texts (kNoAuth, kWrongPass,
+// NoPermCommand).
+inline constexpr std::string_view kHttpBadRequest = "malformed HTTP request";
+inline constexpr std::string_view kHttpHeaderTooLarge =
+    "the request line and headers exceed 16384 bytes";
+inline constexpr std::string_view kHttpBodyTooLarge = "the request body exceeds 1048576 bytes";
+inline constexpr std::string_view kHttpNotFound = "no such endpoint";
+inline constexpr std::string_view kHttpMethodNotAllowed = "method not allowed on this endpoint";
+inline constexpr std::string_view kHttpReplicaNotSynced = "replica not in sync with its primary";
+
 // ---- Refusals at accept time, written raw before any command is read (server/server.cc)
 inline constexpr std::string_view kMaxClientsReply = "-ERR max number of clients reached\r\n";
 // protected-mode's refusal of a non-loopback client.

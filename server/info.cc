@@ -231,6 +231,8 @@ void StatsSection(InfoText& t, const Figures& f) {
   t.Field("sync_partial_err", repl_counters[2]);
   t.Field("expired_keys", 0);
   t.Field("evicted_keys", 0);
+  t.Field("keyspace_hits", total.keyspace_hits);
+  t.Field("keyspace_misses", total.keyspace_misses);
   t.Field("pubsub_channels", channels.size());
   t.Field("pubsub_patterns", patterns.size());
   t.Field("total_forks", 0);
@@ -332,14 +334,19 @@ awaitable<std::vector<std::unique_ptr<LatencyHistogram>>> GatherCommandLatency(S
 }
 
 awaitable<void> Info(CommandContext& cx, Args args) {
+  std::string text = co_await BuildInfo(cx.server, cx.shard.config(), args.subspan(1));
+  cx.reply.Verbatim(text);
+}
+
+awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sections) {
   // Redis's default sections, then ours.
   static const std::array<std::string_view, 11> kDefault = {
       "server", "clients",    "memory",  "persistence", "stats",       "replication",
       "cpu",    "errorstats", "cluster", "keyspace",    "autocomplete"};
   std::set<std::string, std::less<>> wanted;
   bool all = false, everything = false;
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string s = ToLower(args[i]);
+  for (std::string_view section : sections) {
+    std::string s = ToLower(section);
     if (s == "all")
       all = true;
     else if (s == "everything")
@@ -349,14 +356,13 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     else
       wanted.insert(s);
   }
-  if (args.size() == 1) wanted.insert(kDefault.begin(), kDefault.end());
+  if (sections.empty()) wanted.insert(kDefault.begin(), kDefault.end());
   auto want = [&](std::string_view name) {
     if (everything) return true;
     if (all) return true;
     return wanted.count(name) > 0;
   };
 
-  Server& server = cx.server;
   auto snaps = co_await server.shards().RunAll([](Shard& s) {
     const auto& log = s.journal().log();
     ShardSnapshot snap{s.stats(),
@@ -398,6 +404,8 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     total.net_output_bytes += s.stats.net_output_bytes;
     total.reads_processed += s.stats.reads_processed;
     total.writes_processed += s.stats.writes_processed;
+    total.keyspace_hits += s.stats.keyspace_hits;
+    total.keyspace_misses += s.stats.keyspace_misses;
     total.errors.Add(s.stats.errors);
     for (size_t i = 0; i < total.commands.size(); ++i) {
       total.commands[i].calls += s.stats.commands[i].calls;
@@ -421,7 +429,6 @@ awaitable<void> Info(CommandContext& cx, Args args) {
   };
   std::string repl_info = co_await server.shards().Run(0, repl_state);
 
-  const Config& config = cx.shard.config();
   auto now = std::chrono::system_clock::now();
   int64_t uptime = std::chrono::duration_cast<std::chrono::seconds>(now - server.started()).count();
   int64_t now_us =
@@ -465,7 +472,7 @@ awaitable<void> Info(CommandContext& cx, Args args) {
     if (!keys.empty()) t.Field("db0", fmt::format("keys={},expires=0,avg_ttl=0", keys.size()));
   }
   if (want("autocomplete")) AutocompleteSection(t, f);
-  cx.reply.Verbatim(t.out);
+  co_return std::move(t.out);
 }
 
 }  // namespace typeahead::server

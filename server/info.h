@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "server/command.h"
@@ -11,9 +12,14 @@
 
 namespace typeahead::server {
 
+class Server;
 class ShardSet;
+struct Config;
 
 boost::asio::awaitable<void> Info(CommandContext& cx, Args args);
+// The reply's text for the sections named (none: the default ones), from any shard's thread
+// with that shard's config; also what /metrics is made of (server/metrics.h).
+boost::asio::awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sections);
 
 // Every shard's latency histograms added, by CommandSpec::stat_index (nullptr: not called);
 // what INFO latencystats and LATENCY HISTOGRAM show.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 
 #include "base/log.h"
 #include "server/background.h"
@@ -31,7 +32,7 @@ bool Journal::Open(const std::string& path, uint64_t base, std::string* error) {
 
 bool Journal::SwitchTo(const std::string& path, std::string* error) {
   if (!log_.is_open()) return false;
-  if (int err = log_.Write(); err != 0 || (err = log_.Sync()) != 0) {
+  if (int err = log_.Write(); err != 0 || (err = TimedSync()) != 0) {
     *error = fmt::format("can't write {}: {}", log_.path(), strerror(err));
     SetFailing(err, "write");
     return false;
@@ -89,7 +90,7 @@ void Journal::PostFlush(uint64_t seen, int deferrals) {
 void Journal::Flush() {
   if (!log_.is_open()) return;
   int err = log_.Write();
-  if (err == 0 && Always()) err = log_.Sync();
+  if (err == 0 && Always()) err = TimedSync();
   if (err != 0) return SetFailing(err, Always() ? "write or fsync" : "write");
   if (failing_) {
     failing_ = false;
@@ -98,6 +99,15 @@ void Journal::Flush() {
         log_.path());
   }
   RunWaiters();
+}
+
+int Journal::TimedSync() {
+  auto start = std::chrono::steady_clock::now();
+  int err = log_.Sync();
+  fsync_latency_.Record(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count());
+  return err;
 }
 
 void Journal::SetFailing(int err, std::string_view what) {
@@ -148,12 +158,15 @@ void Journal::SyncEverySecond() {
     uint64_t target = log_.written();
     std::string path = log_.path();
     background_->Submit([this, fd, target, path, alive = alive_, io = &shard_.io()] {
+      auto start = std::chrono::steady_clock::now();
       int err = fdatasync(fd) == 0 ? 0 : errno;
+      auto took = std::chrono::steady_clock::now() - start;
       close(fd);
       if (!alive->load()) return;
-      asio::post(*io, [this, err, target, path, alive] {
+      asio::post(*io, [this, err, target, path, alive, took] {
         if (!alive->load()) return;
         sync_in_flight_ = false;
+        fsync_latency_.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
         if (err != 0) {
           SetFailing(err, "fsync");
           return;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "replication/feed.h"
+#include "server/command_latency.h"
 #include "storage/append_log.h"
 #include "storage/mutation.h"
 
@@ -77,6 +78,9 @@ class Journal final : public storage::MutationSink {
   uint64_t changes() const { return changes_; }
   const storage::AppendLog& log() const { return log_; }
   bool failing() const { return failing_; }
+  // How long each fdatasync of the log took (appendfsync always on this thread, everysec in
+  // the background), for /metrics.
+  const LatencyHistogram& fsync_latency() const { return fsync_latency_; }
 
  private:
   bool Durable(uint64_t offset) const;
@@ -88,6 +92,7 @@ class Journal final : public storage::MutationSink {
   void SetFailing(int err, std::string_view what);
   void RunWaiters();
   void SyncEverySecond();
+  int TimedSync();  // log_.Sync(), timed into fsync_latency_
 
   Shard& shard_;
   replication::ReplicationFeed& feed_;
@@ -104,6 +109,7 @@ class Journal final : public storage::MutationSink {
   bool flush_scheduled_ = false;
   bool failing_ = false;
   bool sync_in_flight_ = false;
+  LatencyHistogram fsync_latency_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer sync_timer_;
   // Lives as long as the journal; background jobs hold it to know whether to post back.

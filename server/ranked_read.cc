@@ -56,6 +56,7 @@ boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args) {
   std::partial_sort(merged.begin(), merged.begin() + n, merged.end(),
                     [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
   merged.resize(n);
+  ++(n > 0 ? cx.shard.stats().keyspace_hits : cx.shard.stats().keyspace_misses);
   ReplyRanked(cx.reply, merged, first.req.with_scores);
 }
 

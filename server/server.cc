@@ -16,6 +16,7 @@
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/errors.h"
+#include "server/http_endpoints.h"
 #include "server/memory_usage.h"
 #include "server/tls_context.h"
 
@@ -71,12 +72,17 @@ Server::~Server() = default;
 void Server::Listen() {
   // Port 0 with tls-port set is TLS only, as in Redis; without tls-port, port 0 binds a port
   // the kernel chooses (what the in-process test server listens on).
-  if (config_.port != 0 || !TlsEnabled(config_)) port_ = ListenOn(config_.port, false);
-  if (TlsEnabled(config_)) tls_port_ = ListenOn(config_.tls_port, true);
+  if (config_.port != 0 || !TlsEnabled(config_)) {
+    port_ = ListenOn(config_.port, ListenerKind::kPlain);
+  }
+  if (TlsEnabled(config_)) tls_port_ = ListenOn(config_.tls_port, ListenerKind::kTls);
   if (acceptors_.empty()) throw std::runtime_error("Failed listening on any bind address");
+  if (config_.metrics_port != 0) {
+    metrics_port_ = ListenOn(config_.metrics_port, ListenerKind::kMetrics);
+  }
 }
 
-uint16_t Server::ListenOn(int64_t port, bool tls) {
+uint16_t Server::ListenOn(int64_t port, ListenerKind kind) {
   asio::io_context& io = shards_[0].io();
   uint16_t bound = 0;
   for (const std::string& spec : config_.bind) {
@@ -98,16 +104,20 @@ uint16_t Server::ListenOn(int64_t port, bool tls) {
       throw std::runtime_error(
           fmt::format("Warning: Could not create server {} listening "
                       "socket {}:{}: {}",
-                      tls ? "TLS" : "TCP", host, port, ec.message()));
+                      kind == ListenerKind::kTls       ? "TLS"
+                      : kind == ListenerKind::kMetrics ? "metrics"
+                                                       : "TCP",
+                      host, port, ec.message()));
     }
     acceptor->listen(static_cast<int>(config_.tcp_backlog));
     bound = acceptor->local_endpoint().port();
-    acceptors_.push_back({std::move(acceptor), tls});
+    acceptors_.push_back({std::move(acceptor), kind});
   }
   return bound;
 }
 
-asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, bool tls) {
+asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, ListenerKind kind) {
+  const bool tls = kind == ListenerKind::kTls, metrics = kind == ListenerKind::kMetrics;
   for (;;) {
     Shard& target = shards_[next_shard_++ % shards_.size()];
     auto [ec, socket] =
@@ -138,6 +148,13 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, bool tls) {
         socket.close(cec);
         Log(LogLevel::kVerbose, "Refused a TLS client before its handshake: {}",
             refusal.substr(1, refusal.find('\r') - 1));
+      } else if (metrics) {
+        // An HTTP client reads the reason as a response: 503 for maxclients, 403 for
+        // protected mode, the text without RESP's framing.
+        std::string response;
+        WriteHttpRefusal(refusal == errors::kMaxClientsReply ? 503 : 403,
+                         refusal.substr(1, refusal.size() - 3), &response);
+        Refuse(socket, response);
       } else {
         Refuse(socket, refusal);
       }
@@ -146,11 +163,12 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, bool tls) {
     // The slot is taken here, so a burst of accepts cannot pass maxclients; the connection
     // itself is built on its shard's thread, since it registers in that shard's client table.
     ClientConnected();
-    asio::post(target.io(), [this, &target, tls, socket = std::move(socket),
+    asio::post(target.io(), [this, &target, tls, metrics, socket = std::move(socket),
                              id = NextClientId()]() mutable {
       // The shard's own context: CONFIG SET may have replaced it since the accept.
       const TlsContext* context = tls ? target.tls_context().get() : nullptr;
-      auto conn = std::make_unique<Connection>(*this, target, std::move(socket), id, context);
+      auto conn =
+          std::make_unique<Connection>(*this, target, std::move(socket), id, context, metrics);
       Connection::Start(std::move(conn));
     });
   }
@@ -177,7 +195,7 @@ int Server::Run() {
   persistence_.StartTimers();
   asio::post(io0, [this] { replication_->Start(); });
   for (auto& listener : acceptors_) {
-    asio::co_spawn(io0, Accept(*listener.acceptor, listener.tls), asio::detached);
+    asio::co_spawn(io0, Accept(*listener.acceptor, listener.kind), asio::detached);
   }
   Log(LogLevel::kNotice, "typeahead {} (Redis protocol {}) with {} threads, pid {}",
       kTypeaheadVersion, kRedisVersion, shards_.size(), getpid());
@@ -186,6 +204,9 @@ int Server::Run() {
   }
   if (TlsEnabled(config_)) {
     Log(LogLevel::kNotice, "Ready to accept connections tls on port {}", tls_port_);
+  }
+  if (metrics_port_ != 0) {
+    Log(LogLevel::kNotice, "Serving /metrics, /healthz and /readyz on port {}", metrics_port_);
   }
   shards_.Start(config_.pin_threads);
   shards_.Join();

@@ -49,7 +49,8 @@ class Server {
   // The heap before the data was loaded (INFO's used_memory_startup).
   int64_t startup_memory() const { return startup_memory_; }
   uint16_t port() const { return port_; }
-  uint16_t tls_port() const { return tls_port_; }  // 0: no TLS listener
+  uint16_t tls_port() const { return tls_port_; }          // 0: no TLS listener
+  uint16_t metrics_port() const { return metrics_port_; }  // 0: no metrics-port listener
   const std::string& executable() const { return executable_; }
   void set_executable(std::string path) { executable_ = std::move(path); }
 
@@ -60,12 +61,14 @@ class Server {
   int64_t connected_clients() const { return connected_.load(std::memory_order_relaxed); }
 
  private:
-  // tls: the acceptor is tls-port's; its connections are TLS connections.
-  boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
+  // What a listener's connections speak: RESP (or HTTP, told by the first bytes) in plaintext
+  // or TLS, or HTTP only (metrics-port).
+  enum class ListenerKind { kPlain, kTls, kMetrics };
+  boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor, ListenerKind kind);
   void WaitForSignal(std::shared_ptr<boost::asio::signal_set> signals);
   void Listen();
   // Binds every bind address on port; returns the port bound (port 0: the one chosen).
-  uint16_t ListenOn(int64_t port, bool tls);
+  uint16_t ListenOn(int64_t port, ListenerKind kind);
 
   // Counters first: connections destroyed with the shards still update them.
   std::atomic<uint64_t> next_client_id_{1};
@@ -83,7 +86,7 @@ class Server {
   Persistence persistence_;
   struct Listener {
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
-    bool tls;
+    ListenerKind kind;
   };
   std::vector<Listener> acceptors_;
   std::string run_id_;
@@ -92,6 +95,7 @@ class Server {
   int64_t startup_memory_ = 0;
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
+  uint16_t metrics_port_ = 0;
   size_t next_shard_ = 0;
 };
 

@@ -71,6 +71,8 @@ struct ShardStats {
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
   uint64_t reads_processed = 0, writes_processed = 0;  // socket reads and writes that moved bytes
+  // ACTOPK and ACSCORE replies that found something (a term, a score) and those that did not.
+  uint64_t keyspace_hits = 0, keyspace_misses = 0;
   // Every error reply of this shard's connections and batches, by code (INFO errorstats).
   protocol::ErrorCounts errors;
   std::vector<CommandStat> commands;  // indexed by CommandSpec::stat_index

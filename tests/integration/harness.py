@@ -1,6 +1,7 @@
 """What the Python integration tests share: counted checks, free loopback ports and bounded
 waits. A test calls check() for every claim and exits with finish()'s status."""
 import socket
+import subprocess
 import time
 
 import redis
@@ -39,6 +40,18 @@ def wait_for(cond, seconds, what, interval=0.05, say_ok=False):
         time.sleep(interval)
     check(False, f"{what} within {seconds} s")
     return False
+
+
+def stop_all(procs):
+    """Stops the processes a test started, newest first: SIGTERM, then SIGKILL after 15 s."""
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in reversed(procs):
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def finish():

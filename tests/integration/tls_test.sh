@@ -93,6 +93,23 @@ check "cli topk" $'apple\napp' "$(tcli "$tport" ACTOPK q app 2)"
 check "plaintext port too" "apple" "$(timeout 20 redis-cli -p "$port" ACTOPK q appl 1)"
 check "tls config get" $'tls-port\n'"$tport" "$(tcli "$tport" CONFIG GET tls-port)"
 
+# HTTP over tls-port: after the handshake, the first plaintext bytes are an HTTP request.
+out=$(timeout 20 $py - "$tport" "$c" <<'PY' 2>&1
+import http.client, ssl, sys
+tport, c = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=f"{c}/ca.crt")
+ctx.check_hostname = False  # the test certificates name no host; the chain is checked
+ctx.load_cert_chain(f"{c}/client.crt", f"{c}/client.key")
+conn = http.client.HTTPSConnection("127.0.0.1", tport, context=ctx, timeout=10)
+for path in ("/healthz", "/metrics"):
+    conn.request("GET", path)  # both on one connection
+    r = conn.getresponse()
+    body = r.read().decode()
+    print(r.status, "redis_up 1" in body if path == "/metrics" else body.strip())
+PY
+)
+check "https on tls-port" $'200 OK\n200 True' "$out"
+
 out=$(timeout 60 redis-benchmark -p "$tport" --tls --cacert "$c/ca.crt" --cert "$c/client.crt" \
   --key "$c/client.key" -n 2000 -c 4 -t ping -q 2>&1)
 check "benchmark ping" "2" "$(echo "$out" | grep -c 'requests per second')"

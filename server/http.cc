@@ -1,0 +1,148 @@
+#include "server/http.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "server/errors.h"
+
+namespace typeahead::server {
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kMethods = {"GET",    "HEAD",    "POST", "PUT",
+                                                      "DELETE", "OPTIONS", "PATCH"};
+
+}  // namespace
+
+Sniff SniffHttp(std::string_view data) {
+  bool maybe = false;
+  for (std::string_view m : kMethods) {
+    size_t need = m.size() + 2;  // "GET /"
+    std::string_view have = data.substr(0, need);
+    // The method, then " /".
+    bool prefix = true;
+    for (size_t i = 0; i < have.size() && prefix; ++i) {
+      char expected = i < m.size() ? m[i] : (i == m.size() ? ' ' : '/');
+      prefix = have[i] == expected;
+    }
+    if (!prefix) continue;
+    if (have.size() == need) return Sniff::kHttp;
+    maybe = true;
+  }
+  // A prefix of a request line that may still become one: wait, unless a line already ended.
+  if (maybe && data.find('\n') == std::string_view::npos) return Sniff::kNeedMore;
+  return Sniff::kResp;
+}
+
+struct HttpRequestReader::Parser {
+  http::request_parser<http::string_body> p;
+};
+
+HttpRequestReader::HttpRequestReader() { Reset(); }
+HttpRequestReader::~HttpRequestReader() = default;
+
+void HttpRequestReader::Reset() {
+  parser_ = std::make_unique<Parser>();
+  parser_->p.header_limit(kMaxHeaderBytes);
+  parser_->p.body_limit(kMaxBodyBytes);
+  parser_->p.eager(true);
+  request_ = HttpRequest{};
+  error_status_ = 0;
+  error_text_ = {};
+}
+
+HttpRequestReader::Status HttpRequestReader::Feed(std::string_view data, size_t* consumed) {
+  *consumed = 0;
+  auto& p = parser_->p;
+  while (!p.is_done()) {
+    boost::beast::error_code ec;
+    size_t used =
+        p.put(boost::asio::const_buffer(data.data() + *consumed, data.size() - *consumed), ec);
+    *consumed += used;
+    if (ec == http::error::need_more) {
+      // The header's size counts while it is incomplete, too: a client cannot hold us with a
+      // header that never ends.
+      if (!p.is_header_done() && data.size() - *consumed > kMaxHeaderBytes) {
+        ec = http::error::header_limit;
+      } else if (used == 0 || *consumed == data.size()) {
+        return Status::kNeedMore;
+      } else {
+        continue;
+      }
+    }
+    if (ec) {
+      if (ec == http::error::header_limit) {
+        error_status_ = 431;
+        error_text_ = errors::kHttpHeaderTooLarge;
+      } else if (ec == http::error::body_limit) {
+        error_status_ = 413;
+        error_text_ = errors::kHttpBodyTooLarge;
+      } else {
+        error_status_ = 400;
+        error_text_ = errors::kHttpBadRequest;
+      }
+      return Status::kError;
+    }
+  }
+  auto& m = p.get();
+  request_.method = std::string(m.method_string());
+  std::string_view target = m.target();
+  size_t q = target.find('?');
+  request_.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) request_.query = std::string(target.substr(q + 1));
+  request_.keep_alive = m.keep_alive();
+  request_.authorization = std::string(m[http::field::authorization]);
+  request_.origin = std::string(m[http::field::origin]);
+  request_.body = std::move(m.body());
+  return Status::kDone;
+}
+
+std::string_view HttpReason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
+  }
+}
+
+void WriteHttpResponse(const HttpResponse& r, std::string* out) {
+  fmt::format_to(std::back_inserter(*out),
+                 "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", r.status,
+                 HttpReason(r.status), r.content_type, r.body.size());
+  if (!r.keep_alive) *out += "Connection: close\r\n";
+  for (const auto& [name, value] : r.headers) {
+    fmt::format_to(std::back_inserter(*out), "{}: {}\r\n", name, value);
+  }
+  *out += "\r\n";
+  if (!r.head) *out += r.body;
+}
+
+}  // namespace typeahead::server

@@ -1,0 +1,121 @@
+#include "server/http.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace typeahead::server {
+namespace {
+
+using Status = HttpRequestReader::Status;
+
+TEST_CASE("SniffHttp tells an HTTP request line from RESP by the first bytes") {
+  CHECK(SniffHttp("GET /metrics HTTP/1.1\r\n") == Sniff::kHttp);
+  CHECK(SniffHttp("HEAD /") == Sniff::kHttp);
+  CHECK(SniffHttp("OPTIONS /v1") == Sniff::kHttp);
+  CHECK(SniffHttp("*1\r\n$4\r\nPING\r\n") == Sniff::kResp);
+  CHECK(SniffHttp("PING\r\n") == Sniff::kResp);
+  CHECK(SniffHttp("GET key\r\n") == Sniff::kResp);  // an inline command, not a path
+  CHECK(SniffHttp("get /x") == Sniff::kResp);       // methods are upper case
+  // A prefix of a request line may still become one; a finished line cannot.
+  CHECK(SniffHttp("") == Sniff::kNeedMore);
+  CHECK(SniffHttp("GE") == Sniff::kNeedMore);
+  CHECK(SniffHttp("GET ") == Sniff::kNeedMore);
+  CHECK(SniffHttp("GE\r\n") == Sniff::kResp);
+}
+
+TEST_CASE("HttpRequestReader reads a request that arrives a byte at a time") {
+  std::string wire = "GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer pw\r\n\r\n";
+  HttpRequestReader reader;
+  std::string pending;
+  Status status = Status::kNeedMore;
+  for (char c : wire) {
+    pending += c;
+    size_t used = 0;
+    status = reader.Feed(pending, &used);
+    pending.erase(0, used);
+    if (status != Status::kNeedMore) break;
+  }
+  REQUIRE(status == Status::kDone);
+  CHECK(pending.empty());
+  CHECK(reader.request().method == "GET");
+  CHECK(reader.request().path == "/metrics");
+  CHECK(reader.request().query == "x=1");
+  CHECK(reader.request().authorization == "Bearer pw");
+  CHECK(reader.request().keep_alive);
+}
+
+TEST_CASE("HttpRequestReader leaves a pipelined request's successor for the next one") {
+  std::string wire =
+      "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+      "GET /b HTTP/1.0\r\n\r\n";
+  HttpRequestReader reader;
+  size_t used = 0;
+  REQUIRE(reader.Feed(wire, &used) == Status::kDone);
+  CHECK(reader.request().body == "hello");
+  std::string rest = wire.substr(used);
+  CHECK(rest == "GET /b HTTP/1.0\r\n\r\n");
+  reader.Reset();
+  REQUIRE(reader.Feed(rest, &used) == Status::kDone);
+  CHECK(used == rest.size());
+  CHECK(reader.request().path == "/b");
+  CHECK_FALSE(reader.request().keep_alive);  // HTTP/1.0 without keep-alive
+}
+
+TEST_CASE("HttpRequestReader reads a chunked body") {
+  std::string wire =
+      "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+  HttpRequestReader reader;
+  size_t used = 0;
+  REQUIRE(reader.Feed(wire, &used) == Status::kDone);
+  CHECK(reader.request().body == "abcde");
+  CHECK(used == wire.size());
+}
+
+TEST_CASE("HttpRequestReader refuses what passes its limits or is malformed") {
+  HttpRequestReader reader;
+  size_t used = 0;
+  std::string big = "GET / HTTP/1.1\r\nX: " + std::string(HttpRequestReader::kMaxHeaderBytes, 'a');
+  CHECK(reader.Feed(big, &used) == Status::kError);
+  CHECK(reader.error_status() == 431);
+
+  reader.Reset();
+  std::string body =
+      "POST / HTTP/1.1\r\nContent-Length: " + std::to_string(HttpRequestReader::kMaxBodyBytes + 1) +
+      "\r\n\r\n";
+  CHECK(reader.Feed(body, &used) == Status::kError);
+  CHECK(reader.error_status() == 413);
+
+  reader.Reset();
+  CHECK(reader.Feed("GET / HTTP/1.1\r\nno colon here\r\n\r\n", &used) == Status::kError);
+  CHECK(reader.error_status() == 400);
+  CHECK_FALSE(reader.error_text().empty());
+}
+
+TEST_CASE("WriteHttpResponse frames the body and says when it closes") {
+  std::string out;
+  std::pair<std::string_view, std::string_view> allow[] = {{"Allow", "GET"}};
+  WriteHttpResponse({.status = 405,
+                     .content_type = "text/plain",
+                     .body = "no\n",
+                     .keep_alive = false,
+                     .head = false,
+                     .headers = allow},
+                    &out);
+  CHECK(out ==
+        "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
+        "Connection: close\r\nAllow: GET\r\n\r\nno\n");
+  out.clear();
+  WriteHttpResponse({.status = 200,
+                     .content_type = "text/plain",
+                     .body = "abc",
+                     .keep_alive = true,
+                     .head = true,
+                     .headers = {}},
+                    &out);
+  CHECK(out.ends_with("Content-Length: 3\r\n\r\n"));
+}
+
+}  // namespace
+}  // namespace typeahead::server
