@@ -295,6 +295,7 @@ const std::vector<Directive>& Table() {
       Int("max-term-length", &Config::max_term_length, 1, 65535),
       Int("max-topk", &Config::max_topk, 1, 1000000),
       Int("metrics-port", &Config::metrics_port, 0, 65535, false),
+      Int("key-load-delay", &Config::key_load_delay, 0, 1000000),
       Int("tls-port", &Config::tls_port, 0, 65535, false),
       Str("tls-cert-file", &Config::tls_cert_file),
       Str("tls-key-file", &Config::tls_key_file),

@@ -105,6 +105,9 @@ struct Config {
   // without credentials (server/http_endpoints.h); 0: none (they are on port and tls-port
   // anyway).
   int64_t metrics_port = 0;
+  // Microseconds of sleep per term and log record loaded at start-up (Redis's key-load-delay,
+  // for tests that watch a load); 0: none.
+  int64_t key_load_delay = 0;
 
   // TLS on client and replication links (server/tls_context.h): a second listener on tls_port (0:
   // none; with port 0 as well, TLS only). The files are read when the server starts and again on

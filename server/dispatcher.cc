@@ -123,6 +123,10 @@ const CommandSpec* Admit(Args args, const ClientFacts& client, Shard& shard, Ser
   if (ok && (spec->flags & kWrite))
     ok = Writable(config, repl, server.persistence().health(), error);
   if (ok && (spec->flags & kDenyOom)) ok = UnderMaxmemory(config, error);
+  if (ok && !(spec->flags & kLoading) && server.loading()) {
+    *error = errors::kLoading;
+    ok = false;
+  }
   if (!ok) {
     ++shard.stats().commands[spec->stat_index].rejected_calls;
     return nullptr;

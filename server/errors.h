@@ -48,6 +48,7 @@ std::string LogWriteFailed(int error_number);  // MISCONF, with strerror's text
 inline constexpr std::string_view kSnapshotFailed =
     "MISCONF Errors writing a snapshot to disk: commands that may modify the data set are "
     "refused while stop-writes-on-bgsave-error is yes. Check the server log.";
+inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
 inline constexpr std::string_view kOutOfMemory =
     "OOM command not allowed when used memory > 'maxmemory'.";
 // EXEC of a queued command its user may no longer run; reason: AclReason's.
@@ -166,6 +167,7 @@ inline constexpr std::string_view kHttpHeaderTooLarge =
 inline constexpr std::string_view kHttpBodyTooLarge = "the request body exceeds 1048576 bytes";
 inline constexpr std::string_view kHttpNotFound = "no such endpoint";
 inline constexpr std::string_view kHttpMethodNotAllowed = "method not allowed on this endpoint";
+inline constexpr std::string_view kHttpLoading = "loading the dataset in memory";
 inline constexpr std::string_view kHttpReplicaNotSynced = "replica not in sync with its primary";
 
 // ---- Refusals at accept time, written raw before any command is read (server/server.cc)

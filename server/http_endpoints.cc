@@ -120,7 +120,9 @@ awaitable<bool> ServeHttp(Server& server, Shard& shard, const HttpRequest& req, 
   if (path == "/healthz") {
     Reply(req, 200, "OK", out);
   } else if (path == "/readyz") {
-    if (server.replication().stale()) {
+    if (server.loading()) {
+      Reply(req, 503, errors::kHttpLoading, out);
+    } else if (server.replication().stale()) {
       Reply(req, 503, errors::kHttpReplicaNotSynced, out);
     } else {
       Reply(req, 200, "ready", out);

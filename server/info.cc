@@ -169,9 +169,10 @@ void PersistenceSection(InfoText& t, const Figures& f) {
   Server& server = f.server;
   const auto& snaps = f.snaps;
   t.Section("Persistence");
-  t.Field("loading", 0);
-  t.Field("async_loading", 0);
   const Persistence& p = server.persistence();
+  bool loading = server.loading();
+  t.Field("loading", loading ? 1 : 0);
+  t.Field("async_loading", 0);
   uint64_t changes = 0, log_bytes = 0, buffered = 0, unsynced = 0;
   for (const auto& s : snaps) {
     changes += s.changes;
@@ -207,6 +208,14 @@ void PersistenceSection(InfoText& t, const Figures& f) {
     t.Field("aof_buffer_length", buffered);
     t.Field("aof_pending_bio_fsync", unsynced > 0 ? 1 : 0);
     t.Field("aof_delayed_fsync", 0);
+  }
+  if (loading) {
+    t.Field("loading_start_time", p.loading_start_time());
+    t.Field("loading_total_bytes", p.loading_total_bytes());
+    t.Field("loading_rdb_used_mem", 0);
+    t.Field("loading_loaded_bytes", std::min(p.loading_loaded_bytes(), p.loading_total_bytes()));
+    t.Field("loading_loaded_perc", fmt::format("{:.2f}", p.loading_percent()));
+    t.Field("loading_eta_seconds", p.loading_eta_seconds());
   }
 }
 
@@ -363,18 +372,22 @@ awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sect
     return wanted.count(name) > 0;
   };
 
-  auto snaps = co_await server.shards().RunAll([](Shard& s) {
-    const auto& log = s.journal().log();
-    ShardSnapshot snap{s.stats(),
-                       s.clients().size(),
-                       s.partition().term_count(),
-                       s.partition().MemoryUsage(),
-                       s.journal().changes(),
-                       log.is_open() ? log.end() - log.base() : 0,
-                       log.is_open() ? log.buffered() : 0,
-                       log.is_open() ? log.written() - log.synced() : 0,
-                       s.pubsub().Channels(""),
-                       s.pubsub().Patterns()};
+  // While loading, the loader owns the partitions and the journals: their figures are left 0.
+  bool loading = server.loading();
+  auto snaps = co_await server.shards().RunAll([loading](Shard& s) {
+    ShardSnapshot snap{.stats = s.stats(),
+                       .clients = s.clients().size(),
+                       .channels = s.pubsub().Channels(""),
+                       .patterns = s.pubsub().Patterns()};
+    if (!loading) {
+      const auto& log = s.journal().log();
+      snap.terms = s.partition().term_count();
+      snap.engine_bytes = s.partition().MemoryUsage();
+      snap.changes = s.journal().changes();
+      snap.log_bytes = log.is_open() ? log.end() - log.base() : 0;
+      snap.log_buffered = log.is_open() ? log.buffered() : 0;
+      snap.log_unsynced = log.is_open() ? log.written() - log.synced() : 0;
+    }
     getrusage(RUSAGE_THREAD, &snap.cpu);  // this shard's thread: RunAll runs this on it
     for (const auto& [id, c] : s.clients()) {
       snap.max_query_bytes = std::max(snap.max_query_bytes, c->query_bytes());
@@ -467,7 +480,8 @@ awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sect
     t.Field("cluster_enabled", 0);
   }
   if (want("keyspace")) {
-    auto keys = co_await CollectKeys(server.shards(), "*");
+    std::vector<std::string> keys;
+    if (!loading) keys = co_await CollectKeys(server.shards(), "*");
     t.Section("Keyspace");
     if (!keys.empty()) t.Field("db0", fmt::format("keys={},expires=0,avg_ttl=0", keys.size()));
   }

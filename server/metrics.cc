@@ -447,13 +447,17 @@ awaitable<std::string> RenderMetrics(Server& server, Shard& shard) {
           static_cast<double>(config.maxclients));
   x.Gauge("redis_config_maxmemory", "config_maxmemory", "", static_cast<double>(config.maxmemory));
 
-  auto parts = co_await server.shards().RunAll([](Shard& s) {
+  // While loading, the loader owns the partitions and the journals (Server::loading()).
+  bool loading = server.loading();
+  auto parts = co_await server.shards().RunAll([loading](Shard& s) {
     ShardPart p;
-    for (const auto& [name, dict] : s.partition().keys()) {
-      p.keys.emplace_back(name, dict.size());
-      p.memo_hits += dict.rendered_hits();
+    if (!loading) {
+      for (const auto& [name, dict] : s.partition().keys()) {
+        p.keys.emplace_back(name, dict.size());
+        p.memo_hits += dict.rendered_hits();
+      }
+      p.fsync = s.journal().fsync_latency();
     }
-    p.fsync = s.journal().fsync_latency();
     const auto& slow = s.slowlog().entries();  // newest first
     p.slowlog_entries = slow.size();
     if (!slow.empty()) {

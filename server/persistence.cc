@@ -78,7 +78,8 @@ void ForEachInParallel(size_t n, F fn) {
 Persistence::Persistence(ShardSet& shards, const Config& config)
     : shards_(shards),
       dir_(config.dir + "/" + std::string(storage::kDataDirName)),
-      aof_(config.appendonly) {
+      aof_(config.appendonly),
+      key_load_delay_(config.key_load_delay) {
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i].journal().Attach(&background_, &health_);
 }
 
@@ -107,6 +108,19 @@ bool Persistence::SwitchManifest(const Manifest& m, std::string* error) {
   return true;
 }
 
+double Persistence::loading_percent() const {
+  uint64_t total = loading_total_bytes();
+  if (total == 0) return 0;
+  return static_cast<double>(std::min(loading_loaded_bytes(), total)) * 100 / total;
+}
+
+int64_t Persistence::loading_eta_seconds() const {
+  uint64_t total = loading_total_bytes(), done = std::min(loading_loaded_bytes(), total);
+  int64_t elapsed = UnixNow() - loading_start_time();
+  if (elapsed <= 0) return 1;
+  return static_cast<int64_t>(static_cast<double>(elapsed) * (total - done) / (done + 1));
+}
+
 void Persistence::Recover() {
   auto started = std::chrono::steady_clock::now();
   std::error_code ec;
@@ -133,6 +147,19 @@ void Persistence::Recover() {
     throw std::runtime_error(fmt::format("Bad manifest {}: {}", manifest_path, error));
   }
   size_t m = manifest_.partitions.size();
+  uint64_t total = 0;
+  for (const auto& p : manifest_.partitions) {
+    std::vector<std::string> files = p.logs;
+    if (!p.snapshot.empty()) files.push_back(p.snapshot);
+    for (const auto& name : files) {
+      std::error_code size_ec;
+      uint64_t size = std::filesystem::file_size(FilePath(name), size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  loading_start_ = UnixNow();
+  loading_total_ = total;
+  progress_.term_delay_us = key_load_delay_;
   // Load every partition of the files on a thread of its own. With another thread count than
   // the files were written with, load them as they were and move the terms afterwards.
   std::vector<storage::Partition> staging(m == n ? 0 : m);
@@ -143,7 +170,8 @@ void Persistence::Recover() {
   for (size_t p = 0; p < n; ++p) shards_[p].partition().set_sink(nullptr);
   ForEachInParallel(m, [&](size_t p) {
     storage::Partition* into = m == n ? &shards_[p].partition() : &staging[p];
-    storage::LoadPartitionFiles(dir_, manifest_.partitions[p], into, &stats[p], &errors[p]);
+    storage::LoadPartitionFiles(dir_, manifest_.partitions[p], into, &stats[p], &errors[p],
+                                &progress_);
   });
   uint64_t records = 0, snapshot_terms = 0, bytes = 0;
   for (size_t p = 0; p < m; ++p) {

@@ -26,6 +26,7 @@
 #include "server/background.h"
 #include "server/journal.h"
 #include "storage/manifest.h"
+#include "storage/snapshot.h"
 
 namespace typeahead::server {
 
@@ -37,9 +38,23 @@ class Persistence {
  public:
   Persistence(ShardSet& shards, const Config& config);
 
-  // Before the shard threads start: loads the data directory into the partitions and opens
-  // the logs. Throws std::runtime_error with a message naming the file and offset on damage.
+  // At start-up, on a loader thread while the shards serve only what may run while loading
+  // (Server::loading()): loads the data directory into the partitions and opens the logs.
+  // Nothing else touches the partitions or the journals meanwhile. Throws std::runtime_error
+  // with a message naming the file and offset on damage, or storage::kLoadStopped after
+  // StopLoading().
   void Recover();
+  // Makes a Recover() in progress give up soon (a shutdown while loading). Thread-safe.
+  void StopLoading() { progress_.stop.store(true); }
+  // While Recover() runs: the bytes of the files it loads, those loaded so far, and when it
+  // started (unix seconds), for INFO's loading_* fields and the progress log line.
+  uint64_t loading_total_bytes() const { return loading_total_.load(); }
+  uint64_t loading_loaded_bytes() const { return progress_.bytes.load(); }
+  int64_t loading_start_time() const { return loading_start_.load(); }
+  // Done so far, and the seconds left at the pace since the start (1 in the first second),
+  // as Redis computes loading_loaded_perc and loading_eta_seconds.
+  double loading_percent() const;
+  int64_t loading_eta_seconds() const;
   // Starts the once-a-second check of the save rules and the log size (on shard 0).
   void StartTimers();
   // After the shard threads stopped: makes every log durable and closes it.
@@ -96,6 +111,7 @@ class Persistence {
   ShardSet& shards_;
   std::string dir_;
   bool aof_;
+  int64_t key_load_delay_;
   DiskHealth health_;
   BackgroundWorker background_;
   storage::Manifest manifest_;  // shard 0's thread once serving
@@ -108,6 +124,9 @@ class Persistence {
   std::atomic<uint64_t> snapshot_bytes_{0};
   std::atomic<uint64_t> changes_at_save_{0};
   std::chrono::steady_clock::time_point last_failure_{};
+  storage::LoadProgress progress_;
+  std::atomic<uint64_t> loading_total_{0};
+  std::atomic<int64_t> loading_start_{0};
 };
 
 }  // namespace typeahead::server

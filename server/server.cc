@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <thread>
 
 #include "base/log.h"
 #include "base/random.h"
@@ -181,8 +182,6 @@ int Server::Run() {
   auto signals = std::make_shared<asio::signal_set>(io0, SIGINT, SIGTERM);
   WaitForSignal(signals);
   startup_memory_ = HeapBytes();
-  persistence_.Recover();
-  replication_->LoadState(config_.dir);
   RefreshUsedMemory();  // maxmemory holds from the first command, before shard 0's cron runs
   if (TlsContextNeeded(config_)) {
     // Before listening: a bad certificate or key stops the start, naming the file.
@@ -192,8 +191,6 @@ int Server::Run() {
     for (size_t i = 0; i < shards_.size(); ++i) shards_[i].set_tls_context(tls);
   }
   Listen();
-  persistence_.StartTimers();
-  asio::post(io0, [this] { replication_->Start(); });
   for (auto& listener : acceptors_) {
     asio::co_spawn(io0, Accept(*listener.acceptor, listener.kind), asio::detached);
   }
@@ -208,13 +205,54 @@ int Server::Run() {
   if (metrics_port_ != 0) {
     Log(LogLevel::kNotice, "Serving /metrics, /healthz and /readyz on port {}", metrics_port_);
   }
+  // Clients are served from here on; until the data is loaded, what needs it gets -LOADING
+  // (loading_), as Redis answers while it loads, so clients and Sentinel see a live server.
+  std::thread loader([this] { Load(); });
+  LogLoadingProgress(std::make_shared<asio::steady_timer>(io0));
   shards_.Start(config_.pin_threads);
   shards_.Join();
+  persistence_.StopLoading();  // a shutdown while loading: the load gives up
+  loader.join();
   replication_->Release();
   persistence_.Close();
   if (keep_replication_state_) replication_->SaveState(config_.dir);
+  if (!load_error_.empty()) throw std::runtime_error(load_error_);
   Log(LogLevel::kNotice, "typeahead is now ready to exit, bye bye...");
   return 0;
+}
+
+void Server::Load() {
+  try {
+    persistence_.Recover();
+  } catch (const std::exception& e) {
+    if (!stopping_) {
+      load_error_ = e.what();
+      RequestShutdown("Loading the data failed: stopping");
+    }
+    return;
+  }
+  asio::post(shards_[0].io(), [this] { Loaded(); });
+}
+
+void Server::Loaded() {
+  replication_->LoadState(config_.dir);
+  RefreshUsedMemory();
+  persistence_.StartTimers();
+  // Release: what the loader wrote into the partitions and journals (before the post that
+  // brought us here) is seen by every shard that reads loading() as false.
+  loading_.store(false, std::memory_order_release);
+  replication_->Start();
+}
+
+void Server::LogLoadingProgress(std::shared_ptr<asio::steady_timer> timer) {
+  timer->expires_after(std::chrono::seconds(1));
+  timer->async_wait([this, timer](const boost::system::error_code& ec) {
+    if (ec || !loading() || stopping_) return;
+    const Persistence& p = persistence_;
+    Log(LogLevel::kNotice, "Loading: {:.2f}% ({} of {} bytes), {} s left", p.loading_percent(),
+        p.loading_loaded_bytes(), p.loading_total_bytes(), p.loading_eta_seconds());
+    LogLoadingProgress(timer);
+  });
 }
 
 void Server::WaitForSignal(std::shared_ptr<asio::signal_set> signals) {
@@ -241,6 +279,12 @@ void Server::WaitForSignal(std::shared_ptr<asio::signal_set> signals) {
 
 asio::awaitable<bool> Server::Shutdown(std::string reason, bool save, bool nosave, bool force) {
   Log(LogLevel::kWarning, "{}", reason);
+  if (loading()) {
+    // Half the data is in memory: saving it would overwrite the files with less. They are as
+    // they were, so the next start loads them again, as Redis does.
+    RequestShutdown("Shutting down while loading: not saving");
+    co_return true;
+  }
   // No co_await inside && or ||: GCC 12 miscompiles it (an illegal instruction at run time).
   // Stream data in flight is applied first, so what is saved matches the replication offset.
   co_await asio::co_spawn(shards_[0].io(), replication_->Quiesce(), asio::use_awaitable);

@@ -54,6 +54,11 @@ class Server {
   const std::string& executable() const { return executable_; }
   void set_executable(std::string path) { executable_ = std::move(path); }
 
+  // While the data loads at start-up (Persistence::Recover on a loader thread): commands not
+  // flagged kLoading are refused with -LOADING, and nothing that serves touches the
+  // partitions or the journals. Thread-safe.
+  bool loading() const { return loading_.load(std::memory_order_acquire); }
+
   // Thread-safe counters, touched on connect and disconnect only.
   uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
   void ClientConnected() { connected_.fetch_add(1, std::memory_order_relaxed); }
@@ -66,6 +71,11 @@ class Server {
   enum class ListenerKind { kPlain, kTls, kMetrics };
   boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor, ListenerKind kind);
   void WaitForSignal(std::shared_ptr<boost::asio::signal_set> signals);
+  // The loader thread's work, and what shard 0 does once it is done (Run).
+  void Load();
+  void Loaded();
+  // The once-a-second progress line while loading, on shard 0.
+  void LogLoadingProgress(std::shared_ptr<boost::asio::steady_timer> timer);
   void Listen();
   // Binds every bind address on port; returns the port bound (port 0: the one chosen).
   uint16_t ListenOn(int64_t port, ListenerKind kind);
@@ -74,6 +84,7 @@ class Server {
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> connected_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> loading_{true};
   bool shutting_down_ = false;                       // shard 0: a signal's save is running
   std::atomic<bool> keep_replication_state_{false};  // set by Shutdown() when the data is kept
   Config config_;
@@ -96,6 +107,7 @@ class Server {
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
   uint16_t metrics_port_ = 0;
+  std::string load_error_;  // why loading failed: Run() throws it once the loops stopped
   size_t next_shard_ = 0;
 };
 

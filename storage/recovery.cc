@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "storage/log_record.h"
 #include "storage/replay.h"
 #include "storage/snapshot.h"
@@ -51,11 +54,11 @@ class MappedFile {
 }  // namespace
 
 bool LoadPartitionFiles(const std::string& dir, const PartitionFiles& files, Partition* into,
-                        LoadStats* stats, std::string* error) {
+                        LoadStats* stats, std::string* error, LoadProgress* progress) {
   uint64_t offset = 0;
   if (!files.snapshot.empty()) {
     SnapshotInfo info;
-    if (!LoadSnapshot(dir + "/" + files.snapshot, into, &info, error)) return false;
+    if (!LoadSnapshot(dir + "/" + files.snapshot, into, &info, error, progress)) return false;
     stats->snapshot_terms += info.terms;
     offset = info.log_offset;
   }
@@ -77,9 +80,22 @@ bool LoadPartitionFiles(const std::string& dir, const PartitionFiles& files, Par
     stats->last_log_base = offset;
     RecordScanner scanner(data, offset);
     size_t valid = data.size();
+    size_t reported = 0;  // of this file's bytes, those added to progress
     while (true) {
       auto status = scanner.Next();
+      if (progress != nullptr && (scanner.position() - reported >= 64 * 1024 ||
+                                  status != RecordScanner::Status::kRecord)) {
+        progress->bytes.fetch_add(scanner.position() - reported, std::memory_order_relaxed);
+        reported = scanner.position();
+      }
       if (status == RecordScanner::Status::kRecord) {
+        if (progress != nullptr && progress->stop.load(std::memory_order_relaxed)) {
+          *error = kLoadStopped;
+          return false;
+        }
+        if (progress != nullptr && progress->term_delay_us > 0) {
+          std::this_thread::sleep_for(std::chrono::microseconds(progress->term_delay_us));
+        }
         if (!ApplyLogged(into, scanner.record().args, error)) {
           *error = fmt::format("Log {} at byte {} (offset {}): {}", path, scanner.position(),
                                offset + scanner.position(), *error);

@@ -12,6 +12,7 @@
 
 #include "storage/manifest.h"
 #include "storage/partition.h"
+#include "storage/snapshot.h"
 
 namespace typeahead::storage {
 
@@ -25,7 +26,8 @@ struct LoadStats {
   std::vector<std::string> warnings;
 };
 
+// progress (may be null) counts the snapshot's and the logs' bytes as they are loaded.
 bool LoadPartitionFiles(const std::string& dir, const PartitionFiles& files, Partition* into,
-                        LoadStats* stats, std::string* error);
+                        LoadStats* stats, std::string* error, LoadProgress* progress = nullptr);
 
 }  // namespace typeahead::storage

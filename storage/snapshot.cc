@@ -7,7 +7,9 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "storage/crc32c.h"
 #include "storage/file_util.h"
@@ -287,18 +289,30 @@ bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo i
   return w.file()->Finish(w.info().keys, w.info().terms, error);
 }
 
-bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info,
-                  std::string* error) {
+bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, std::string* error,
+                  LoadProgress* progress) {
   auto data = ReadWholeFile(path, error);
   if (!data) return false;
-  auto sink = [into](std::string_view key, std::string_view term, int64_t freq) {
+  if (progress == nullptr) {
+    auto sink = [into](std::string_view key, std::string_view term, int64_t freq) {
+      return static_cast<bool>(into->IncrBy(key, term, freq));
+    };
+    return DecodeSnapshot(*data, path, sink, info, error);
+  }
+  auto sink = [into, progress](std::string_view key, std::string_view term, int64_t freq) {
+    if (progress->stop.load(std::memory_order_relaxed)) return false;
+    if (progress->term_delay_us > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(progress->term_delay_us));
+    }
     return static_cast<bool>(into->IncrBy(key, term, freq));
   };
-  return DecodeSnapshot(*data, path, sink, info, error);
+  bool ok = DecodeSnapshot(*data, path, sink, info, error, &progress->bytes);
+  if (!ok && progress->stop.load(std::memory_order_relaxed)) *error = kLoadStopped;
+  return ok;
 }
 
 bool DecodeSnapshot(std::string_view bytes, std::string_view name, const SnapshotSink& sink,
-                    SnapshotInfo* info, std::string* error) {
+                    SnapshotInfo* info, std::string* error, std::atomic<uint64_t>* done) {
   const std::string_view* data = &bytes;
   auto bad = [&](std::string_view what) {
     *error = fmt::format("snapshot {} is damaged: {}", name, what);
@@ -333,7 +347,20 @@ bool DecodeSnapshot(std::string_view bytes, std::string_view name, const Snapsho
     if (ZSTD_isError(n) || n != raw_len) return bad("a block does not decompress");
     pos += comp_len;
     std::string_view in(raw);
+    // Progress in the file's bytes, a block's share as its entries are decoded: a block of
+    // similar terms compresses a hundredfold, and one block may hold a whole partition.
+    uint64_t block_bytes = comp_len + 8, reported = 0;
+    auto report = [&] {
+      uint64_t share = block_bytes * (raw.size() - in.size()) / raw.size();
+      done->fetch_add(share - reported, std::memory_order_relaxed);
+      reported = share;
+    };
+    size_t next_report = raw.size() - std::min<size_t>(raw.size(), 4096);
     while (!in.empty()) {
+      if (done != nullptr && in.size() <= next_report) {
+        report();
+        next_report = in.size() - std::min<size_t>(in.size(), 4096);
+      }
       auto tag = static_cast<uint8_t>(in.front());
       in.remove_prefix(1);
       uint64_t a, b, f;
@@ -359,6 +386,7 @@ bool DecodeSnapshot(std::string_view bytes, std::string_view name, const Snapsho
         return bad("unknown entry");
       }
     }
+    if (done != nullptr) report();
   }
   if (pos != body - 16) return bad("bytes after the last block");
   if (keys != info->keys || terms != info->terms) return bad("counts do not match the trailer");

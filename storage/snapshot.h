@@ -14,6 +14,7 @@
 // dropped. So the file holds exactly the state at the cut whatever happens between slices.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -126,14 +127,28 @@ class SnapshotWriter final : public ChangeObserver {
 
 // Loads the snapshot at path into *into (normally empty). False with *error naming the file
 // and what is wrong; *into may then hold part of it.
-bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, std::string* error);
+// What a load reports while it runs, read by other threads (INFO's loading_* fields): the
+// bytes of the files read so far. term_delay_us slows every term and record by that many
+// microseconds (key-load-delay, so tests can watch a load). Setting stop (from any thread)
+// ends the load early with an error.
+struct LoadProgress {
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<bool> stop{false};
+  int64_t term_delay_us = 0;
+};
+inline constexpr std::string_view kLoadStopped = "loading stopped";
+
+// progress (may be null) counts the file's bytes as its blocks are decoded.
+bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, std::string* error,
+                  LoadProgress* progress = nullptr);
 
 // Checks and decodes a whole snapshot held in memory (name is for messages), handing every
 // term to sink(key, term, freq); sink returns false on a frequency overflow. Lets a replica
 // spread a primary's partition over its own partitions.
 using SnapshotSink = std::function<bool(std::string_view, std::string_view, int64_t)>;
+// done (may be null) counts the bytes of data decoded so far.
 bool DecodeSnapshot(std::string_view data, std::string_view name, const SnapshotSink& sink,
-                    SnapshotInfo* info, std::string* error);
+                    SnapshotInfo* info, std::string* error, std::atomic<uint64_t>* done = nullptr);
 
 // Writes a whole snapshot of *partition at once (start-up, tests): a writer run to the end.
 bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo info,

@@ -116,13 +116,15 @@ ServerProcess::ServerProcess(std::vector<std::string> extra, std::string data_di
         break;  // exited: port taken between FreePort and bind? try another
       }
       // Ready when it answers PING: the kernel accepts connections as soon as the socket
-      // listens, before the shard threads run.
+      // listens, before the shard threads run, and the data loads after that.
       timeval tv{1, 0};
       redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
       if (c != nullptr && c->err == 0) {
         redisSetTimeout(c, tv);
         auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
-        bool answered = r != nullptr;  // PONG, or NOAUTH when a password is set
+        // PONG, or NOAUTH when a password is set; not LOADING: the data is not there yet.
+        bool answered = r != nullptr && !(r->type == REDIS_REPLY_ERROR &&
+                                          std::string_view(r->str, r->len).starts_with("LOADING"));
         if (r != nullptr) freeReplyObject(r);
         redisFree(c);
         if (answered) return;

@@ -216,6 +216,56 @@ TEST_CASE("AppendLog: offsets continue across files and reopening") {
   CHECK(again.end() == stats.log_end);
 }
 
+TEST_CASE("Recovery: progress counts the files' bytes as they load, and stop ends a load") {
+  TempDir dir;
+  std::mt19937 rng(5);
+  st::Partition p;
+  for (int i = 0; i < 20000; ++i) p.IncrBy("k", RandomTerm(rng, true), 1 + rng() % 100);
+  std::string error;
+  REQUIRE(st::WriteSnapshot(&p, dir.path + "/s.tas", st::SnapshotInfo{0, 1, 0}, &error));
+  st::AppendLog log;
+  REQUIRE(log.Open(dir.path + "/1.aof", 0, &error));
+  for (int i = 0; i < 3000; ++i) log.Append(Args{"ACRECORD", "k", "logged"});
+  REQUIRE(log.Close(&error));
+  uint64_t size = std::filesystem::file_size(dir.path + "/s.tas") +
+                  std::filesystem::file_size(dir.path + "/1.aof");
+  st::PartitionFiles files;
+  files.snapshot = "s.tas";
+  files.logs = {"1.aof"};
+  st::LoadProgress progress;
+  st::Partition q;
+  st::LoadStats stats;
+  REQUIRE_MESSAGE(st::LoadPartitionFiles(dir.path, files, &q, &stats, &error, &progress), error);
+  CHECK(DumpOf(q).at("k").at("logged") == 3000);
+  // All but the snapshot's header and trailer, which no block holds.
+  CHECK(progress.bytes.load() <= size);
+  CHECK(progress.bytes.load() >= size - 64);
+
+  // A snapshot of one block reports as its entries decode, not only at the block's end.
+  uint64_t seen_mid_block = 0;
+  st::SnapshotSink sink = [&](std::string_view, std::string_view, int64_t) { return true; };
+  std::string bytes = *st::ReadWholeFile(dir.path + "/s.tas", &error);
+  std::atomic<uint64_t> done{0};
+  size_t calls = 0;
+  st::SnapshotSink watch = [&](std::string_view k, std::string_view t, int64_t f) {
+    if (++calls == 10000) seen_mid_block = done.load();
+    return sink(k, t, f);
+  };
+  st::SnapshotInfo info;
+  REQUIRE(st::DecodeSnapshot(bytes, "s.tas", watch, &info, &error, &done));
+  CHECK(seen_mid_block > 0);
+  CHECK(seen_mid_block < done.load());
+
+  st::LoadProgress stop;
+  stop.stop = true;
+  st::Partition r;
+  CHECK_FALSE(st::LoadPartitionFiles(dir.path, files, &r, &stats, &error, &stop));
+  CHECK(error == st::kLoadStopped);
+  files.snapshot.clear();
+  CHECK_FALSE(st::LoadPartitionFiles(dir.path, files, &r, &stats, &error, &stop));
+  CHECK(error == st::kLoadStopped);
+}
+
 TEST_CASE("Trie::Scan resumes after any term, in bytewise order") {
   std::mt19937 rng(7);
   st::Trie t;
