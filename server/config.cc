@@ -91,8 +91,8 @@ Directive Str(std::string_view name, std::string Config::*field, bool mut = true
 }
 
 Directive Enum(std::string_view name, std::string Config::*field,
-               std::vector<std::string_view> values) {
-  return {name, true,
+               std::vector<std::string_view> values, bool mutable_at_runtime = true) {
+  return {name, mutable_at_runtime,
           [=](Config& c, Args a) -> std::optional<std::string> {
             if (auto e = OneArg(a)) return e;
             std::string v = ToLower(a[0]);
@@ -223,6 +223,7 @@ const std::vector<Directive>& Table() {
        },
        [](const Config&) { return std::string(); }},
       Bool("daemonize", &Config::daemonize, false),
+      Enum("supervised", &Config::supervised, {"no", "upstart", "systemd", "auto"}, false),
       Str("pidfile", &Config::pidfile, false),
       {"bind", false,
        [](Config& c, Args a) -> std::optional<std::string> {
@@ -390,7 +391,7 @@ bool IgnoredDirective(std::string_view name) {
       " repl-diskless-sync repl-diskless-sync-delay repl-diskless-sync-max-replicas"
       " replica-lazy-flush slave-lazy-flush set-max-intset-entries set-proc-title"
       " stream-node-max-bytes stream-node-max-entries tcp-keepalive zset-max-listpack-entries"
-      " zset-max-listpack-value zset-max-ziplist-entries zset-max-ziplist-value supervised"
+      " zset-max-listpack-value zset-max-ziplist-entries zset-max-ziplist-value"
       " syslog-enabled syslog-ident syslog-facility crash-log-enabled crash-memcheck-enabled"
       " io-threads io-threads-do-reads lua-time-limit busy-reply-threshold"
       " active-expire-effort lfu-log-factor lfu-decay-time maxmemory-samples"

@@ -27,6 +27,9 @@ struct Config {
   // Start-up as Redis: daemonize forks into the background (its output to /dev/null unless
   // logfile names a file); pidfile is written at start-up and removed at exit.
   bool daemonize = false;
+  // How to tell a supervisor the server is ready (server/supervision.h): "no", "upstart",
+  // "systemd" or "auto". Under a supervisor daemonize is ignored, as in Redis.
+  std::string supervised = "no";
   std::string pidfile;
   // Redis directives that have no effect here (IgnoredDirective), as given: name and value.
   // Accepted in the file and on the command line with one warning at start-up, shown by CONFIG

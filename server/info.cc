@@ -95,7 +95,7 @@ void ServerSection(InfoText& t, const Figures& f) {
   t.Field("multiplexing_api", "epoll");
   t.Field("gcc_version", fmt::format("{}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__));
   t.Field("process_id", getpid());
-  t.Field("process_supervised", "no");
+  t.Field("process_supervised", server.supervision().Name());
   t.Field("run_id", server.run_id());
   t.Field("tcp_port", server.port());
   t.Field("server_time_usec", now_us);

@@ -14,6 +14,7 @@
 #include "server/config.h"
 #include "server/memory_usage.h"
 #include "server/server.h"
+#include "server/supervision.h"
 
 namespace {
 
@@ -59,7 +60,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", error->c_str());
     return 1;
   }
-  if (config.daemonize) {
+  // Under a supervisor the process stays in the foreground, as Redis does.
+  bool supervised = Supervision::Resolve(config.supervised) != Supervision::Mode::kNone;
+  if (config.daemonize && !supervised) {
     // Before any thread starts: the child goes on in a session of its own, the parent exits.
     pid_t child = fork();
     if (child < 0) {

@@ -205,6 +205,7 @@ int Server::Run() {
   if (metrics_port_ != 0) {
     Log(LogLevel::kNotice, "Serving /metrics, /healthz and /readyz on port {}", metrics_port_);
   }
+  supervision_.Notify("STATUS=Loading the data\n");
   // Clients are served from here on; until the data is loaded, what needs it gets -LOADING
   // (loading_), as Redis answers while it loads, so clients and Sentinel see a live server.
   std::thread loader([this] { Load(); });
@@ -242,6 +243,7 @@ void Server::Loaded() {
   // brought us here) is seen by every shard that reads loading() as false.
   loading_.store(false, std::memory_order_release);
   replication_->Start();
+  supervision_.Ready(replication_->is_replica());
 }
 
 void Server::LogLoadingProgress(std::shared_ptr<asio::steady_timer> timer) {
@@ -307,6 +309,7 @@ asio::awaitable<bool> Server::Shutdown(std::string reason, bool save, bool nosav
 void Server::RequestShutdown(std::string_view reason) {
   if (stopping_.exchange(true)) return;
   Log(LogLevel::kWarning, "{}", reason);
+  supervision_.Notify("STOPPING=1\n");
   // Acceptors belong to shard 0: close them there, then stop every loop.
   asio::post(shards_[0].io(), [this] {
     for (auto& a : acceptors_) {

@@ -17,6 +17,7 @@
 #include "server/persistence.h"
 #include "server/replication_host.h"
 #include "server/shard.h"
+#include "server/supervision.h"
 
 namespace typeahead::replication {
 class Replication;
@@ -58,6 +59,7 @@ class Server {
   // flagged kLoading are refused with -LOADING, and nothing that serves touches the
   // partitions or the journals. Thread-safe.
   bool loading() const { return loading_.load(std::memory_order_acquire); }
+  const Supervision& supervision() const { return supervision_; }
 
   // Thread-safe counters, touched on connect and disconnect only.
   uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
@@ -88,6 +90,7 @@ class Server {
   bool shutting_down_ = false;                       // shard 0: a signal's save is running
   std::atomic<bool> keep_replication_state_{false};  // set by Shutdown() when the data is kept
   Config config_;
+  Supervision supervision_{config_.supervised};
   ReplicationHost replication_host_{*this};  // what replication_ sees of us
   // Before shards_, so destroyed after them: coroutines in the shards' loops refer to it. Its
   // links (sockets on shard 0) are dropped by Release() when the loops stopped.
