@@ -66,6 +66,7 @@ Status AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
 Status AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (Status st = CheckTerm(s.config(), args[2]); st != Status::kOk) return st;
   const storage::Trie* dict = s.partition().Find(args[1]);
+  if (dict != nullptr) dict->Touch(s.clock());
   auto score = dict ? dict->Score(args[2]) : std::nullopt;
   if (score) {
     ++s.stats().keyspace_hits;
@@ -128,6 +129,7 @@ Status AcTopKRanked(Shard& s, Args args, RankedRequest* req,
                     std::vector<storage::ScoredTerm>* out) {
   if (Status st = ParseTopK(s.config(), args, req); st != Status::kOk) return st;
   if (const storage::Trie* dict = s.partition().Find(args[1])) {
+    dict->Touch(s.clock());
     dict->TopK(args[2], req->limit, out);
   }
   return Status::kOk;
@@ -144,6 +146,7 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
     RankedHeader(r, 0, req.with_scores);
     return Status::kOk;
   }
+  dict->Touch(s.clock());
   bool with_scores = req.with_scores;
   // Without scores the reply is the ranked terms alone, the same bytes in RESP2 and RESP3:
   // the trie keeps them at the prefix's node while its top k stands.

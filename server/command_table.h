@@ -53,6 +53,8 @@ CommandSpec ConfigCommand();   // CONFIG and its subcommands
 CommandSpec AclCommand();      // ACL and its subcommands
 CommandSpec SlowlogCommand();  // SLOWLOG and its subcommands
 CommandSpec LatencyCommand();  // LATENCY and its subcommands
+CommandSpec MemoryCommand();   // MEMORY and its subcommands
+CommandSpec ObjectCommand();   // OBJECT and its subcommands
 
 // A container's HELP subcommand (CLIENT HELP, CONFIG HELP, ...): Redis's header line, the
 // container's own entries, each subcommand's in table order, then HELP itself.

@@ -167,7 +167,10 @@ void Persistence::Recover() {
   std::vector<std::string> errors(m);
   // What the files hold is replayed, not logged again: the journals hear of the partitions'
   // changes only once everything is loaded.
-  for (size_t p = 0; p < n; ++p) shards_[p].partition().set_sink(nullptr);
+  for (size_t p = 0; p < n; ++p) {
+    shards_[p].partition().set_sink(nullptr);
+    shards_[p].partition().set_clock(nullptr);  // the shard's cron writes it meanwhile
+  }
   ForEachInParallel(m, [&](size_t p) {
     storage::Partition* into = m == n ? &shards_[p].partition() : &staging[p];
     storage::LoadPartitionFiles(dir_, manifest_.partitions[p], into, &stats[p], &errors[p],
@@ -197,7 +200,10 @@ void Persistence::Recover() {
       part.Clear();
     }
   }
-  for (size_t p = 0; p < n; ++p) shards_[p].partition().set_sink(&shards_[p].journal());
+  for (size_t p = 0; p < n; ++p) {
+    shards_[p].partition().set_sink(&shards_[p].journal());
+    shards_[p].partition().set_clock(shards_[p].clock_source());
+  }
   size_t terms = 0;
   for (size_t p = 0; p < n; ++p) terms += shards_[p].partition().term_count();
   double seconds =

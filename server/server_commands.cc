@@ -269,6 +269,8 @@ std::vector<CommandSpec> ServerCommands() {
       AclCommand(),
       SlowlogCommand(),
       LatencyCommand(),
+      MemoryCommand(),
+      ObjectCommand(),
       {
           .name = "monitor",
           .arity = 1,

@@ -17,6 +17,14 @@ namespace {
 thread_local Shard* t_current = nullptr;
 }
 
+namespace {
+uint32_t UnixSeconds() {
+  return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+}  // namespace
+
 Shard::Shard(size_t id, Config config)
     : id_(id),
       io_(std::make_unique<ShardContext>()),
@@ -26,6 +34,8 @@ Shard::Shard(size_t id, Config config)
       journal_(std::make_unique<Journal>(*this)),
       config_(std::move(config)) {
   partition_.set_sink(journal_.get());
+  partition_.set_clock(&clock_);
+  clock_ = UnixSeconds();
   set_config(config_);
 }
 
@@ -90,6 +100,7 @@ void Shard::Cron() {
     stats_.sample_index = (stats_.sample_index + 1) % ShardStats::kSamples;
     stats_.last_sample_commands = stats_.commands_processed;
     if (id_ == 0) RefreshUsedMemory();
+    clock_ = UnixSeconds();
     if (++cron_ticks_ % 10 == 0) CloseClientsOverLimits();
     Cron();
   });

@@ -123,6 +123,10 @@ class Shard final : public replication::PartitionSide {
   // This shard's part of SLOWLOG and of LATENCY, configured with the config.
   SlowLog& slowlog() { return slowlog_; }
   LatencyMonitor& latency() { return latency_; }
+  // Unix seconds as of the last cron tick (100 ms): what reads stamp dictionaries with
+  // (Trie::Touch); clock_source() is what the partition stamps its writes with.
+  uint32_t clock() const { return clock_; }
+  const uint32_t* clock_source() const { return &clock_; }
   // Each command's distribution of times (INFO latencystats, LATENCY HISTOGRAM).
   CommandLatency& command_latency() { return command_latency_; }
   // Feeds latency tracking, SLOWLOG and LATENCY with a command that took nsec: a bucket's
@@ -178,6 +182,7 @@ class Shard final : public replication::PartitionSide {
   CommandLatency command_latency_;
   bool latency_tracking_ = true;
   unsigned cron_ticks_ = 0;
+  uint32_t clock_ = 0;  // unix seconds, refreshed by the cron: what dictionaries are stamped with
 };
 
 namespace detail {

@@ -29,6 +29,7 @@ OpResult<int64_t> Partition::IncrBy(std::string_view key, std::string_view term,
   BeforeTermChange(key, term);
   if (it == keys_.end()) it = keys_.emplace(std::string(key), Trie()).first;
   Trie& dict = it->second;
+  if (clock_ != nullptr) dict.Touch(*clock_);
   size_t before = dict.size();
   auto result = dict.IncrBy(term, delta);
   if (!result) return result;
@@ -126,15 +127,23 @@ size_t Partition::term_count() const {
   return n;
 }
 
+namespace {
+// A hash node: the key string (with its heap buffer when longer than 15 bytes), the Trie and
+// the node's link and cached hash.
+size_t EntryBytes(std::string_view key, const Trie& dict) {
+  return sizeof(std::string) + (key.size() > 15 ? key.size() + 1 : 0) + 16 + dict.MemoryUsage();
+}
+}  // namespace
+
 size_t Partition::MemoryUsage() const {
   size_t n = 0;
-  // A hash node: the key string (with its heap buffer when longer than 15 bytes), the Trie
-  // and the node's link and cached hash; then the bucket array.
-  for (const auto& [key, dict] : keys_) {
-    n += sizeof(std::string) + (key.size() > 15 ? key.size() + 1 : 0) + 16 + dict.MemoryUsage();
-  }
-  n += keys_.bucket_count() * sizeof(void*);
-  return n;
+  for (const auto& [key, dict] : keys_) n += EntryBytes(key, dict);
+  return n + keys_.bucket_count() * sizeof(void*);  // and the bucket array
+}
+
+size_t Partition::KeyMemoryUsage(std::string_view key) const {
+  const Trie* dict = Find(key);
+  return dict == nullptr ? 0 : EntryBytes(key, *dict);
 }
 
 }  // namespace typeahead::storage

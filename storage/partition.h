@@ -69,6 +69,9 @@ class Partition {
 
   // Where mutations go from now on; nullptr (the default) for none. A partition being loaded
   // (recovery, a full sync's staging copy) has none, so loading logs nothing.
+  // The coarse clock (seconds) IncrBy stamps its dictionary with (Trie::Touch); null: none
+  // (loading, tests).
+  void set_clock(const uint32_t* clock) { clock_ = clock; }
   void set_sink(MutationSink* sink) { sink_ = sink; }
   MutationSink* sink() const { return sink_; }
 
@@ -78,6 +81,9 @@ class Partition {
   const KeyMap& keys() const { return keys_; }
   size_t term_count() const;
   size_t MemoryUsage() const;
+  // What key's part here takes (its hash node, name and dictionary), 0 when absent: MEMORY
+  // USAGE.
+  size_t KeyMemoryUsage(std::string_view key) const;
 
  private:
   void BeforeTermChange(std::string_view key, std::string_view term) {
@@ -97,6 +103,7 @@ class Partition {
   KeyMap keys_;
   std::vector<ChangeObserver*> observers_;
   MutationSink* sink_ = nullptr;
+  const uint32_t* clock_ = nullptr;
   std::vector<std::string_view> erased_;  // reused by EraseTerms and EraseKeys
 };
 

@@ -104,6 +104,15 @@ class Trie {
   void KeepRendered(const RenderSpot& spot, std::string_view bytes) const;
   uint64_t rendered_hits() const { return memo_.hits(); }
 
+  // When the dictionary was last read or written and how many times, for OBJECT IDLETIME and
+  // FREQ: now is the caller's coarse clock (seconds). Bookkeeping, not content: hence const.
+  void Touch(uint32_t now) const {
+    last_access_ = now;
+    ++accesses_;
+  }
+  uint32_t last_access() const { return last_access_; }
+  uint64_t accesses() const { return accesses_; }
+
   // Calls fn(term, freq) for every term in bytewise order.
   void ForEach(const std::function<void(std::string_view, int64_t)>& fn) const;
   // Calls fn(term, freq), in bytewise order, for at most limit terms that come after `after`
@@ -291,6 +300,8 @@ class Trie {
   std::vector<uint32_t> free_blocks_[257];     // by size, 1..256 children
   mutable std::vector<size_t> sizes_scratch_;  // VisitTopK's, reused (the trie is one thread's)
   mutable TopKMemo memo_;
+  mutable uint32_t last_access_ = 0;
+  mutable uint64_t accesses_ = 0;
 };
 
 template <typename OnCount, typename OnTerm>

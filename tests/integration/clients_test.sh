@@ -51,6 +51,18 @@ for _ in $(seq 50); do grep -q monitored "$tmp/monitor.txt" && break; sleep 0.05
 kill "$monitor" 2>/dev/null; wait "$monitor" 2>/dev/null
 check "monitor line" "1" "$(grep -cE '^[0-9]+\.[0-9]{6} \[0 127\.0\.0\.1:[0-9]+\] "ACRECORD" "q" "monitored"$' "$tmp/monitor.txt")"
 
+# redis-cli's keyspace surveys: --memkeys sizes every key with MEMORY USAGE, --hotkeys ranks
+# them by OBJECT FREQ (the key read 100 times first), --bigkeys counts them by type.
+cli ACRECORD cold x >/dev/null
+for _ in $(seq 100); do echo "ACTOPK q a 3"; done | cli >/dev/null
+out=$(timeout 30 redis-cli -p "$port" --memkeys 2>&1)
+check "memkeys no warning" "0" "$(echo "$out" | grep -c 'MEMORY USAGE.*failed')"
+check "memkeys sizes" "1" "$(echo "$out" | grep -cE '^[0-9]+ autocompletes with [1-9][0-9]* bytes')"
+out=$(timeout 30 redis-cli -p "$port" --hotkeys 2>&1)
+check "hotkeys ranks" "q" "$(echo "$out" | grep 'hot key found' | sort -t: -k2 -n -r | head -1 | sed 's/.*keyname: "\(.*\)"/\1/')"
+out=$(timeout 30 redis-cli -p "$port" --bigkeys 2>&1)
+check "bigkeys types" "1" "$(echo "$out" | grep -cE '^[0-9]+ autocompletes with')"
+
 # Inline commands typed over a raw socket, as telnet users do.
 check "inline" $'+PONG\r\n$5\r\nhello\r' "$(printf 'PING\r\nECHO "hello"\r\n' | timeout 5 nc -q 1 127.0.0.1 "$port")"
 

@@ -67,7 +67,7 @@ TEST_CASE("Every container's HELP is generated, and every subcommand has its ent
       }
     }
   }
-  CHECK(containers == 7);  // ACL, CLIENT, COMMAND, CONFIG, LATENCY, PUBSUB, SLOWLOG
+  CHECK(containers == 9);  // ACL, CLIENT, COMMAND, CONFIG, LATENCY, MEMORY, OBJECT, PUBSUB, SLOWLOG
 }
 
 }  // namespace

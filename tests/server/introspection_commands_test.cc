@@ -277,3 +277,58 @@ TEST_CASE("MONITOR: every shard's commands reach every monitor, in order per con
   CHECK(m.Read().value.str.find(R"("ACRECORD" "k" "after")") != std::string::npos);
   CHECK(m2.Run({"PING"}) == "+PONG");  // no monitor line before its reply
 }
+
+TEST_CASE("MEMORY USAGE and OBJECT: a key's parts on every shard, nil for a missing key") {
+  TestServer server(Options({}));
+  TestClient c(server);
+  for (int i = 0; i < 200; ++i) c.Run({"ACRECORD", "k", "term" + std::to_string(i)});
+  c.Run({"ACRECORD", "small", "x"});
+  auto usage = c.Command({"MEMORY", "USAGE", "k"});
+  REQUIRE(usage.value.type == typeahead::test::RespType::kInteger);
+  auto small = c.Command({"MEMORY", "USAGE", "small"});
+  CHECK(usage.value.integer > small.value.integer);  // the two shards' parts of k add up
+  CHECK(c.Run({"MEMORY", "USAGE", "k", "SAMPLES", "0"}) == usage.Render());
+  CHECK(c.Command({"MEMORY", "USAGE", "nosuch"}).raw == "$-1\r\n");
+  CHECK(c.Run({"MEMORY", "USAGE", "k", "SAMPLES"}) == "-ERR syntax error");
+  CHECK(c.Run({"MEMORY", "USAGE", "k", "SAMPLES", "x"}) ==
+        "-ERR value is not an integer or out of range");
+  CHECK(c.Run({"OBJECT", "ENCODING", "k"}) == "\"trie\"");
+  CHECK(c.Run({"OBJECT", "REFCOUNT", "k"}) == ":1");
+  CHECK(c.Command({"OBJECT", "FREQ", "nosuch"}).raw == "$-1\r\n");
+  CHECK(c.Run({"OBJECT", "IDLETIME", "k"}) == ":0");
+  // FREQ grows with reads, logarithmically: small was touched once, k 200 times and more.
+  for (int i = 0; i < 50; ++i) c.Run({"ACTOPK", "k", "t", "3"});
+  auto freq = c.Command({"OBJECT", "FREQ", "k"});
+  auto once = c.Command({"OBJECT", "FREQ", "small"});
+  CHECK(once.value.integer == 16);
+  CHECK(freq.value.integer > 100);
+  CHECK(freq.value.integer <= 255);
+  // OBJECT itself is no access.
+  CHECK(c.Command({"OBJECT", "FREQ", "small"}).value.integer == 16);
+  CHECK(c.Run({"OBJECT", "ENCODING"}) ==
+        "-ERR wrong number of arguments for 'object|encoding' command");
+  CHECK(c.Run({"COMMAND", "GETKEYS", "MEMORY", "USAGE", "k"}) == R"(["k"])");
+}
+
+TEST_CASE("MEMORY STATS, DOCTOR, PURGE, MALLOC-STATS: INFO's figures, Redis's field names") {
+  TestServer server(Options({}));
+  TestClient c(server);
+  c.Run({"ACRECORD", "k", "apple"});
+  auto stats = c.Command({"MEMORY", "STATS"});
+  REQUIRE(stats.value.elements.size() == 34);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < stats.value.elements.size(); i += 2) {
+    names.push_back(stats.value.elements[i].str);
+  }
+  CHECK(names.front() == "peak.allocated");
+  CHECK(std::find(names.begin(), names.end(), "keys.count") != names.end());
+  CHECK(stats.value.elements[23].integer == 1);  // keys.count
+  c.Run({"HELLO", "3"});
+  auto map = c.Command({"MEMORY", "STATS"});
+  CHECK(map.raw.substr(0, 4) == "%17\r");
+  CHECK(map.raw.find(",") != std::string::npos);  // the percentages are RESP3 doubles
+  CHECK(c.Command({"MEMORY", "DOCTOR"}).value.str.find("nothing here needs looking at") !=
+        std::string::npos);
+  CHECK(c.Run({"MEMORY", "PURGE"}) == "+OK");
+  CHECK(c.Command({"MEMORY", "MALLOC-STATS"}).value.str.find("<malloc") != std::string::npos);
+}
