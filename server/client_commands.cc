@@ -201,6 +201,20 @@ awaitable<void> ClientKill(CommandContext& cx, Args args) {
   cx.reply.Integer(total);
 }
 
+void ClientReply(CommandContext& cx, Args args) {
+  using Mode = Connection::ReplyMode;
+  if (EqualsIgnoreCase(args[2], "ON")) {
+    cx.conn.set_reply_mode(Mode::kOn);
+    cx.reply.Ok();
+  } else if (EqualsIgnoreCase(args[2], "OFF")) {
+    cx.conn.set_reply_mode(Mode::kOff);  // no reply: this one is dropped too
+  } else if (EqualsIgnoreCase(args[2], "SKIP")) {
+    if (cx.conn.reply_mode() != Mode::kOff) cx.conn.set_reply_mode(Mode::kSkipNext);
+  } else {
+    cx.Fail(errors::Status::kSyntax);
+  }
+}
+
 void ClientNoop(CommandContext& cx, Args args) {
   if (!EqualsIgnoreCase(args[2], "on") && !EqualsIgnoreCase(args[2], "off"))
     return cx.Error(errors::kSyntax);
@@ -278,6 +292,27 @@ CommandSpec ClientCommand() {
           .help = {{"LIST [TYPE normal] [ID <id> [<id> ...]]",
                     {"Return information about client connections."}}},
           .async = ClientList,
+      },
+      {
+          .name = "client|reply",
+          .arity = 3,
+          .flags = kConn,
+          .group = "connection",
+          .since = "3.2.0",
+          .summary = "Instructs the server whether to reply to commands.",
+          .complexity = "O(1)",
+          .acl = kAclConnection,
+          .args = {{"action",
+                    "oneof",
+                    {},
+                    false,
+                    false,
+                    {{"on", "pure-token", "ON"},
+                     {"off", "pure-token", "OFF"},
+                     {"skip", "pure-token", "SKIP"}}}},
+          .help = {{"REPLY (ON|OFF|SKIP)",
+                    {"Control the replies sent to the current connection."}}},
+          .sync = ClientReply,
       },
       {
           .name = "client|no-evict",

@@ -345,6 +345,7 @@ Connection::Step Connection::ProcessSome() {
       ConsumeCommand();
     } else if (in_multi_ && (spec == nullptr || !(spec->flags & kNotQueued))) {
       if (!RunPendingHere()) return Step::kPending;  // replies stay in order
+      size_t mark = out_.size();
       if (spec == nullptr) {
         reply_.Error(error_text_);
         multi_failed_ = true;
@@ -352,12 +353,13 @@ Connection::Step Connection::ProcessSome() {
         queued_.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
         reply_.Simple("QUEUED");
       }
+      if (reply_mode_ != ReplyMode::kOn) ApplyReplyMode(mark);
       ConsumeCommand();
     } else {
       ptrdiff_t target = spec != nullptr && spec->route != nullptr
                              ? spec->route(args, server_.shards().size())
                              : -1;
-      if (target >= 0) {
+      if (target >= 0 && reply_mode_ == ReplyMode::kOn) {
         // Batched with its neighbours: one hop per shard for the whole run (RunPending).
         batch_.Add(spec, static_cast<size_t>(target), args);
         bool run_now = parser_.inline_command() || batch_.size() >= kMaxPending;
@@ -366,17 +368,19 @@ Connection::Step Connection::ProcessSome() {
       } else {
         // Anything else runs after everything before it: replies stay in order.
         if (!RunPendingHere()) return Step::kPending;
+        size_t mark = out_.size();
         if (spec == nullptr) {
           reply_.Error(error_text_);
-        } else if (spec->sync != nullptr) {
+        } else if (spec->sync != nullptr && target < 0) {
           // Sync handlers run inline: no coroutine frame per command on the common path.
           CommandContext cx{server_, shard_, *this, reply_};
           spec->sync(cx, args);
           if (spec->flags & kWrite) batch_.NoteWrite();
           Account(*spec, args, cx.failed);
         } else {
-          return Step::kAsync;
+          return Step::kAsync;  // async, or routed while CLIENT REPLY is not ON
         }
+        if (reply_mode_ != ReplyMode::kOn) ApplyReplyMode(mark);
         ConsumeCommand();
       }
     }
@@ -391,8 +395,19 @@ void Connection::ConsumeCommand() {
 }
 
 awaitable<void> Connection::RunAsyncCommand() {
+  size_t mark = out_.size();
   co_await RunCommand(*command_spec_, parser_.args());
+  if (reply_mode_ != ReplyMode::kOn) ApplyReplyMode(mark);
   ConsumeCommand();
+}
+
+void Connection::ApplyReplyMode(size_t mark) {
+  if (reply_mode_ == ReplyMode::kOff || reply_mode_ == ReplyMode::kSkip) out_.resize(mark);
+  if (reply_mode_ == ReplyMode::kSkip) {
+    reply_mode_ = ReplyMode::kOn;
+  } else if (reply_mode_ == ReplyMode::kSkipNext) {
+    reply_mode_ = ReplyMode::kSkip;
+  }
 }
 
 bool Connection::RunPendingHere() { return batch_.RunHere(out_, resp == 3, clock_mark_); }

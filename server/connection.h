@@ -133,6 +133,14 @@ class Connection {
   // EXEC: replies with an array holding each queued command's reply, run in order.
   boost::asio::awaitable<void> ExecMulti();
 
+  // CLIENT REPLY: kOff drops every reply until ON; kSkipNext drops the next command's (kSkip
+  // while it runs). Replies are dropped after the command made them (ApplyReplyMode), and while
+  // the mode is not kOn commands run one at a time (no batching), so each reply can be.
+  // Published messages and monitor lines still go out, as in Redis.
+  enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkip };
+  ReplyMode reply_mode() const { return reply_mode_; }
+  void set_reply_mode(ReplyMode mode) { reply_mode_ = mode; }
+
   // MONITOR (server/monitor.h): false when already monitoring. Stopped by RESET and at close.
   bool StartMonitor();
   void StopMonitor();
@@ -209,6 +217,9 @@ class Connection {
   const CommandSpec* command_spec_ = nullptr;
   void ConsumeCommand();
   boost::asio::awaitable<void> RunAsyncCommand();
+  // After a command whose reply began at out_[mark], with reply_mode_ not kOn: drops the
+  // reply under kOff and kSkip, and moves kSkipNext to kSkip and kSkip to kOn.
+  void ApplyReplyMode(size_t mark);
   bool keep_ = true;  // false: close once this turn's replies are written
   // The command to run, admitted by server/dispatcher.h's checks, or nullptr when it must
   // not run, with the error reply in error_text_.
@@ -277,6 +288,7 @@ class Connection {
   bool monitor_ = false;       // in MONITOR mode: waits as a subscriber does
   bool in_multi_ = false, multi_failed_ = false;
   bool close_after_reply_ = false;
+  ReplyMode reply_mode_ = ReplyMode::kOn;
   bool writing_ = false;
   Clock::time_point write_started_;
   bool killed_ = false;

@@ -252,3 +252,40 @@ TEST_CASE("Requests: inline commands, and a protocol error closes after its repl
   TestClient next(server);
   CHECK(next.Run({"ACSCORE", "q", "apple"}) == ":1");
 }
+
+TEST_CASE("CLIENT REPLY: OFF drops every reply until ON, SKIP the next one, pipelined or not") {
+  TestServer server(2);
+  TestClient c(server);
+  // One write: the replies of everything between OFF and ON are dropped, errors included,
+  // routed and fan-out commands and transactions alike; the writes themselves happen.
+  std::string pipeline;
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"CLIENT", "REPLY", "OFF"},
+                                             {"ACRECORD", "q", "apple"},
+                                             {"ACRECORD", "q", "apply"},
+                                             {"ACTOPK", "q", "a", "5"},
+                                             {"ACINCRBY", "q", "x", "nan"},
+                                             {"MULTI"},
+                                             {"ACRECORD", "q", "apple"},
+                                             {"EXEC"},
+                                             {"CLIENT", "REPLY", "ON"},
+                                             {"ACTOPK", "q", "app", "5", "WITHSCORES"}}) {
+    pipeline += typeahead::test::EncodeCommand(args);
+  }
+  c.Send(pipeline);
+  CHECK(c.Read().Render() == "+OK");
+  CHECK(c.Read().Render() == R"(["apple", :2, "apply", :1])");
+  // SKIP: its own reply and the next one's are dropped, the one after is sent.
+  pipeline = typeahead::test::EncodeCommand({"CLIENT", "REPLY", "SKIP"}) +
+             typeahead::test::EncodeCommand({"ACRECORD", "q", "skipped"}) +
+             typeahead::test::EncodeCommand({"ACSCORE", "q", "skipped"});
+  c.Send(pipeline);
+  CHECK(c.Read().Render() == ":1");  // ACSCORE's: the ACRECORD happened
+  c.Send(typeahead::test::EncodeCommand({"CLIENT", "REPLY", "SKIP"}) +
+         typeahead::test::EncodeCommand({"ECHO", "dropped"}) +
+         typeahead::test::EncodeCommand({"ECHO", "sent"}));
+  CHECK(c.Read().Render() == R"("sent")");
+  CHECK(c.Run({"PING"}) == "+PONG");  // nothing else was left to read
+  CHECK(c.Run({"CLIENT", "REPLY", "MAYBE"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "q", "s", "1"}) == R"(["skipped"])");
+}
