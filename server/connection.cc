@@ -491,6 +491,7 @@ awaitable<void> Connection::ExecMulti() {
   std::vector<Queued> queued = std::move(queued_);
   DiscardMulti();
   reply_.Array(queued.size());
+  in_exec_ = true;
   std::vector<std::string_view> args;
   for (const Queued& q : queued) {
     args.assign(q.args.begin(), q.args.end());
@@ -505,6 +506,7 @@ awaitable<void> Connection::ExecMulti() {
     }
     co_await RunCommand(*q.spec, args);
   }
+  in_exec_ = false;
 }
 
 awaitable<void> Connection::RunCommand(const CommandSpec& spec, Args args) {

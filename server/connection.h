@@ -128,6 +128,7 @@ class Connection {
   // flagged kNotQueued is checked, queued and answered QUEUED; an error while queueing makes
   // EXEC answer EXECABORT.
   bool in_multi() const { return in_multi_; }
+  bool in_exec() const { return in_exec_; }  // EXEC is running the queued commands
   void BeginMulti() { in_multi_ = true; }
   void DiscardMulti();
   // EXEC: replies with an array holding each queued command's reply, run in order.
@@ -286,7 +287,7 @@ class Connection {
   std::string push_;           // messages that arrived while out_ was being written
   bool waiting_push_ = false;  // a subscriber idle in SubscriberWait: a message wakes it
   bool monitor_ = false;       // in MONITOR mode: waits as a subscriber does
-  bool in_multi_ = false, multi_failed_ = false;
+  bool in_multi_ = false, multi_failed_ = false, in_exec_ = false;
   bool close_after_reply_ = false;
   ReplyMode reply_mode_ = ReplyMode::kOn;
   bool writing_ = false;

@@ -53,6 +53,8 @@ inline constexpr std::string_view kOutOfMemory =
     "OOM command not allowed when used memory > 'maxmemory'.";
 // EXEC of a queued command its user may no longer run; reason: AclReason's.
 std::string ExecNoPerm(std::string_view reason);
+inline constexpr std::string_view kMonitorInTransaction =
+    "ERR MONITOR isn't allowed for DENY BLOCKING client";
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 

@@ -127,6 +127,8 @@ void CommandGetKeys(CommandContext& cx, Args args) {
 
 // MONITOR (server/monitor.h). A client already monitoring gets no reply, as from Redis.
 void Monitor(CommandContext& cx, Args) {
+  // A transaction's client expects one reply per command, not a stream.
+  if (cx.conn.in_exec()) return cx.Error(errors::kMonitorInTransaction);
   if (cx.conn.StartMonitor()) cx.reply.Ok();
 }
 

@@ -332,3 +332,15 @@ TEST_CASE("MEMORY STATS, DOCTOR, PURGE, MALLOC-STATS: INFO's figures, Redis's fi
   CHECK(c.Run({"MEMORY", "PURGE"}) == "+OK");
   CHECK(c.Command({"MEMORY", "MALLOC-STATS"}).value.str.find("<malloc") != std::string::npos);
 }
+
+TEST_CASE("MONITOR inside a transaction is refused at EXEC, as Redis refuses it") {
+  TestServer server(Options({}));
+  TestClient c(server), other(server);
+  CHECK(c.Run({"MULTI"}) == "+OK");
+  CHECK(c.Run({"MONITOR"}) == "+QUEUED");
+  CHECK(c.Run({"PING"}) == "+QUEUED");
+  CHECK(c.Run({"EXEC"}) == R"([-ERR MONITOR isn't allowed for DENY BLOCKING client, +PONG])");
+  // Not monitoring: another client's command reaches it as nothing; its own get replies.
+  other.Run({"ACRECORD", "k", "x"});
+  CHECK(c.Run({"PING"}) == "+PONG");
+}
