@@ -1,5 +1,6 @@
 """What the Python integration tests share: counted checks, free loopback ports and bounded
 waits. A test calls check() for every claim and exits with finish()'s status."""
+import os
 import socket
 import subprocess
 import time
@@ -40,6 +41,32 @@ def wait_for(cond, seconds, what, interval=0.05, say_ok=False):
         time.sleep(interval)
     check(False, f"{what} within {seconds} s")
     return False
+
+
+def start_server(binary, work, name, port, *extra, env=None):
+    """Starts typeahead-server on port with its data in work/name and its log appended to
+    work/name.log, two shard threads, extra directives after; env adds to the environment."""
+    log = open(os.path.join(work, name + ".log"), "a")
+    return subprocess.Popen([binary, "--port", str(port), "--dir", os.path.join(work, name),
+                             "--threads", "2", *extra], stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, **(env or {})))
+
+
+def seed(binary, work, name, port, terms):
+    """Records terms (one use each) in key q on a server of its own, saves and stops it: data
+    for a test of what a start from it does."""
+    server = start_server(binary, work, name, port)
+    try:
+        r = redis.Redis(port=port, socket_timeout=10)
+        wait_for(r.ping, 10, "the server answers")
+        p = r.pipeline(transaction=False)
+        for term in terms:
+            p.execute_command("ACRECORD", "q", term)
+        p.execute()
+        r.save()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def stop_all(procs):

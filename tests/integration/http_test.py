@@ -18,15 +18,13 @@ all holds. Usage: http_test.py <typeahead-server>
 """
 import base64
 import http.client
-import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 
 import redis
-from harness import check, finish, free_port, stop_all, wait_for
+from harness import check, finish, free_port, start_server, stop_all, wait_for
 
 SERVER = sys.argv[1]
 
@@ -63,9 +61,7 @@ def raw(port, data, read_until_close=True):
 
 
 def start(work, name, port, *extra):
-    log = open(os.path.join(work, name + ".log"), "w")
-    return subprocess.Popen([SERVER, "--port", str(port), "--dir", os.path.join(work, name),
-                             "--threads", "2", *extra], stdout=log, stderr=subprocess.STDOUT)
+    return start_server(SERVER, work, name, port, *extra)
 
 
 def wire(port, r):

@@ -23,7 +23,7 @@ import tempfile
 import time
 
 import redis
-from harness import check, finish, free_port, say, stop_all, wait_for
+from harness import check, finish, free_port, say, seed, start_server, stop_all, wait_for
 
 SERVER = sys.argv[1]
 TERMS = 30000
@@ -42,9 +42,7 @@ def http_status(port, path):
 
 
 def start(work, port, *extra):
-    log = open(os.path.join(work, "server.log"), "a")
-    return subprocess.Popen([SERVER, "--port", str(port), "--dir", os.path.join(work, "data"),
-                             "--threads", "2", *extra], stdout=log, stderr=subprocess.STDOUT)
+    return start_server(SERVER, work, "data", port, *extra)
 
 
 def connect_early(port):
@@ -75,20 +73,9 @@ def main():
     procs = []
     try:
         port = free_port()
-        server = start(work, port)
-        procs.append(server)
-        r = redis.Redis(port=port, socket_timeout=10, decode_responses=True)
-        wait_for(r.ping, 10, "the server answers")
-        p = r.pipeline(transaction=False)
-        for i in range(TERMS):
-            p.execute_command("ACRECORD", "q", f"t{i:05d}")
-        p.execute()
-        r.execute_command("ACRECORD", "q", "t00007")
-        r.save()
-        expected = r.execute_command("ACTOPK", "q", "t", 3)
-        server.terminate()
-        server.wait(timeout=30)
-        procs.remove(server)
+        terms = [f"t{i:05d}" for i in range(TERMS)] + ["t00007"]
+        seed(SERVER, work, "data", port, terms)
+        expected = ["t00007", "t00000", "t00001"]
 
         sentinel_port = free_port()
         conf = os.path.join(work, "sentinel.conf")
@@ -121,7 +108,7 @@ def main():
         wait_for(lambda: c.info("persistence").get("loading_loaded_bytes", 0) >
                  first["loading_loaded_bytes"], 10, "loading_loaded_bytes moves", say_ok=True)
         wait_for(lambda: s.ping(), 10, "the sentinel answers")
-        wait_for(lambda: "Loading: " in open(os.path.join(work, "server.log")).read(), 5,
+        wait_for(lambda: "Loading: " in open(os.path.join(work, "data.log")).read(), 5,
                  "the log has a progress line", say_ok=True)
         sdown = []
 
@@ -160,7 +147,7 @@ def main():
         procs.remove(server)
         check(code == 0 and time.time() - t0 < 3,
               f"SIGTERM while loading stops it at once ({time.time() - t0:.1f} s, status {code})")
-        log = open(os.path.join(work, "server.log")).read()
+        log = open(os.path.join(work, "data.log")).read()
         check("Shutting down while loading: not saving" in log, "and says it does not save")
         server = start(work, port, "--key-load-delay", str(DELAY_US))
         procs.append(server)

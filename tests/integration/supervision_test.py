@@ -19,10 +19,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 import redis
-from harness import check, finish, free_port, stop_all, wait_for
+from harness import check, finish, free_port, seed, start_server, stop_all, wait_for
 
 SERVER = sys.argv[1]
 UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "contrib",
@@ -30,10 +29,7 @@ UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "con
 
 
 def start(work, port, env=None, *extra):
-    log = open(os.path.join(work, "server.log"), "a")
-    return subprocess.Popen([SERVER, "--port", str(port), "--dir", os.path.join(work, "data"),
-                             "--threads", "2", *extra], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, **(env or {})))
+    return start_server(SERVER, work, "data", port, *extra, env=env)
 
 
 def state(pid):
@@ -46,18 +42,7 @@ def main():
     procs = []
     try:
         port = free_port()
-        server = start(work, port)
-        procs.append(server)
-        r = redis.Redis(port=port, socket_timeout=10)
-        wait_for(r.ping, 10, "the server answers")
-        p = r.pipeline(transaction=False)
-        for i in range(20000):
-            p.execute_command("ACRECORD", "q", f"t{i}")
-        p.execute()
-        r.save()
-        server.terminate()
-        server.wait(timeout=30)
-        procs.remove(server)
+        seed(SERVER, work, "data", port, [f"t{i}" for i in range(20000)])
 
         # 1. systemd.
         path = os.path.join(work, "notify.sock")
