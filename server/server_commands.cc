@@ -229,7 +229,7 @@ std::vector<CommandSpec> ServerCommands() {
       },
       {
           .name = "command|getkeys",
-          .arity = -3,
+          .arity = -4,  // Redis 7.0's: the command and at least one of its arguments
           .flags = kMeta,
           .group = "server",
           .since = "2.8.13",
