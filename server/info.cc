@@ -45,9 +45,10 @@ struct ShardSnapshot {
   std::vector<std::string> channels, patterns;
   rusage cpu{};  // the shard thread's own
   size_t max_query_bytes = 0, max_output_bytes = 0, clients_bytes = 0;
-  std::vector<std::string> keys;             // with the keyspace section
+  uint64_t memo_hits = 0, cached_nodes = 0;
+  std::vector<std::string> keys;            // with the keyspace section
   std::array<uint64_t, 5> repl_counters{};  // shard 0's: see Figures
-  std::string repl_info;                     // shard 0's
+  std::string repl_info;                    // shard 0's
 };
 
 // The reply's text: "# Title" lines and "name:value" fields, sections apart by a blank line.
@@ -316,11 +317,23 @@ void LatencystatsSection(InfoText& t, const Figures& f,
 void AutocompleteSection(InfoText& t, const Figures& f) {
   const auto& terms = f.terms;
   const auto& engine_bytes = f.engine_bytes;
+  uint64_t hits = 0, cached = 0;
+  for (const auto& s : f.snaps) {
+    hits += s.memo_hits;
+    cached += s.cached_nodes;
+  }
+  // ACTOPK calls, fan-outs counted once: what the memo could have answered.
+  const CommandSpec* topk = CommandTable::Get().Find("actopk");
+  uint64_t reads = f.total.commands[topk->stat_index].calls;
   // Not a Redis section: the engine's own figures.
   t.Section("Autocomplete");
   t.Field("terms", terms);
   t.Field("engine_bytes_per_term",
           fmt::format("{:.1f}", terms ? static_cast<double>(engine_bytes) / terms : 0.0));
+  t.Field("cached_nodes", cached);
+  t.Field("memo_hits", hits);
+  t.Field("memo_hit_rate",
+          fmt::format("{:.2f}%", reads ? std::min(100.0, 100.0 * hits / reads) : 0.0));
 }
 
 }  // namespace
@@ -397,6 +410,10 @@ awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sect
       const auto& log = s.journal().log();
       snap.terms = s.partition().term_count();
       snap.engine_bytes = s.partition().MemoryUsage();
+      for (const auto& [key, dict] : s.partition().keys()) {
+        snap.memo_hits += dict.rendered_hits();
+        snap.cached_nodes += dict.cached_node_count();
+      }
       snap.changes = s.journal().changes();
       snap.log_bytes = log.is_open() ? log.end() - log.base() : 0;
       snap.log_buffered = log.is_open() ? log.buffered() : 0;

@@ -124,6 +124,8 @@ class Trie {
   // Bytes held by the trie's arrays (capacity, not size: what the allocator gave).
   size_t MemoryUsage() const;
   size_t node_count() const { return nodes_.size() - free_nodes_.size(); }
+  // Nodes that keep a cached top-k list of their subtree (the branches).
+  size_t cached_node_count() const { return branches_.size() - free_branches_.size(); }
 
   // Sizes of the parts (nodes, labels, caches, child blocks) for tuning and INFO.
   std::string DebugStats() const;

@@ -9,7 +9,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -78,22 +77,19 @@ TestServer::TestServer(TestServerOptions options) : shards_(options.shards) {
   LogLevel level;
   if (LogLevelFromName(config.loglevel, &level)) LogSetLevel(level);  // as main() does
   server_ = std::make_unique<server::Server>(config);
-  // Shard 0 runs this once Run() has listened and started the shard threads, and again
-  // every millisecond until the data is loaded: the moment a client's commands all run. Run()
-  // throws before that when it fails.
+  // Shard 0 runs this once Run() has listened and started the shard threads, and again after
+  // every other handler queued there until the data is loaded: the moment a client's commands
+  // all run. Run() throws before that when it fails. Only the queued handler holds the poll
+  // (the poll a weak pointer to itself), and the poll holds no I/O object: the io_context may
+  // be destroyed with a poll pending.
   auto ready = std::make_shared<std::promise<uint16_t>>();
   std::future<uint16_t> port = ready->get_future();
   auto poll = std::make_shared<std::function<void()>>();
-  auto timer = std::make_shared<boost::asio::steady_timer>(server_->shards()[0].io());
-  *poll = [server = server_.get(), ready, timer, weak = std::weak_ptr(poll)] {
+  *poll = [server = server_.get(), ready, weak = std::weak_ptr(poll)] {
     if (!server->loading()) return ready->set_value(server->port());
-    timer->expires_after(std::chrono::milliseconds(1));
-    // The pending wait holds the poll; the poll only a weak pointer to itself.
-    timer->async_wait([again = weak.lock()](const boost::system::error_code& ec) {
-      if (!ec) (*again)();
-    });
+    boost::asio::post(server->shards()[0].io(), [again = weak.lock()] { (*again)(); });
   };
-  boost::asio::post(server_->shards()[0].io(), [poll] { (*poll)(); });
+  boost::asio::post(server_->shards()[0].io(), [poll = std::move(poll)] { (*poll)(); });
   std::promise<void> finished;
   finished_ = finished.get_future();
   thread_ = std::thread([server = server_.get(), ready, finished = std::move(finished)]() mutable {

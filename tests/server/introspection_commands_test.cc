@@ -344,3 +344,25 @@ TEST_CASE("MONITOR inside a transaction is refused at EXEC, as Redis refuses it"
   other.Run({"ACRECORD", "k", "x"});
   CHECK(c.Run({"PING"}) == "+PONG");
 }
+
+TEST_CASE("INFO autocomplete: cached nodes, memo hits and their rate against ACTOPK calls") {
+  TestServer server(Options({}));
+  TestClient c(server);
+  std::vector<std::vector<std::string>> load;
+  for (int i = 0; i < 3000; ++i) load.push_back({"ACRECORD", "memo", "w" + std::to_string(i)});
+  c.Pipeline(load);
+  auto field = [&](const std::string& name) {
+    std::string info = c.Command({"INFO", "autocomplete"}).value.str;
+    size_t at = info.find(name + ":");
+    REQUIRE(at != std::string::npos);
+    return info.substr(at + name.size() + 1, info.find("\r\n", at) - at - name.size() - 1);
+  };
+  CHECK(field("memo_hits") == "0");
+  CHECK(field("memo_hit_rate") == "0.00%");
+  CHECK(std::stoi(field("cached_nodes")) > 100);
+  // The memo keeps renderings in dictionaries of 1024 terms or more (storage/topk_memo.h).
+  c.Run({"ACTOPK", "memo", "w1", "10"});
+  c.Run({"ACTOPK", "memo", "w1", "10"});
+  CHECK(field("memo_hits") == "1");
+  CHECK(field("memo_hit_rate") == "50.00%");
+}
