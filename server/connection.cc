@@ -396,12 +396,22 @@ void Connection::ConsumeCommand() {
 
 awaitable<void> Connection::RunAsyncCommand() {
   size_t mark = out_.size();
+  // A message published while the command waits must not land inside the reply that may be
+  // dropped: it waits in push_ and follows.
+  bool hold = reply_mode_ != ReplyMode::kOn;
+  holding_pushes_ = hold;
   co_await RunCommand(*command_spec_, parser_.args());
-  if (reply_mode_ != ReplyMode::kOn) ApplyReplyMode(mark);
+  holding_pushes_ = false;
+  if (reply_mode_ != ReplyMode::kOn || hold) ApplyReplyMode(mark);
+  if (hold && !push_.empty()) {
+    out_ += push_;
+    push_.clear();
+  }
   ConsumeCommand();
 }
 
 void Connection::ApplyReplyMode(size_t mark) {
+  if (reply_mode_ == ReplyMode::kOn) return;
   if (reply_mode_ == ReplyMode::kOff || reply_mode_ == ReplyMode::kSkip) out_.resize(mark);
   if (reply_mode_ == ReplyMode::kSkip) {
     reply_mode_ = ReplyMode::kOn;

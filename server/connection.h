@@ -290,6 +290,7 @@ class Connection {
   bool in_multi_ = false, multi_failed_ = false, in_exec_ = false;
   bool close_after_reply_ = false;
   ReplyMode reply_mode_ = ReplyMode::kOn;
+  bool holding_pushes_ = false;  // a command whose reply may be dropped is waiting
   bool writing_ = false;
   Clock::time_point write_started_;
   bool killed_ = false;

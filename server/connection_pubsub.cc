@@ -63,8 +63,9 @@ void Connection::DeliverMessage(std::string_view pattern, std::string_view chann
 }
 
 std::string* Connection::PushBuffer() {
-  // While a write of out_ is in flight out_ must not change: what comes waits in push_.
-  return writing_ ? &push_ : &out_;
+  // While a write of out_ is in flight out_ must not change, nor while a reply CLIENT REPLY
+  // may drop is being made: what comes waits in push_.
+  return writing_ || holding_pushes_ ? &push_ : &out_;
 }
 
 void Connection::Pushed(const OutputLimit& limit) {

@@ -64,7 +64,9 @@ HttpRequestReader::Status HttpRequestReader::Feed(std::string_view data, size_t*
     size_t used =
         p.put(boost::asio::const_buffer(data.data() + *consumed, data.size() - *consumed), ec);
     *consumed += used;
-    if (ec == http::error::need_more) {
+    if (p.is_done()) break;
+    // A body not all here yet comes back without an error: the same as need_more.
+    if (!ec || ec == http::error::need_more) {
       // The header's size counts while it is incomplete, too: a client cannot hold us with a
       // header that never ends.
       if (!p.is_header_done() && data.size() - *consumed > kMaxHeaderBytes) {

@@ -76,6 +76,7 @@ struct Figures {
   std::array<uint64_t, 5> repl_counters{};   // sync_full, partial ok/err, raw and wire bytes
   std::string repl_info;
   int64_t now_us = 0, uptime = 0;
+  bool loading = false;  // read once: every section of one reply agrees
 };
 
 void ServerSection(InfoText& t, const Figures& f) {
@@ -173,7 +174,7 @@ void PersistenceSection(InfoText& t, const Figures& f) {
   const auto& snaps = f.snaps;
   t.Section("Persistence");
   const Persistence& p = server.persistence();
-  bool loading = server.loading();
+  bool loading = f.loading;
   t.Field("loading", loading ? 1 : 0);
   t.Field("async_loading", 0);
   uint64_t changes = 0, log_bytes = 0, buffered = 0, unsynced = 0;
@@ -486,7 +487,8 @@ awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sect
             .repl_counters = repl_counters,
             .repl_info = std::move(repl_info),
             .now_us = now_us,
-            .uptime = uptime};
+            .uptime = uptime,
+            .loading = loading};
   InfoText t;
   if (want("server")) ServerSection(t, f);
   if (want("clients")) ClientsSection(t, f);

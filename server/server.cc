@@ -236,7 +236,13 @@ void Server::Load() {
 }
 
 void Server::Loaded() {
-  replication_->LoadState(config_.dir);
+  try {
+    replication_->LoadState(config_.dir);
+  } catch (const std::exception& e) {
+    load_error_ = e.what();
+    RequestShutdown("Loading the replication state failed: stopping");
+    return;
+  }
   RefreshUsedMemory();
   persistence_.StartTimers();
   // Release: what the loader wrote into the partitions and journals (before the post that

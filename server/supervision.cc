@@ -27,6 +27,10 @@ Supervision::Supervision(std::string_view mode) : mode_(Resolve(mode)) {
     Log(LogLevel::kNotice,
         "Supervised by systemd: READY=1 comes once the data is loaded, so the unit's "
         "TimeoutStartSec must cover a load");
+  } else if (mode_ == Mode::kUpstart) {
+    // As Redis, so that a process it starts does not think itself supervised; here, while the
+    // server has no other thread yet (getenv elsewhere must not race it).
+    unsetenv("UPSTART_JOB");
   } else if (mode_ == Mode::kNone && mode == "systemd") {
     Log(LogLevel::kWarning, "supervised systemd, but $NOTIFY_SOCKET is not set: not notifying");
   } else if (mode_ == Mode::kNone && mode == "upstart") {
@@ -74,7 +78,6 @@ void Supervision::Ready(bool replica) const {
   } else if (mode_ == Mode::kUpstart) {
     Log(LogLevel::kNotice, "Supervised by upstart: stopping (SIGSTOP) to say the data is loaded");
     raise(SIGSTOP);
-    unsetenv("UPSTART_JOB");
   }
 }
 

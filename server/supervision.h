@@ -7,7 +7,8 @@
 // (Server::Loaded), and STOPPING=1 when it shuts down; contrib/systemd/typeahead.service is a
 // unit of Type=notify, so systemd counts the node started only when its commands all run.
 //
-// Threading: Supervision is set up once before the shard threads start; Notify may be called
+// Threading: Supervision is set up once before any other thread starts (it may unset
+// $UPSTART_JOB); Notify may be called
 // from any thread (each call is one system call on a socket made per call).
 #pragma once
 

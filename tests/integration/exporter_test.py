@@ -147,6 +147,9 @@ def main():
         for i in range(500):
             p.execute_command("ACRECORD", "terms", f"term{i % 50}")
         p.execute()
+        # A dictionary name that is no UTF-8, with a quote: a label value Prometheus must
+        # still parse (one such key must not break the scrape).
+        r.execute_command("ACRECORD", b'bad\xff"key\\', "term")
         # The memo keeps renderings in dictionaries of 1024 terms or more (storage/topk_memo.h).
         for i in range(5000):
             p.execute_command("ACRECORD", "memo", f"w{i}")
@@ -172,7 +175,7 @@ def main():
               "ACTOPK's time is in redis_commands_duration_seconds_total")
         check(job("redis_slowlog_length") > 0, "the slow log has entries")
         check(job("redis_total_reads_processed") > 0, "reads are counted")
-        check(job('redis_db_keys{db="db0"}') == 2, "db0 holds two keys")
+        check(job('redis_db_keys{db="db0"}') == 3, "db0 holds three keys")
         check(job("redis_memory_used_peak_bytes") >= job("redis_memory_used_bytes") * 0.5,
               "the memory peak is there")
         for name in DASHBOARD:
@@ -217,7 +220,9 @@ def main():
         check(len(buckets) > 10 and all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])),
               "its buckets are cumulative")
         check(ours.get(("typeahead_key_terms", (("key", "terms"),))) == 50 and
-              ours.get(("typeahead_terms", ())) == 5050, "typeahead_key_terms{key=terms} is 50")
+              ours.get(("typeahead_terms", ())) == 5051, "typeahead_key_terms{key=terms} is 50")
+        check(ours.get(("typeahead_key_terms", (("key", 'bad\ufffd\\"key\\\\'),))) == 1,
+              "a name that is no UTF-8 is a valid label, its bad byte U+FFFD")
         check(ours.get(("typeahead_memo_hits_total", ())) == 2,
               "the repeated ACTOPK memo w1 10 is two memo hits")
         lag = [v for (n, l), v in ours.items() if n == "typeahead_replica_lag_bytes"]

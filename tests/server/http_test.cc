@@ -62,6 +62,29 @@ TEST_CASE("HttpRequestReader leaves a pipelined request's successor for the next
   CHECK_FALSE(reader.request().keep_alive);  // HTTP/1.0 without keep-alive
 }
 
+TEST_CASE("HttpRequestReader waits for a body that arrives in pieces, plain or chunked") {
+  for (std::string wire : {std::string("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n"
+                                       "hello world"),
+                           std::string("POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                                       "chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")}) {
+    HttpRequestReader reader;
+    std::string pending;
+    Status status = Status::kNeedMore;
+    size_t calls = 0;
+    for (char c : wire) {
+      pending += c;
+      size_t used = 0;
+      status = reader.Feed(pending, &used);  // returns at once: never a loop on a partial body
+      pending.erase(0, used);
+      ++calls;
+      if (status != Status::kNeedMore) break;
+    }
+    CHECK(calls == wire.size());
+    REQUIRE(status == Status::kDone);
+    CHECK(reader.request().body == "hello world");
+  }
+}
+
 TEST_CASE("HttpRequestReader reads a chunked body") {
   std::string wire =
       "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
