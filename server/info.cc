@@ -339,6 +339,24 @@ void AutocompleteSection(InfoText& t, const Figures& f) {
 
 }  // namespace
 
+void ForEachInfoField(
+    std::string_view text,
+    const std::function<void(std::string_view, std::string_view, std::string_view)>& fn) {
+  std::string_view section;
+  while (!text.empty()) {
+    size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.starts_with("# ")) {
+      section = line.substr(2);
+      continue;
+    }
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) fn(section, line.substr(0, colon), line.substr(colon + 1));
+  }
+}
+
 awaitable<std::vector<std::unique_ptr<LatencyHistogram>>> GatherCommandLatency(ShardSet& shards) {
   auto parts = co_await shards.RunAll([](Shard& s) {
     std::vector<std::pair<size_t, LatencyHistogram>> mine;

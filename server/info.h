@@ -3,8 +3,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/command.h"
@@ -20,6 +22,13 @@ boost::asio::awaitable<void> Info(CommandContext& cx, Args args);
 // The reply's text for the sections named (none: the default ones), from any shard's thread
 // with that shard's config; also what /metrics is made of (server/metrics.h).
 boost::asio::awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sections);
+
+// Calls fn(section, field, value) for each "field:value" line of an INFO text, section being
+// the title of the "# Title" line above it: how /metrics and MEMORY STATS read INFO's own
+// figures instead of gathering them again.
+void ForEachInfoField(
+    std::string_view text,
+    const std::function<void(std::string_view, std::string_view, std::string_view)>& fn);
 
 // Every shard's latency histograms added, by CommandSpec::stat_index (nullptr: not called);
 // what INFO latencystats and LATENCY HISTOGRAM show.

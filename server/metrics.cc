@@ -113,10 +113,9 @@ constexpr FieldName kFieldNames[] = {
     {"used_cpu_sys_main_thread", "cpu_sys_main_thread_seconds_total", true},
     {"used_cpu_user_main_thread", "cpu_user_main_thread_seconds_total", true},
     {"total_error_replies", "total_error_replies", true},
+    {"total_reads_processed", "total_reads_processed", true},
+    {"total_writes_processed", "total_writes_processed", true},
 };
-// And the last counters of the exporter's table.
-constexpr std::array<std::string_view, 2> kCounterFields = {"total_reads_processed",
-                                                            "total_writes_processed"};
 
 // Upper bounds of the latency histograms' buckets, in seconds (Prometheus's le), and in ns.
 constexpr std::array<double, 19> kBounds = {
@@ -292,21 +291,11 @@ double Get(const std::map<std::string, std::string, std::less<>>& m, std::string
 void FromInfo(std::string_view info, Exposition& x) {
   std::map<std::string, std::string, std::less<>> fields;
   std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> cmdstats;
-  std::string section, master_host, master_port;
+  std::string master_host, master_port;
   bool db0 = false;
   std::vector<std::pair<std::string, double>> replicas;  // ip:port, acknowledged offset
-  while (!info.empty()) {
-    size_t eol = info.find('\n');
-    std::string_view line = info.substr(0, eol);
-    info.remove_prefix(eol == std::string_view::npos ? info.size() : eol + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.starts_with("# ")) {
-      section = line.substr(2);
-      continue;
-    }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string_view key = line.substr(0, colon), value = line.substr(colon + 1);
+  ForEachInfoField(info, [&](std::string_view section, std::string_view key,
+                             std::string_view value) {
     fields[std::string(key)] = value;
     if (key == "master_host") master_host = value;
     if (key == "master_port") master_port = value;
@@ -316,13 +305,13 @@ void FromInfo(std::string_view info, Exposition& x) {
       if (key == "master_link_status") {
         x.Gauge("redis_master_link_up", "Master link status on Redis slave", primary,
                 value == "up" ? 1 : 0);
-        continue;
+        return;
       }
       if (key == "master_last_io_seconds_ago" || key == "master_sync_in_progress" ||
           key == "slave_repl_offset") {
         std::string help = fmt::format("INFO replication {}", key);
         if (ParseValue(value, &v)) x.Gauge(fmt::format("redis_{}", key), help, primary, v);
-        continue;
+        return;
       }
       if (key.starts_with("slave") && key.size() > 5 && std::isdigit(key[5])) {
         auto p = Pairs(value);
@@ -333,15 +322,15 @@ void FromInfo(std::string_view info, Exposition& x) {
         x.Gauge("redis_connected_slave_lag_seconds", "Lag of connected slave", labels,
                 Get(p, "lag"));
         replicas.emplace_back(fmt::format("{}:{}", p["ip"], p["port"]), Get(p, "offset"));
-        continue;
+        return;
       }
     } else if (section == "Commandstats" && key.starts_with("cmdstat_")) {
       cmdstats[std::string(key.substr(8))] = Pairs(value);
-      continue;
+      return;
     } else if (section == "Errorstats" && key.starts_with("errorstat_")) {
       x.Counter("redis_errors_total", "Total number of errors per error type",
                 Labels({{"err", key.substr(10)}}), Get(Pairs(value), "count"));
-      continue;
+      return;
     } else if (section == "Latencystats" && key.starts_with("latency_percentiles_usec_")) {
       std::string cmd(key.substr(25));
       const auto& stat = cmdstats[cmd];  // Commandstats comes first in INFO
@@ -356,7 +345,7 @@ void FromInfo(std::string_view info, Exposition& x) {
       x.Sample("redis_latency_percentiles_usec", "_sum", Labels({{"cmd", cmd}}), Get(stat, "usec"));
       x.Sample("redis_latency_percentiles_usec", "_count", Labels({{"cmd", cmd}}),
                Get(stat, "calls"));
-      continue;
+      return;
     } else if (section == "Keyspace" && key.starts_with("db")) {
       auto p = Pairs(value);
       std::string db = Labels({{"db", key}});
@@ -365,7 +354,7 @@ void FromInfo(std::string_view info, Exposition& x) {
               Get(p, "expires"));
       x.Gauge("redis_db_avg_ttl_seconds", "Avg TTL in seconds", db, Get(p, "avg_ttl") / 1000);
       db0 = db0 || key == "db0";
-      continue;
+      return;
     } else if (section == "CPU" && key.starts_with("used_cpu_") &&
                key.find("_shard_") != std::string_view::npos) {
       // Ours: used_cpu_{sys,user}_shard_N.
@@ -375,11 +364,11 @@ void FromInfo(std::string_view info, Exposition& x) {
         x.Counter("typeahead_shard_cpu_seconds_total", "CPU time of each shard thread",
                   Labels({{"shard", key.substr(at + 7)}, {"mode", mode}}), v);
       }
-      continue;
+      return;
     }
     if (key.starts_with("cluster_") && ParseValue(value, &v)) {
       x.Gauge(fmt::format("redis_{}", key), fmt::format("INFO field {}", key), "", v);
-      continue;
+      return;
     }
     for (const FieldName& f : kFieldNames) {
       if (f.field != key) continue;
@@ -388,12 +377,7 @@ void FromInfo(std::string_view info, Exposition& x) {
       f.counter ? x.Counter(name, help, "", v) : x.Gauge(name, help, "", v);
       break;
     }
-    for (std::string_view f : kCounterFields) {
-      if (f == key && ParseValue(value, &v)) {
-        x.Counter(fmt::format("redis_{}", key), fmt::format("INFO field {}", key), "", v);
-      }
-    }
-  }
+  });
   for (const auto& [cmd, stat] : cmdstats) {
     std::string labels = Labels({{"cmd", cmd}});
     x.Counter("redis_commands_total", "Total number of calls per command", labels,

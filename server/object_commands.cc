@@ -70,15 +70,9 @@ awaitable<void> MemoryUsage(CommandContext& cx, Args args) {
 
 std::map<std::string, std::string, std::less<>> Fields(std::string_view info) {
   std::map<std::string, std::string, std::less<>> out;
-  while (!info.empty()) {
-    size_t eol = info.find("\r\n");
-    std::string_view line = info.substr(0, eol);
-    info.remove_prefix(eol == std::string_view::npos ? info.size() : eol + 2);
-    size_t colon = line.find(':');
-    if (colon != std::string_view::npos && !line.starts_with('#')) {
-      out[std::string(line.substr(0, colon))] = line.substr(colon + 1);
-    }
-  }
+  ForEachInfoField(info, [&](std::string_view, std::string_view field, std::string_view value) {
+    out[std::string(field)] = value;
+  });
   return out;
 }
 

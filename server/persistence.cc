@@ -147,16 +147,19 @@ void Persistence::Recover() {
     throw std::runtime_error(fmt::format("Bad manifest {}: {}", manifest_path, error));
   }
   size_t m = manifest_.partitions.size();
-  uint64_t total = 0;
+  // What the load reads (its progress's total), and of it the snapshots (INFO's
+  // aof_base_size once loaded).
+  uint64_t total = 0, snapshots = 0;
+  auto size_of = [this](const std::string& name) -> uint64_t {
+    std::error_code size_ec;
+    uint64_t size = std::filesystem::file_size(FilePath(name), size_ec);
+    return size_ec ? 0 : size;
+  };
   for (const auto& p : manifest_.partitions) {
-    std::vector<std::string> files = p.logs;
-    if (!p.snapshot.empty()) files.push_back(p.snapshot);
-    for (const auto& name : files) {
-      std::error_code size_ec;
-      uint64_t size = std::filesystem::file_size(FilePath(name), size_ec);
-      if (!size_ec) total += size;
-    }
+    if (!p.snapshot.empty()) snapshots += size_of(p.snapshot);
+    for (const auto& log : p.logs) total += size_of(log);
   }
+  total += snapshots;
   loading_start_ = UnixNow();
   loading_total_ = total;
   progress_.term_delay_us = key_load_delay_;
@@ -184,12 +187,7 @@ void Persistence::Recover() {
     snapshot_terms += stats[p].snapshot_terms;
     bytes += stats[p].log_bytes;
   }
-  for (const auto& p : manifest_.partitions) {
-    if (!p.snapshot.empty()) {
-      std::error_code size_ec;
-      snapshot_bytes_ += std::filesystem::file_size(FilePath(p.snapshot), size_ec);
-    }
-  }
+  snapshot_bytes_ += snapshots;
   if (m != n) {
     for (auto& part : staging) {
       for (const auto& [key, dict] : part.keys()) {

@@ -9,6 +9,25 @@ namespace {
 
 using Status = HttpRequestReader::Status;
 
+// Feeds wire to reader a byte at a time, as a slow client sends it, keeping what each call
+// leaves, until the reader is done or refuses: that status, and in *left the unused bytes,
+// in *calls the calls made.
+Status FeedByteByByte(HttpRequestReader& reader, std::string_view wire, std::string* left,
+                      size_t* calls) {
+  Status status = Status::kNeedMore;
+  *calls = 0;
+  left->clear();
+  for (char c : wire) {
+    *left += c;
+    size_t used = 0;
+    status = reader.Feed(*left, &used);  // returns at once: never a loop on a partial body
+    left->erase(0, used);
+    ++*calls;
+    if (status != Status::kNeedMore) break;
+  }
+  return status;
+}
+
 TEST_CASE("SniffHttp tells an HTTP request line from RESP by the first bytes") {
   CHECK(SniffHttp("GET /metrics HTTP/1.1\r\n") == Sniff::kHttp);
   CHECK(SniffHttp("HEAD /") == Sniff::kHttp);
@@ -28,15 +47,8 @@ TEST_CASE("HttpRequestReader reads a request that arrives a byte at a time") {
   std::string wire = "GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer pw\r\n\r\n";
   HttpRequestReader reader;
   std::string pending;
-  Status status = Status::kNeedMore;
-  for (char c : wire) {
-    pending += c;
-    size_t used = 0;
-    status = reader.Feed(pending, &used);
-    pending.erase(0, used);
-    if (status != Status::kNeedMore) break;
-  }
-  REQUIRE(status == Status::kDone);
+  size_t calls = 0;
+  REQUIRE(FeedByteByByte(reader, wire, &pending, &calls) == Status::kDone);
   CHECK(pending.empty());
   CHECK(reader.request().method == "GET");
   CHECK(reader.request().path == "/metrics");
@@ -69,16 +81,8 @@ TEST_CASE("HttpRequestReader waits for a body that arrives in pieces, plain or c
                                        "chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")}) {
     HttpRequestReader reader;
     std::string pending;
-    Status status = Status::kNeedMore;
     size_t calls = 0;
-    for (char c : wire) {
-      pending += c;
-      size_t used = 0;
-      status = reader.Feed(pending, &used);  // returns at once: never a loop on a partial body
-      pending.erase(0, used);
-      ++calls;
-      if (status != Status::kNeedMore) break;
-    }
+    Status status = FeedByteByByte(reader, wire, &pending, &calls);
     CHECK(calls == wire.size());
     REQUIRE(status == Status::kDone);
     CHECK(reader.request().body == "hello world");
