@@ -22,6 +22,35 @@
 
 namespace typeahead::test {
 
+namespace {
+
+// Whether the server on port says over HTTP (an answer that needs no credentials) that it is
+// still loading its data. False when it cannot be asked.
+bool StillLoading(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    std::string_view request = "GET /readyz HTTP/1.0\r\n\r\n";
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      timeval tv{1, 0};
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      char buf[512];
+      ssize_t n;
+      while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) reply.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return reply.find("loading the dataset in memory") != std::string::npos;
+}
+
+}  // namespace
+
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -125,6 +154,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra, std::string data_di
         // PONG, or NOAUTH when a password is set; not LOADING: the data is not there yet.
         bool answered = r != nullptr && !(r->type == REDIS_REPLY_ERROR &&
                                           std::string_view(r->str, r->len).starts_with("LOADING"));
+        // NOAUTH comes before LOADING, as in Redis: then ask /readyz, which needs no password.
+        if (answered && r->type == REDIS_REPLY_ERROR) answered = !StillLoading(port_);
         if (r != nullptr) freeReplyObject(r);
         redisFree(c);
         if (answered) return;
