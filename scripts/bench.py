@@ -11,7 +11,8 @@ ratios, which a shared machine's swings move far less than one run of each; then
 16 commands deep per connection (pipelined). The same pairs give the security rows: ACTOPK
 over TLS against Redis GET over TLS (typing prefixes, and 1 to 3 letters) and against ACTOPK
 in plaintext, and ACTOPK as an ACL user whose key pattern is checked on every command
-against the default user (the server CPU ratio is their figure).
+against the default user (the server CPU ratio is their figure). And the HTTP API: GET
+/v1/keys/terms/topk from wrk, keep-alive, against ACTOPK over RESP with the same prefixes.
 """
 import argparse
 import json
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import re
 import time
 
 # The do-it-yourself top-k of plain Redis: a sorted set per prefix, every record updating
@@ -183,7 +185,7 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
     servers = {}
     try:
         ports = {name: free_port() for name in ("typeahead", "redis", "redis-zset", "redisearch",
-                                                 "typeahead-tls", "redis-tls")}
+                                                 "typeahead-tls", "redis-tls", "typeahead-http")}
         os.makedirs(os.path.join(work, "data"))
         # The security rows (not in the big suite): a TLS port on typeahead and on Redis, the
         # same certificates, mutual TLS as both default to; an ACL user with a key pattern.
@@ -201,7 +203,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
         servers["typeahead"] = Server("typeahead", [
             server_bin, "--port", str(ports["typeahead"]), "--dir", os.path.join(work, "data"),
             "--threads", "1", "--save", "", "--auto-aof-rewrite-percentage", "0",
-            *ours_security], ports["typeahead"], work)
+            "--http-port", str(ports["typeahead-http"]), *ours_security], ports["typeahead"],
+            work)
         # Redis with the same durability as our default: AOF, fsync every second.
         servers["redis"] = Server("redis", [
             "redis-server", "--port", str(ports["redis"]), "--dir", work, "--save", "",
@@ -249,23 +252,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                      run_loadgen(tools, peer, peer_path, args, duration=seconds,
                                  pipeline=pipeline, extra=peer_extra))
                     for _ in range(pairs)]
-            mid = statistics.median
             name = f"{workload} paired" + (f" P={pipeline}" if pipeline > 1 else "")
-            row = add(name, system, {
-                "ops": sum(a["ops"] for a, _ in runs),
-                "ops_per_sec": mid(a["ops_per_sec"] for a, _ in runs),
-                "peer_ops_per_sec": mid(b["ops_per_sec"] for _, b in runs),
-                "p50_us": mid(a["p50_us"] for a, _ in runs),
-                "p99_us": mid(a["p99_us"] for a, _ in runs),
-                "peer_p99_us": mid(b["p99_us"] for _, b in runs),
-                "cpu_us_per_op": mid(a["cpu_us_per_op"] for a, _ in runs),
-                "peer_cpu_us_per_op": mid(b["cpu_us_per_op"] for _, b in runs),
-                "rss": rss_bytes(ours.proc.pid),
-                "errors": sum(a["errors"] + b["errors"] for a, b in runs)})
-            row["paired_ratio"] = mid(a["ops_per_sec"] / max(b["ops_per_sec"], 1)
-                                      for a, b in runs)
-            row["cpu_ratio"] = mid(a["cpu_us_per_op"] / max(b["cpu_us_per_op"], 1e-9)
-                                   for a, b in runs)
+            add_pairs(add, name, system, runs, ours)
 
         # Bulk load: the same N terms with their Zipf frequencies into every system.
         loads = {
@@ -370,6 +358,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                 add("mixed@20k/s", system,
                     run_loadgen(tools, servers[server], path, args, rate=20000))
                 os.remove(path)
+        if not big and want("http"):
+            http_rows(args, tools, servers["typeahead"], ports["typeahead-http"], work, add)
         if big and want("durability"):
             durability(args, tools, servers, n, work, add)
     finally:
@@ -377,6 +367,78 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             s.stop()
         shutil.rmtree(work, ignore_errors=True)
 
+
+
+def add_pairs(add, workload, system, runs, ours):
+    """The row of paired runs [(ours, peer), ...]: medians of each side's figures (p50 where
+    both measured it), the median of the pairs' throughput and CPU-per-request ratios."""
+    mid = statistics.median
+    row = {"ops": sum(a["ops"] for a, _ in runs),
+           "ops_per_sec": mid(a["ops_per_sec"] for a, _ in runs),
+           "peer_ops_per_sec": mid(b["ops_per_sec"] for _, b in runs),
+           "p99_us": mid(a["p99_us"] for a, _ in runs),
+           "peer_p99_us": mid(b["p99_us"] for _, b in runs),
+           "cpu_us_per_op": mid(a["cpu_us_per_op"] for a, _ in runs),
+           "peer_cpu_us_per_op": mid(b["cpu_us_per_op"] for _, b in runs),
+           "rss": rss_bytes(ours.proc.pid),
+           "errors": sum(a["errors"] + b["errors"] for a, b in runs)}
+    if all("p50_us" in a for a, _ in runs):
+        row["p50_us"] = mid(a["p50_us"] for a, _ in runs)
+    row = add(workload, system, row)
+    row["paired_ratio"] = mid(a["ops_per_sec"] / max(b["ops_per_sec"], 1) for a, b in runs)
+    row["cpu_ratio"] = mid(a["cpu_us_per_op"] / max(b["cpu_us_per_op"], 1e-9) for a, b in runs)
+
+
+def run_wrk(port, script, seconds, connections):
+    """wrk (Debian's) with keep-alive on core 1: requests, requests/s, p99 µs, errors."""
+    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
+                          f"-d{seconds}s", "--latency", "-s", script,
+                          f"http://127.0.0.1:{port}/"],
+                         capture_output=True, text=True, check=True).stdout
+    def unit_us(value, unit):
+        return float(value) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                       out)
+    return {"ops": requests, "ops_per_sec": rate, "p99_us": unit_us(*p99.groups()),
+            "errors": (int(bad.group(1)) if bad else 0) +
+                      (sum(map(int, errors.groups())) if errors else 0)}
+
+
+def http_rows(args, tools, server, http_port, work, add, pairs=3):
+    """GET /v1/keys/terms/topk from wrk against ACTOPK over RESP from loadgen, the same
+    prefixes (1 to 3 letters of the dictionary's best terms), both 50 connections and
+    unpipelined, alternating: the median of the pairs' server CPU per request."""
+    terms = server.cli("ACTOPK", "terms", "", "1000").split("\n")
+    prefixes = sorted({t[:i] for t in terms for i in (1, 2, 3) if len(t) >= i})
+    enc = lambda s: "".join(c if c.isalnum() else "%%%02X" % ord(c) for c in s)
+    script = os.path.join(work, "topk.lua")
+    with open(script, "w") as f:
+        f.write("local prefixes = {" + ",".join(f'"{enc(p)}"' for p in prefixes) + "}\n"
+                "local i = 0\n"
+                "request = function()\n"
+                "  i = i % #prefixes + 1\n"
+                "  return wrk.format('GET', '/v1/keys/terms/topk?k=10&prefix=' .. prefixes[i])\n"
+                "end\n")
+    resp = os.path.join(work, "topk-http-peer.resp")
+    with open(resp, "wb") as f:
+        for i in range(200000):
+            p = prefixes[i % len(prefixes)].encode()
+            f.write(b"*4\r\n$6\r\nACTOPK\r\n$5\r\nterms\r\n$%d\r\n%s\r\n$2\r\n10\r\n"
+                    % (len(p), p))
+    seconds = max(1, round(args.duration / 3))
+    runs = []
+    for _ in range(pairs):
+        cpu0 = cpu_seconds(server.proc.pid)
+        h = run_wrk(http_port, script, seconds, args.connections)
+        h["cpu_us_per_op"] = (cpu_seconds(server.proc.pid) - cpu0) * 1e6 / max(h["ops"], 1)
+        r = run_loadgen(tools, server, resp, args, duration=seconds)
+        runs.append((h, r))
+    add_pairs(add, "topk-http paired", "typeahead HTTP vs RESP", runs, server)
+    os.remove(resp)
 
 
 def durability(args, tools, servers, n, work, add):

@@ -25,13 +25,6 @@ namespace {
 using boost::asio::awaitable;
 using errors::Status;
 
-// The contract's checks of a term.
-Status CheckTerm(const Config& config, std::string_view term) {
-  if (term.empty()) return Status::kEmptyTerm;
-  if (static_cast<int64_t>(term.size()) > config.max_term_length) return Status::kTermTooLong;
-  return Status::kOk;
-}
-
 // Routers: the one shard a command touches. A bad (empty) term goes anywhere: the handler
 // there replies the error.
 ptrdiff_t RouteByTerm(Args args, size_t shards) {
@@ -175,6 +168,12 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
 }
 
 }  // namespace
+
+Status CheckTerm(const Config& config, std::string_view term) {
+  if (term.empty()) return Status::kEmptyTerm;
+  if (static_cast<int64_t>(term.size()) > config.max_term_length) return Status::kTermTooLong;
+  return Status::kOk;
+}
 
 std::vector<CommandSpec> AutocompleteCommands() {
   ArgDoc key{"key", "key"};

@@ -13,6 +13,8 @@
 
 namespace typeahead::server {
 
+struct Config;
+
 class CommandTable {
  public:
   static const CommandTable& Get();
@@ -44,6 +46,9 @@ std::vector<CommandSpec> ConnectionCommands();
 std::vector<CommandSpec> ServerCommands();
 std::vector<CommandSpec> KeyspaceCommands();
 std::vector<CommandSpec> AutocompleteCommands();
+// The contract's checks of a term (autocomplete_commands.cc): not empty, not longer than
+// max-term-length. For callers that check a batch before running any of it (the HTTP API).
+errors::Status CheckTerm(const Config& config, std::string_view term);
 std::vector<CommandSpec> PersistenceCommands();
 std::vector<CommandSpec> TransactionCommands();
 std::vector<CommandSpec> PubsubCommands();

@@ -296,6 +296,21 @@ const std::vector<Directive>& Table() {
       Int("max-term-length", &Config::max_term_length, 1, 65535),
       Int("max-topk", &Config::max_topk, 1, 1000000),
       Int("metrics-port", &Config::metrics_port, 0, 65535, false),
+      Int("http-port", &Config::http_port, 0, 65535, false),
+      {"http-bind", false,
+       [](Config& c, Args a) -> std::optional<std::string> {
+         c.http_bind = SplitWords(a);
+         return std::nullopt;
+       },
+       [](const Config& c) { return JoinWords(c.http_bind); }},
+      {"http-cors-origins", true,
+       [](Config& c, Args a) -> std::optional<std::string> {
+         c.http_cors_origins = SplitWords(a);
+         return std::nullopt;
+       },
+       [](const Config& c) { return JoinWords(c.http_cors_origins); }},
+      Memory("http-max-body", &Config::http_max_body, 1, 1ll << 30),
+      Int("http-request-timeout", &Config::http_request_timeout, 1, 3600),
       Int("key-load-delay", &Config::key_load_delay, 0, 1000000),
       Int("tls-port", &Config::tls_port, 0, 65535, false),
       Str("tls-cert-file", &Config::tls_cert_file),

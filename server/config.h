@@ -108,6 +108,17 @@ struct Config {
   // without credentials (server/http_endpoints.h); 0: none (they are on port and tls-port
   // anyway).
   int64_t metrics_port = 0;
+  // The HTTP/JSON API and the demo page (server/http_api.h) on a port of their own: 0 none
+  // (they are on port and tls-port anyway, after the first bytes tell HTTP from RESP). HTTPS
+  // when tls-port is set, with its certificates. http_bind: its addresses, empty for bind's.
+  int64_t http_port = 0;
+  std::vector<std::string> http_bind;
+  // Origins whose pages may call the API (CORS): exact "scheme://host[:port]" values, or "*".
+  std::vector<std::string> http_cors_origins;
+  int64_t http_max_body = 1024 * 1024;
+  // Seconds an HTTP request may take from its first byte to its last (a slow-loris client is
+  // closed with 408 after it).
+  int64_t http_request_timeout = 10;
   // Microseconds of sleep per term and log record loaded at start-up (Redis's key-load-delay,
   // for tests that watch a load); 0: none.
   int64_t key_load_delay = 0;

@@ -38,7 +38,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socket, uint64_t id,
-                       const TlsContext* tls, bool metrics_port)
+                       const TlsContext* tls, HttpListener listener)
     : server_(server),
       shard_(shard),
       socket_(std::move(socket), &ReadDone, this),
@@ -57,9 +57,10 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
   reply_.set_error_counts(&shard_.stats().errors);
   parser_.set_limits({.max_bulk_len = static_cast<size_t>(shard_.config().proto_max_bulk_len)});
   if (tls != nullptr) tls_ = std::make_unique<TlsSession>(tls->get());
-  if (metrics_port) {
-    metrics_port_ = sniffed_ = true;
-    http_ = std::make_unique<HttpRequestReader>();
+  listener_ = listener;
+  if (listener != HttpListener::kClient) {
+    sniffed_ = true;
+    http_ = std::make_unique<HttpRequestReader>(shard_.config().http_max_body);
   }
   shard_.clients()[id_] = this;  // the slot in connected_clients was taken by Server::Accept
 }
@@ -191,7 +192,9 @@ void Connection::Process(Owner self) {
     Sniff sniff = SniffHttp(std::string_view(in_.data() + in_start_, in_end_ - in_start_));
     if (sniff == Sniff::kNeedMore) return AfterTurn(std::move(self));
     sniffed_ = true;
-    if (sniff == Sniff::kHttp) http_ = std::make_unique<HttpRequestReader>();
+    if (sniff == Sniff::kHttp) {
+      http_ = std::make_unique<HttpRequestReader>(shard_.config().http_max_body);
+    }
   }
   if (http_ != nullptr) return Spawn(std::move(self), Slow::kHttp);
   switch (ProcessSome()) {

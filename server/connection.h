@@ -50,6 +50,7 @@
 #include "server/acl_user.h"
 #include "server/client_socket.h"
 #include "server/command.h"
+#include "server/http.h"
 #include "server/mailbox.h"
 #include "server/shard_batch.h"
 
@@ -62,7 +63,6 @@ struct ReplicaHello;
 
 namespace typeahead::server {
 
-class HttpRequestReader;
 class Server;
 class Shard;
 class TlsContext;
@@ -75,10 +75,11 @@ class Connection {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // tls: the context of a connection accepted on tls-port, nullptr for plaintext.
-  // metrics_port: accepted on metrics-port, HTTP only.
+  // tls: the context of a connection accepted on tls-port (or on http-port with TLS),
+  // nullptr for plaintext. listener: the port that accepted it; on metrics-port and
+  // http-port it speaks HTTP from the first byte, on a client port what its first bytes say.
   Connection(Server& server, Shard& shard, boost::asio::ip::tcp::socket socket, uint64_t id,
-             const TlsContext* tls = nullptr, bool metrics_port = false);
+             const TlsContext* tls = nullptr, HttpListener listener = HttpListener::kClient);
   ~Connection();
 
   // Serves the client until it disconnects, is killed or the server stops.
@@ -170,6 +171,15 @@ class Connection {
   // A TLS client still in its handshake after debug-tls-handshake-timeout (the shard's cron
   // closes it).
   bool HandshakeOverdue(Clock::time_point now) const;
+  // An HTTP client whose request is not complete http-request-timeout after its first byte (a
+  // slow-loris): the shard's cron answers 408 and closes it (RefuseOverdueHttp).
+  bool HttpRequestOverdue(Clock::time_point now) const;
+  void RefuseOverdueHttp();
+  // The HTTP API (server/http_api.h): runs one command as user `as`, with RESP's admission,
+  // ACL checks, statistics and monitor lines, and leaves its RESP3 reply in *reply. A write's
+  // response waits for its log records as a RESP reply does (the next Flush). args stay valid
+  // until it completes.
+  boost::asio::awaitable<void> RunForHttp(const AclUser* as, Args args, std::string* reply);
   // The CLIENT LIST / CLIENT INFO line, without the trailing newline.
   std::string Describe() const;
   // Resets the state RESET clears: protocol, name, the user (the default user again, logged
@@ -298,7 +308,8 @@ class Connection {
   // HTTP (see the top of this file): null for RESP. sniffed_: the first bytes were looked at.
   std::unique_ptr<HttpRequestReader> http_;
   bool sniffed_ = false;
-  bool metrics_port_ = false;
+  HttpListener listener_;
+  Clock::time_point http_started_;  // when the request being read brought its first bytes
 };
 
 }  // namespace typeahead::server

@@ -40,6 +40,14 @@ std::string LogWriteFailed(int error_number) {
   return fmt::format("MISCONF Errors writing to the AOF file: {}", strerror(error_number));
 }
 
+std::string HttpUnknownParameter(std::string_view name) {
+  return fmt::format("ERR unknown parameter '{}'", name);
+}
+
+std::string HttpBadJson(std::string_view reason) {
+  return fmt::format("ERR the body is not valid JSON: {}", reason);
+}
+
 std::string TermTooLong(int64_t max_term_length) {
   return fmt::format("ERR term is longer than max-term-length ({} bytes)", max_term_length);
 }

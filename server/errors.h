@@ -166,11 +166,26 @@ inline constexpr std::string_view kWaitOnReplica =
 inline constexpr std::string_view kHttpBadRequest = "malformed HTTP request";
 inline constexpr std::string_view kHttpHeaderTooLarge =
     "the request line and headers exceed 16384 bytes";
-inline constexpr std::string_view kHttpBodyTooLarge = "the request body exceeds 1048576 bytes";
+inline constexpr std::string_view kHttpBodyTooLarge = "the request body exceeds http-max-body";
 inline constexpr std::string_view kHttpNotFound = "no such endpoint";
 inline constexpr std::string_view kHttpMethodNotAllowed = "method not allowed on this endpoint";
 inline constexpr std::string_view kHttpLoading = "loading the dataset in memory";
 inline constexpr std::string_view kHttpReplicaNotSynced = "replica not in sync with its primary";
+inline constexpr std::string_view kHttpRequestTimeout =
+    "the request was not complete within http-request-timeout";
+// The API's own refusals (server/http_api.cc), worded as RESP errors, as the command errors it
+// passes on are.
+inline constexpr std::string_view kHttpBadPercent = "ERR invalid percent-encoding in the URL";
+std::string HttpUnknownParameter(std::string_view name);
+inline constexpr std::string_view kHttpBadBool =
+    "ERR withscores must be true, false, 1, 0, yes or no";
+std::string HttpBadJson(std::string_view reason);
+inline constexpr std::string_view kHttpRecordBody =
+    "ERR the body must be an object with \"term\" (a string) or \"terms\" (an array of "
+    "strings), and optionally \"by\" (an integer)";
+inline constexpr std::string_view kHttpNoSuchTerm = "ERR no such term";
+inline constexpr std::string_view kHttpOriginNotAllowed =
+    "ERR origin not allowed (http-cors-origins)";
 
 // ---- Refusals at accept time, written raw before any command is read (server/server.cc)
 inline constexpr std::string_view kMaxClientsReply = "-ERR max number of clients reached\r\n";

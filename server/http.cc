@@ -43,21 +43,30 @@ struct HttpRequestReader::Parser {
   http::request_parser<http::string_body> p;
 };
 
-HttpRequestReader::HttpRequestReader() { Reset(); }
+HttpRequestReader::HttpRequestReader(size_t max_body) { Reset(max_body); }
 HttpRequestReader::~HttpRequestReader() = default;
 
-void HttpRequestReader::Reset() {
+void HttpRequestReader::Reset(size_t max_body) {
+  // A parser serves one message (Beast's rule); the request's strings keep their capacity.
   parser_ = std::make_unique<Parser>();
   parser_->p.header_limit(kMaxHeaderBytes);
-  parser_->p.body_limit(kMaxBodyBytes);
+  parser_->p.body_limit(max_body);
   parser_->p.eager(true);
-  request_ = HttpRequest{};
+  request_.method.clear();
+  request_.path.clear();
+  request_.query.clear();
+  request_.keep_alive = true;
+  request_.authorization.clear();
+  request_.origin.clear();
+  request_.body.clear();
   error_status_ = 0;
   error_text_ = {};
+  mid_request_ = false;
 }
 
 HttpRequestReader::Status HttpRequestReader::Feed(std::string_view data, size_t* consumed) {
   *consumed = 0;
+  if (!data.empty()) mid_request_ = true;
   auto& p = parser_->p;
   while (!p.is_done()) {
     boost::beast::error_code ec;
@@ -101,7 +110,52 @@ HttpRequestReader::Status HttpRequestReader::Feed(std::string_view data, size_t*
   request_.authorization = std::string(m[http::field::authorization]);
   request_.origin = std::string(m[http::field::origin]);
   request_.body = std::move(m.body());
+  mid_request_ = false;
   return Status::kDone;
+}
+
+namespace {
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      int hi = i + 1 < s.size() ? HexDigit(s[i + 1]) : -1;
+      int lo = i + 2 < s.size() ? HexDigit(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    bool unreserved = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                      u == '-' || u == '.' || u == '_' || u == '~';
+    if (unreserved) {
+      out.push_back(c);
+    } else {
+      fmt::format_to(std::back_inserter(out), "%{:02X}", u);
+    }
+  }
+  return out;
 }
 
 std::string_view HttpReason(int status) {
@@ -120,6 +174,8 @@ std::string_view HttpReason(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
     case 413:
       return "Payload Too Large";
     case 429:
@@ -136,15 +192,18 @@ std::string_view HttpReason(int status) {
 }
 
 void WriteHttpResponse(const HttpResponse& r, std::string* out) {
-  fmt::format_to(std::back_inserter(*out),
-                 "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", r.status,
-                 HttpReason(r.status), r.content_type, r.body.size());
+  fmt::format_to(std::back_inserter(*out), "HTTP/1.1 {} {}\r\n", r.status, HttpReason(r.status));
+  // A 204 has no body, and so neither type nor length (RFC 9110, 8.6).
+  if (r.status != 204) {
+    fmt::format_to(std::back_inserter(*out), "Content-Type: {}\r\nContent-Length: {}\r\n",
+                   r.content_type, r.body.size());
+  }
   if (!r.keep_alive) *out += "Connection: close\r\n";
   for (const auto& [name, value] : r.headers) {
     fmt::format_to(std::back_inserter(*out), "{}: {}\r\n", name, value);
   }
   *out += "\r\n";
-  if (!r.head) *out += r.body;
+  if (!r.head && r.status != 204) *out += r.body;
 }
 
 }  // namespace typeahead::server

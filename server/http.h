@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +27,11 @@ namespace typeahead::server {
 enum class Sniff { kHttp, kResp, kNeedMore };
 Sniff SniffHttp(std::string_view data);
 
+// Which listener a request came in on: a client port (port or tls-port, where the first bytes
+// told HTTP from RESP), metrics-port (HTTP only, no credentials, no API), or http-port (HTTP
+// only: the API, the page and the endpoints, with credentials as on a client port).
+enum class HttpListener : uint8_t { kClient, kMetrics, kHttp };
+
 struct HttpRequest {
   std::string method;  // as sent: "GET", "POST", ...
   std::string path;    // the target before '?', percent-encoding kept
@@ -35,16 +42,40 @@ struct HttpRequest {
   std::string body;
 };
 
+// Percent-decoding of a path segment or a query component (RFC 3986): %XX becomes that byte,
+// so any byte string gets through; in a query '+' is a space as well (HTML forms, the
+// browser's URLSearchParams). nullopt for a '%' without two hex digits after it.
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);
+// The inverse for a path segment: every byte but the unreserved ones (ALPHA DIGIT - . _ ~) as
+// %XX.
+std::string PercentEncode(std::string_view s);
+// Each name=value pair of a query, both still encoded; a pair without '=' has an empty value.
+// Stops early when f returns false.
+template <typename F>
+void ForEachQueryParam(std::string_view query, F f) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (!f(name, value)) return;
+  }
+}
+
 // Reads one request at a time; Reset() before the next.
 class HttpRequestReader {
  public:
-  // Largest request line plus headers, and body: what a monitoring scrape or a completion
-  // request needs, many times over. Past them the request is refused (431, 413) and the
-  // connection closed, as the bytes after it cannot be framed.
+  // Largest request line plus headers: what a monitoring scrape or a completion request needs,
+  // many times over. Past it, or past the body limit (http-max-body), the request is refused
+  // (431, 413) and the connection closed, as the bytes after it cannot be framed.
   static constexpr size_t kMaxHeaderBytes = 16 * 1024;
-  static constexpr size_t kMaxBodyBytes = 1024 * 1024;
 
-  HttpRequestReader();
+  // max_body: the first request's body limit (Reset gives the next one's).
+  explicit HttpRequestReader(size_t max_body = 1024 * 1024);
   ~HttpRequestReader();
 
   enum class Status { kNeedMore, kDone, kError };
@@ -55,7 +86,11 @@ class HttpRequestReader {
   const HttpRequest& request() const { return request_; }
   int error_status() const { return error_status_; }
   std::string_view error_text() const { return error_text_; }
-  void Reset();
+  // Whether some bytes of a request are in and it is not complete yet: since when
+  // (started_at), for http-request-timeout.
+  bool mid_request() const { return mid_request_; }
+  // Ready for the next request, whose body may take max_body bytes.
+  void Reset(size_t max_body);
 
  private:
   struct Parser;
@@ -63,6 +98,7 @@ class HttpRequestReader {
   HttpRequest request_;
   int error_status_ = 0;
   std::string_view error_text_;
+  bool mid_request_ = false;
 };
 
 struct HttpResponse {

@@ -1,15 +1,12 @@
 #include "server/http_endpoints.h"
 
-#include <openssl/evp.h>
-
 #include <array>
-#include <optional>
 
-#include "protocol/ascii.h"
 #include "replication/replication.h"
 #include "server/acl.h"
 #include "server/command_table.h"
 #include "server/errors.h"
+#include "server/http_api.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "server/shard.h"
@@ -24,53 +21,11 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kAllowGet
 constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kAskBasic = {
     {{"WWW-Authenticate", "Basic realm=\"typeahead\", charset=\"UTF-8\""}}};
 
-std::optional<std::string> Base64Decode(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::string out(in.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
-
-// Who the Authorization header says the client is; false with the status and text to answer
-// when it may not read INFO's data.
+// Whether the Authorization header names a user who may read INFO's data; false with the
+// status and text to answer otherwise.
 bool Authorized(Shard& shard, std::string_view header, int* status, std::string* text) {
-  const Acl& acl = shard.acl();
-  const AclUser* user = &acl.default_user();
-  bool logged_in = user->enabled() && user->nopass();
-  if (!logged_in) {
-    std::string name = "default", password;
-    bool given = false;
-    if (EqualsIgnoreCase(header.substr(0, 6), "Basic ")) {
-      auto decoded = Base64Decode(header.substr(6));
-      size_t colon = decoded ? decoded->find(':') : std::string::npos;
-      if (colon != std::string::npos) {
-        name = decoded->substr(0, colon);
-        password = decoded->substr(colon + 1);
-        given = true;
-      }
-    } else if (EqualsIgnoreCase(header.substr(0, 7), "Bearer ")) {
-      password = header.substr(7);
-      given = true;
-    }
-    if (!given) {
-      *status = 401;
-      *text = errors::kNoAuth;
-      return false;
-    }
-    user = acl.Find(name);
-    if (user == nullptr || !user->Authenticates(password)) {
-      ++shard.stats().auth_failures;
-      *status = 401;
-      *text = errors::kWrongPass;
-      return false;
-    }
-  }
+  const AclUser* user = AuthenticateHttp(shard, header, status, text);
+  if (user == nullptr) return false;
   const CommandSpec* info = CommandTable::Get().Find("info");
   const std::array<std::string_view, 1> args = {"info"};
   size_t arg = 0;
@@ -101,14 +56,19 @@ void Reply(const HttpRequest& req, int status, std::string_view body, std::strin
 
 }  // namespace
 
-void WriteHttpRefusal(int status, std::string_view text, std::string* out) {
+void WriteHttpRefusal(int status, std::string_view text, HttpListener where, std::string* out) {
+  if (where == HttpListener::kHttp) return WriteJsonError(status, text, false, out);
   std::string body = std::string(text) + "\n";
   WriteHttpResponse({.status = status, .body = body, .keep_alive = false, .headers = {}}, out);
 }
 
-awaitable<bool> ServeHttp(Server& server, Shard& shard, const HttpRequest& req, HttpListener where,
-                          std::string* out) {
+awaitable<bool> ServeHttp(Server& server, Shard& shard, Connection& conn, const HttpRequest& req,
+                          HttpListener where, std::string* out) {
   const std::string& path = req.path;
+  if (where != HttpListener::kMetrics && IsApiPath(path)) {
+    co_await ServeApi(shard, conn, req, out);
+    co_return req.keep_alive;
+  }
   if (path != "/metrics" && path != "/healthz" && path != "/readyz") {
     Reply(req, 404, errors::kHttpNotFound, out);
     co_return req.keep_alive;
@@ -130,7 +90,7 @@ awaitable<bool> ServeHttp(Server& server, Shard& shard, const HttpRequest& req, 
   } else {
     int status = 0;
     std::string refusal;
-    if (where == HttpListener::kClient &&
+    if (where != HttpListener::kMetrics &&
         !Authorized(shard, req.authorization, &status, &refusal)) {
       Reply(req, status, refusal, out, "text/plain; charset=utf-8",
             status == 401 ? std::span(kAskBasic) : std::span(kAskBasic).first(0));

@@ -74,19 +74,25 @@ void Server::Listen() {
   // Port 0 with tls-port set is TLS only, as in Redis; without tls-port, port 0 binds a port
   // the kernel chooses (what the in-process test server listens on).
   if (config_.port != 0 || !TlsEnabled(config_)) {
-    port_ = ListenOn(config_.port, ListenerKind::kPlain);
+    port_ = ListenOn(config_.port, ListenerKind::kPlain, config_.bind);
   }
-  if (TlsEnabled(config_)) tls_port_ = ListenOn(config_.tls_port, ListenerKind::kTls);
+  if (TlsEnabled(config_)) {
+    tls_port_ = ListenOn(config_.tls_port, ListenerKind::kTls, config_.bind);
+  }
   if (acceptors_.empty()) throw std::runtime_error("Failed listening on any bind address");
   if (config_.metrics_port != 0) {
-    metrics_port_ = ListenOn(config_.metrics_port, ListenerKind::kMetrics);
+    metrics_port_ = ListenOn(config_.metrics_port, ListenerKind::kMetrics, config_.bind);
+  }
+  if (config_.http_port != 0) {
+    http_port_ = ListenOn(config_.http_port, ListenerKind::kHttp,
+                          config_.http_bind.empty() ? config_.bind : config_.http_bind);
   }
 }
 
-uint16_t Server::ListenOn(int64_t port, ListenerKind kind) {
+uint16_t Server::ListenOn(int64_t port, ListenerKind kind, const std::vector<std::string>& bind) {
   asio::io_context& io = shards_[0].io();
   uint16_t bound = 0;
-  for (const std::string& spec : config_.bind) {
+  for (const std::string& spec : bind) {
     std::string host = spec;
     if (!host.empty() && host[0] == '-') host = host.substr(1);  // "-::1": optional address
     if (host == "*") host = "0.0.0.0";
@@ -107,6 +113,7 @@ uint16_t Server::ListenOn(int64_t port, ListenerKind kind) {
                       "socket {}:{}: {}",
                       kind == ListenerKind::kTls       ? "TLS"
                       : kind == ListenerKind::kMetrics ? "metrics"
+                      : kind == ListenerKind::kHttp    ? "HTTP"
                                                        : "TCP",
                       host, port, ec.message()));
     }
@@ -118,7 +125,11 @@ uint16_t Server::ListenOn(int64_t port, ListenerKind kind) {
 }
 
 asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, ListenerKind kind) {
-  const bool tls = kind == ListenerKind::kTls, metrics = kind == ListenerKind::kMetrics;
+  const HttpListener http = kind == ListenerKind::kMetrics ? HttpListener::kMetrics
+                            : kind == ListenerKind::kHttp  ? HttpListener::kHttp
+                                                           : HttpListener::kClient;
+  const bool tls = kind == ListenerKind::kTls ||
+                   (kind == ListenerKind::kHttp && TlsEnabled(shards_[0].config()));
   for (;;) {
     Shard& target = shards_[next_shard_++ % shards_.size()];
     auto [ec, socket] =
@@ -149,12 +160,14 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, ListenerKind kind)
         socket.close(cec);
         Log(LogLevel::kVerbose, "Refused a TLS client before its handshake: {}",
             refusal.substr(1, refusal.find('\r') - 1));
-      } else if (metrics) {
-        // An HTTP client reads the reason as a response: 503 for maxclients, 403 for
-        // protected mode, the text without RESP's framing.
+      } else if (http != HttpListener::kClient) {
+        // An HTTP client reads the reason as a response: 503 (metrics-port) or 429 (http-port)
+        // for maxclients, 403 for protected mode, the text without RESP's framing.
         std::string response;
-        WriteHttpRefusal(refusal == errors::kMaxClientsReply ? 503 : 403,
-                         refusal.substr(1, refusal.size() - 3), &response);
+        WriteHttpRefusal(refusal != errors::kMaxClientsReply ? 403
+                         : http == HttpListener::kHttp       ? 429
+                                                             : 503,
+                         refusal.substr(1, refusal.size() - 3), http, &response);
         Refuse(socket, response);
       } else {
         Refuse(socket, refusal);
@@ -164,12 +177,11 @@ asio::awaitable<void> Server::Accept(tcp::acceptor& acceptor, ListenerKind kind)
     // The slot is taken here, so a burst of accepts cannot pass maxclients; the connection
     // itself is built on its shard's thread, since it registers in that shard's client table.
     ClientConnected();
-    asio::post(target.io(), [this, &target, tls, metrics, socket = std::move(socket),
+    asio::post(target.io(), [this, &target, tls, http, socket = std::move(socket),
                              id = NextClientId()]() mutable {
       // The shard's own context: CONFIG SET may have replaced it since the accept.
       const TlsContext* context = tls ? target.tls_context().get() : nullptr;
-      auto conn =
-          std::make_unique<Connection>(*this, target, std::move(socket), id, context, metrics);
+      auto conn = std::make_unique<Connection>(*this, target, std::move(socket), id, context, http);
       Connection::Start(std::move(conn));
     });
   }
@@ -204,6 +216,11 @@ int Server::Run() {
   }
   if (metrics_port_ != 0) {
     Log(LogLevel::kNotice, "Serving /metrics, /healthz and /readyz on port {}", metrics_port_);
+  }
+  if (http_port_ != 0) {
+    Log(LogLevel::kNotice, "Serving the HTTP API and the demo page on {}://{}:{}/",
+        TlsEnabled(config_) ? "https" : "http",
+        (config_.http_bind.empty() ? config_.bind : config_.http_bind).front(), http_port_);
   }
   supervision_.Notify("STATUS=Loading the data\n");
   // Clients are served from here on; until the data is loaded, what needs it gets -LOADING

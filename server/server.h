@@ -52,6 +52,7 @@ class Server {
   uint16_t port() const { return port_; }
   uint16_t tls_port() const { return tls_port_; }          // 0: no TLS listener
   uint16_t metrics_port() const { return metrics_port_; }  // 0: no metrics-port listener
+  uint16_t http_port() const { return http_port_; }        // 0: no http-port listener
   const std::string& executable() const { return executable_; }
   void set_executable(std::string path) { executable_ = std::move(path); }
 
@@ -69,8 +70,8 @@ class Server {
 
  private:
   // What a listener's connections speak: RESP (or HTTP, told by the first bytes) in plaintext
-  // or TLS, or HTTP only (metrics-port).
-  enum class ListenerKind { kPlain, kTls, kMetrics };
+  // or TLS, or HTTP only (metrics-port; http-port, HTTPS when tls-port is set).
+  enum class ListenerKind { kPlain, kTls, kMetrics, kHttp };
   boost::asio::awaitable<void> Accept(boost::asio::ip::tcp::acceptor& acceptor, ListenerKind kind);
   void WaitForSignal(std::shared_ptr<boost::asio::signal_set> signals);
   // The loader thread's work, and what shard 0 does once it is done (Run).
@@ -79,8 +80,8 @@ class Server {
   // The once-a-second progress line while loading, on shard 0.
   void LogLoadingProgress(std::shared_ptr<boost::asio::steady_timer> timer);
   void Listen();
-  // Binds every bind address on port; returns the port bound (port 0: the one chosen).
-  uint16_t ListenOn(int64_t port, ListenerKind kind);
+  // Binds every address of bind on port; returns the port bound (port 0: the one chosen).
+  uint16_t ListenOn(int64_t port, ListenerKind kind, const std::vector<std::string>& bind);
 
   // Counters first: connections destroyed with the shards still update them.
   std::atomic<uint64_t> next_client_id_{1};
@@ -110,6 +111,7 @@ class Server {
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
   uint16_t metrics_port_ = 0;
+  uint16_t http_port_ = 0;
   std::string load_error_;  // why loading failed: Run() throws it once the loops stopped
   size_t next_shard_ = 0;
 };

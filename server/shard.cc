@@ -139,11 +139,13 @@ void Shard::AdoptAcl(const Acl& state) {
 void Shard::CloseClientsOverLimits() {
   auto now = Connection::Clock::now();
   const OutputLimit& out = config_.output_normal;
-  std::vector<Connection*> idle, slow, gone, handshaking;
+  std::vector<Connection*> idle, slow, gone, handshaking, slow_http;
   for (auto& [id, conn] : clients_) {
     // Idle for a second at least: a client that sends often never costs the peek.
     if (conn->HandshakeOverdue(now)) {
       handshaking.push_back(conn);
+    } else if (conn->HttpRequestOverdue(now)) {
+      slow_http.push_back(conn);
     } else if (now - conn->last_interaction() >= std::chrono::seconds(1) && conn->ClientClosed()) {
       gone.push_back(conn);
     } else if (config_.timeout > 0 &&
@@ -162,6 +164,11 @@ void Shard::CloseClientsOverLimits() {
     Log(LogLevel::kNotice, "Closing TLS client that did not finish its handshake in {} s: {}",
         config_.debug_tls_handshake_timeout, conn->Describe());
     conn->Kill();
+  }
+  for (Connection* conn : slow_http) {
+    Log(LogLevel::kVerbose, "Closing HTTP client whose request took over {} s: {}",
+        config_.http_request_timeout, conn->Describe());
+    conn->RefuseOverdueHttp();
   }
   for (Connection* conn : idle) {
     Log(LogLevel::kVerbose, "Closing idle client {}", conn->Describe());

@@ -26,6 +26,27 @@ def free_port():
         return s.getsockname()[1]
 
 
+def raw_exchange(port, data, wait=3.0, done=None, host="127.0.0.1"):
+    """Sends data on a new connection and reads until the server closes, wait seconds pass
+    without a byte, or done(what came) holds; returns (what came, whether the server closed)."""
+    s = socket.create_connection((host, port), timeout=wait)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                return out, False
+            if not chunk:
+                return out, True
+            out += chunk
+            if done is not None and done(out):
+                return out, False
+    finally:
+        s.close()
+
+
 def wait_for(cond, seconds, what, interval=0.05, say_ok=False):
     """Polls cond (a Redis or socket error counts as not yet) until it is true or seconds
     pass; a timeout is a failed check. True when cond held."""

@@ -19,12 +19,11 @@ all holds. Usage: http_test.py <typeahead-server>
 import base64
 import http.client
 import shutil
-import socket
 import sys
 import tempfile
 
 import redis
-from harness import check, finish, free_port, start_server, stop_all, wait_for
+from harness import check, finish, free_port, raw_exchange, start_server, stop_all, wait_for
 
 SERVER = sys.argv[1]
 
@@ -41,23 +40,10 @@ def get(port, path, method="GET", headers=None):
 
 
 def raw(port, data, read_until_close=True):
-    """Sends data on a new connection; what comes back until the server closes (or 3 s)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=3)
-    try:
-        s.sendall(data)
-        out = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                return out, False
-            if not chunk:
-                return out, True
-            out += chunk
-            if not read_until_close and out.count(b"HTTP/1.1 ") >= 2 and out.endswith(b"\n"):
-                return out, False
-    finally:
-        s.close()
+    """Sends data on a new connection; what comes back until the server closes (or 3 s), or
+    with read_until_close False, once two complete responses are in."""
+    two = lambda out: out.count(b"HTTP/1.1 ") >= 2 and out.endswith(b"\n")
+    return raw_exchange(port, data, done=None if read_until_close else two)
 
 
 def start(work, name, port, *extra):

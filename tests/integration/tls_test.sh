@@ -82,7 +82,9 @@ wait_tls() {  # wait_tls PORT
 # ---- A server with both ports; handshakes time out after 1 s instead of 10.
 port=$(free_port)
 tport=$(free_port)
-start main --port "$port" --tls-port "$tport" "${tls_args[@]}" --debug-tls-handshake-timeout 1
+hport=$(free_port)
+start main --port "$port" --tls-port "$tport" "${tls_args[@]}" --debug-tls-handshake-timeout 1 \
+  --http-port "$hport"
 main_pid=$pid
 wait_tls "$tport"
 
@@ -109,6 +111,26 @@ for path in ("/healthz", "/metrics"):
 PY
 )
 check "https on tls-port" $'200 OK\n200 True' "$out"
+
+# http-port is HTTPS when tls-port is set, with the same certificates and client rules.
+out=$(timeout 20 $py - "$hport" "$c" <<'PY' 2>&1
+import http.client, json, ssl, sys
+hport, c = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=f"{c}/ca.crt")
+ctx.check_hostname = False
+ctx.load_cert_chain(f"{c}/client.crt", f"{c}/client.key")
+conn = http.client.HTTPSConnection("127.0.0.1", hport, context=ctx, timeout=10)
+conn.request("POST", "/v1/keys/q/record", body=json.dumps({"term": "apricot"}))
+r = conn.getresponse()
+print(r.status, json.loads(r.read())["freq"])
+conn.request("GET", "/v1/keys/q/topk?prefix=ap&k=2&withscores=1")
+r = conn.getresponse()
+print(r.status, [t["term"] for t in json.loads(r.read())["terms"]])
+PY
+)
+check "https api on http-port" $'200 1\n200 [\'apple\', \'app\']' "$out"
+out=$(printf 'GET /v1/keys HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 5 nc -q 2 127.0.0.1 "$hport" | head -c 4)
+check "plaintext http on the https http-port gets no answer" "" "$out"
 
 out=$(timeout 60 redis-benchmark -p "$tport" --tls --cacert "$c/ca.crt" --cert "$c/client.crt" \
   --key "$c/client.key" -n 2000 -c 4 -t ping -q 2>&1)

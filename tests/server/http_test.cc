@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace typeahead::server {
 namespace {
@@ -67,7 +69,7 @@ TEST_CASE("HttpRequestReader leaves a pipelined request's successor for the next
   CHECK(reader.request().body == "hello");
   std::string rest = wire.substr(used);
   CHECK(rest == "GET /b HTTP/1.0\r\n\r\n");
-  reader.Reset();
+  reader.Reset(1024);
   REQUIRE(reader.Feed(rest, &used) == Status::kDone);
   CHECK(used == rest.size());
   CHECK(reader.request().path == "/b");
@@ -107,14 +109,15 @@ TEST_CASE("HttpRequestReader refuses what passes its limits or is malformed") {
   CHECK(reader.Feed(big, &used) == Status::kError);
   CHECK(reader.error_status() == 431);
 
-  reader.Reset();
-  std::string body =
-      "POST / HTTP/1.1\r\nContent-Length: " + std::to_string(HttpRequestReader::kMaxBodyBytes + 1) +
-      "\r\n\r\n";
-  CHECK(reader.Feed(body, &used) == Status::kError);
+  // The body limit is the one Reset (or the constructor) was given: http-max-body.
+  reader.Reset(100);
+  CHECK(reader.Feed("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", &used) == Status::kError);
   CHECK(reader.error_status() == 413);
+  reader.Reset(100);
+  std::string exact = "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x');
+  CHECK(reader.Feed(exact, &used) == Status::kDone);
 
-  reader.Reset();
+  reader.Reset(1024);
   CHECK(reader.Feed("GET / HTTP/1.1\r\nno colon here\r\n\r\n", &used) == Status::kError);
   CHECK(reader.error_status() == 400);
   CHECK_FALSE(reader.error_text().empty());
@@ -142,6 +145,50 @@ TEST_CASE("WriteHttpResponse frames the body and says when it closes") {
                      .headers = {}},
                     &out);
   CHECK(out.ends_with("Content-Length: 3\r\n\r\n"));
+}
+
+TEST_CASE("HttpRequestReader says when a request is half read") {
+  HttpRequestReader reader;
+  size_t used = 0;
+  CHECK_FALSE(reader.mid_request());
+  CHECK(reader.Feed("GET /a HTTP/1.1\r\nHo", &used) == Status::kNeedMore);
+  CHECK(reader.mid_request());
+  std::string rest = std::string("GET /a HTTP/1.1\r\nHo").substr(used) + "st: a\r\n\r\n";
+  CHECK(reader.Feed(rest, &used) == Status::kDone);
+  CHECK_FALSE(reader.mid_request());
+}
+
+TEST_CASE("PercentDecode takes any byte, '+' as a space only in a query") {
+  CHECK(PercentDecode("caf%C3%A9", false) == "caf\xC3\xA9");
+  CHECK(PercentDecode("caf%e9", false) == "caf\xE9");  // not UTF-8: the byte itself
+  CHECK(PercentDecode("a%2Fb", false) == "a/b");
+  CHECK(PercentDecode("%00", false) == std::string(1, '\0'));
+  CHECK(PercentDecode("a+b", false) == "a+b");
+  CHECK(PercentDecode("a+b", true) == "a b");
+  CHECK(PercentDecode("a%2Bb", true) == "a+b");
+  CHECK_FALSE(PercentDecode("%", false).has_value());
+  CHECK_FALSE(PercentDecode("%4", false).has_value());
+  CHECK_FALSE(PercentDecode("%zz", false).has_value());
+}
+
+TEST_CASE("PercentEncode keeps the unreserved bytes and round-trips through PercentDecode") {
+  CHECK(PercentEncode("a-b_c.d~e") == "a-b_c.d~e");
+  CHECK(PercentEncode("a b/\xE9") == "a%20b%2F%E9");
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  CHECK(PercentDecode(PercentEncode(all), false) == all);
+}
+
+TEST_CASE("ForEachQueryParam splits pairs and keeps them encoded") {
+  std::vector<std::pair<std::string, std::string>> seen;
+  ForEachQueryParam("prefix=a%20b&&k=10&withscores", [&](std::string_view n, std::string_view v) {
+    seen.emplace_back(n, v);
+    return true;
+  });
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0] == std::pair<std::string, std::string>{"prefix", "a%20b"});
+  CHECK(seen[1] == std::pair<std::string, std::string>{"k", "10"});
+  CHECK(seen[2] == std::pair<std::string, std::string>{"withscores", ""});
 }
 
 }  // namespace
