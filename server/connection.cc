@@ -66,6 +66,7 @@ Connection::Connection(Server& server, Shard& shard, asio::ip::tcp::socket socke
 }
 
 Connection::~Connection() {
+  Unwatch();
   StopMonitor();
   for (const auto& c : channels_) shard_.pubsub().Unsubscribe(this, c);
   for (const auto& p : patterns_) shard_.pubsub().PUnsubscribe(this, p);
@@ -493,12 +494,30 @@ const CommandSpec* Connection::Resolve(Args args) {
 void Connection::DiscardMulti() {
   in_multi_ = multi_failed_ = false;
   queued_.clear();
+  Unwatch();
+}
+
+const std::shared_ptr<WatchedKeys::Watch>& Connection::StartWatch() {
+  if (watch_ == nullptr) watch_ = std::make_shared<WatchedKeys::Watch>();
+  return watch_;
+}
+
+void Connection::Unwatch() {
+  if (watch_ == nullptr) return;
+  watch_->active.store(false, std::memory_order_relaxed);  // the shards drop its entries
+  watch_.reset();
 }
 
 awaitable<void> Connection::ExecMulti() {
   if (multi_failed_) {
     DiscardMulti();
     reply_.Error(errors::kExecAbort);
+    co_return;
+  }
+  if (watch_ != nullptr && watch_->dirty.load(std::memory_order_acquire)) {
+    // A watched key changed since WATCH: nothing runs, and the reply is a null array.
+    DiscardMulti();
+    reply_.NullArray();
     co_return;
   }
   std::vector<Queued> queued = std::move(queued_);

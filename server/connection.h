@@ -53,6 +53,7 @@
 #include "server/http.h"
 #include "server/mailbox.h"
 #include "server/shard_batch.h"
+#include "server/watched_keys.h"
 
 namespace typeahead {
 class TlsSession;
@@ -131,7 +132,13 @@ class Connection {
   bool in_multi() const { return in_multi_; }
   bool in_exec() const { return in_exec_; }  // EXEC is running the queued commands
   void BeginMulti() { in_multi_ = true; }
+  // Leaves MULTI, dropping the queue, and ends the watch (DISCARD, EXEC, RESET).
   void DiscardMulti();
+  // WATCH: the client's watch, made by its first WATCH since it last ended (server/
+  // watched_keys.h); EXEC refuses to run when it is dirty. Unwatch ends it (UNWATCH, EXEC,
+  // DISCARD, RESET, the close).
+  const std::shared_ptr<WatchedKeys::Watch>& StartWatch();
+  void Unwatch();
   // EXEC: replies with an array holding each queued command's reply, run in order.
   boost::asio::awaitable<void> ExecMulti();
 
@@ -293,6 +300,7 @@ class Connection {
     std::vector<std::string> args;
   };
   std::vector<Queued> queued_;
+  std::shared_ptr<WatchedKeys::Watch> watch_;  // null when not watching
   std::set<std::string> channels_, patterns_;
   std::string push_;           // messages that arrived while out_ was being written
   bool waiting_push_ = false;  // a subscriber idle in SubscriberWait: a message wakes it

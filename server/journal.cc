@@ -13,8 +13,12 @@
 namespace typeahead::server {
 namespace asio = boost::asio;
 
-Journal::Journal(Shard& shard)
-    : shard_(shard), feed_(shard.feed()), retry_timer_(shard.io()), sync_timer_(shard.io()) {}
+Journal::Journal(Shard& shard, WatchedKeys* watched)
+    : watched_(watched),
+      shard_(shard),
+      feed_(shard.feed()),
+      retry_timer_(shard.io()),
+      sync_timer_(shard.io()) {}
 
 Journal::~Journal() { alive_->store(false); }
 

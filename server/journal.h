@@ -24,6 +24,7 @@
 
 #include "replication/feed.h"
 #include "server/command_latency.h"
+#include "server/watched_keys.h"
 #include "storage/append_log.h"
 #include "storage/mutation.h"
 
@@ -41,7 +42,8 @@ struct DiskHealth {
 
 class Journal final : public storage::MutationSink {
  public:
-  explicit Journal(Shard& shard);
+  // watched: the shard's WATCH table, which every change touches; it outlives the journal.
+  Journal(Shard& shard, WatchedKeys* watched);
   ~Journal() override;
 
   void Attach(BackgroundWorker* background, DiskHealth* health) {
@@ -58,9 +60,11 @@ class Journal final : public storage::MutationSink {
   void Close();
   bool enabled() const { return log_.is_open(); }
 
-  // Logs one change made on this shard, and passes it to the replication stream.
+  // Logs one change made on this shard, and passes it to the replication stream; a change to a
+  // watched key marks its watchers (server/watched_keys.h).
   void Apply(const storage::Mutation& m) override {
     ++changes_;
+    if (!watched_->empty()) watched_->Touch(m);
     if (!feed_.enabled() && !log_.is_open()) return;
     auto args = encoder_.Encode(m);
     feed_.Record(args);
@@ -83,6 +87,7 @@ class Journal final : public storage::MutationSink {
   const LatencyHistogram& fsync_latency() const { return fsync_latency_; }
 
  private:
+  WatchedKeys* watched_;
   bool Durable(uint64_t offset) const;
   bool Always() const;
   void ScheduleFlush();

@@ -31,7 +31,7 @@ Shard::Shard(size_t id, Config config)
       work_(asio::make_work_guard(*io_)),
       mailbox_(std::make_unique<Mailbox>(*io_)),
       feed_(std::make_unique<replication::ReplicationFeed>(*io_)),
-      journal_(std::make_unique<Journal>(*this)),
+      journal_(std::make_unique<Journal>(*this, &watched_keys_)),
       config_(std::move(config)) {
   partition_.set_sink(journal_.get());
   partition_.set_clock(&clock_);
@@ -101,7 +101,10 @@ void Shard::Cron() {
     stats_.last_sample_commands = stats_.commands_processed;
     if (id_ == 0) RefreshUsedMemory();
     clock_ = UnixSeconds();
-    if (++cron_ticks_ % 10 == 0) CloseClientsOverLimits();
+    if (++cron_ticks_ % 10 == 0) {
+      CloseClientsOverLimits();
+      if (!watched_keys_.empty()) watched_keys_.Sweep();
+    }
     Cron();
   });
 }

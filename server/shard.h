@@ -34,6 +34,7 @@
 #include "server/mailbox.h"
 #include "server/pubsub.h"
 #include "server/slowlog.h"
+#include "server/watched_keys.h"
 #include "storage/partition.h"
 #include "storage/snapshot.h"
 
@@ -122,6 +123,7 @@ class Shard final : public replication::PartitionSide {
   std::vector<Connection*>& monitors() { return monitors_; }
   // This shard's part of SLOWLOG and of LATENCY, configured with the config.
   SlowLog& slowlog() { return slowlog_; }
+  WatchedKeys& watched_keys() { return watched_keys_; }
   LatencyMonitor& latency() { return latency_; }
   // Unix seconds as of the last cron tick (100 ms): what reads stamp dictionaries with
   // (Trie::Touch); clock_source() is what the partition stamps its writes with.
@@ -168,6 +170,7 @@ class Shard final : public replication::PartitionSide {
   std::thread thread_;
   storage::Partition partition_;
   std::unique_ptr<replication::ReplicationFeed> feed_;
+  WatchedKeys watched_keys_;          // before journal_, which touches it
   std::unique_ptr<Journal> journal_;  // destroyed before io_: its timers live on it
   std::unique_ptr<storage::SnapshotWriter> snapshot_;
   Config config_;

@@ -1,11 +1,14 @@
 // MULTI, EXEC, DISCARD, WATCH and UNWATCH with Redis's replies. A transaction's commands run
 // in order with nothing of the same connection between them; each partition applies its part
 // atomically, but, unlike Redis, other clients' commands may run on other partitions between
-// two commands of an EXEC (see redis-compat.md). WATCH is accepted and watches nothing yet:
-// EXEC never fails because a key changed.
+// two commands of an EXEC (see redis-compat.md). WATCH registers its keys with every shard
+// (server/watched_keys.h) before it replies, so a change to one of them from then on, by any
+// client or the replication stream, makes EXEC reply a null array and run nothing.
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/errors.h"
+#include "server/server.h"
+#include "server/shard.h"
 
 namespace typeahead::server {
 namespace {
@@ -30,12 +33,22 @@ void Discard(CommandContext& cx, Args) {
   cx.reply.Ok();
 }
 
-void Watch(CommandContext& cx, Args) {
-  if (cx.conn.in_multi()) return cx.Error(errors::kWatchInMulti);
+boost::asio::awaitable<void> Watch(CommandContext& cx, Args args) {
+  if (cx.conn.in_multi()) {
+    cx.Error(errors::kWatchInMulti);
+    co_return;
+  }
+  std::shared_ptr<WatchedKeys::Watch> watch = cx.conn.StartWatch();
+  co_await cx.server.shards().ForEach([&](Shard& s) {
+    for (std::string_view key : args.subspan(1)) s.watched_keys().Add(key, watch);
+  });
   cx.reply.Ok();
 }
 
-void Unwatch(CommandContext& cx, Args) { cx.reply.Ok(); }
+void Unwatch(CommandContext& cx, Args) {
+  cx.conn.Unwatch();
+  cx.reply.Ok();
+}
 
 }  // namespace
 
@@ -86,7 +99,7 @@ std::vector<CommandSpec> TransactionCommands() {
           .complexity = "O(1) for every key.",
           .acl = kAclTransaction,
           .args = {{"key", "key", {}, false, true}},
-          .sync = Watch,
+          .async = Watch,
       },
       {
           .name = "unwatch",
