@@ -1,5 +1,6 @@
-// CLIENT and its subcommands: ID, SETNAME, GETNAME, SETINFO, INFO, LIST, KILL, the accepted
-// no-ops (NO-EVICT, NO-TOUCH) and HELP. LIST and KILL visit every shard's clients.
+// CLIENT and its subcommands: ID, SETNAME, GETNAME, SETINFO, INFO, LIST, KILL, REPLY, PAUSE,
+// UNPAUSE, the accepted no-ops (NO-EVICT, NO-TOUCH) and HELP. LIST, KILL and UNPAUSE visit
+// every shard's clients.
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
@@ -215,6 +216,37 @@ void ClientReply(CommandContext& cx, Args args) {
   }
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: Redis's parsing, in its order (the mode, then the timeout).
+void ClientPauseCommand(CommandContext& cx, Args args) {
+  if (args.size() > 4) return cx.Error(errors::SubcommandSyntax(args[1], "CLIENT"));
+  auto mode = ClientPause::Mode::kAll;
+  if (args.size() == 4) {
+    if (EqualsIgnoreCase(args[3], "write")) {
+      mode = ClientPause::Mode::kWrite;
+    } else if (!EqualsIgnoreCase(args[3], "all")) {
+      return cx.Error(errors::kPauseMode);
+    }
+  }
+  int64_t ms = 0;
+  if (!protocol::ParseInt64(args[2], &ms)) return cx.Error(errors::kTimeoutNotInteger);
+  if (ms < 0) return cx.Error(errors::kTimeoutNegative);
+  auto now = ClientPause::Clock::now();
+  // A timeout past the clock's range pauses until UNPAUSE (Redis: until its mstime overflows).
+  auto room = std::chrono::duration_cast<std::chrono::milliseconds>(
+      ClientPause::Clock::time_point::max() - now);
+  auto until = now + std::min(std::chrono::milliseconds(ms), room);
+  if (ms > 0) cx.server.client_pause().Pause(until, mode);
+  cx.reply.Ok();
+}
+
+awaitable<void> ClientUnpause(CommandContext& cx, Args) {
+  cx.server.client_pause().Unpause();
+  co_await cx.server.shards().ForEach([](Shard& s) {
+    for (auto& [id, conn] : s.clients()) conn->WakeFromPause();
+  });
+  cx.reply.Ok();
+}
+
 void ClientNoop(CommandContext& cx, Args args) {
   if (!EqualsIgnoreCase(args[2], "on") && !EqualsIgnoreCase(args[2], "off"))
     return cx.Error(errors::kSyntax);
@@ -313,6 +345,38 @@ CommandSpec ClientCommand() {
           .help = {{"REPLY (ON|OFF|SKIP)",
                     {"Control the replies sent to the current connection."}}},
           .sync = ClientReply,
+      },
+      {
+          .name = "client|pause",
+          .arity = -3,
+          .flags = kAdmin | kNoScript | kLoading | kStale,
+          .group = "connection",
+          .since = "3.0.0",
+          .summary = "Suspends commands processing.",
+          .complexity = "O(1)",
+          .acl = kAclConnection,
+          .args = {{"timeout", "integer"},
+                   {"mode",
+                    "oneof",
+                    {},
+                    true,
+                    false,
+                    {{"write", "pure-token", "WRITE"}, {"all", "pure-token", "ALL"}}}},
+          .help = {{"PAUSE <timeout> [WRITE|ALL]",
+                    {"Suspend all, or just write, clients for <timeout> milliseconds."}}},
+          .sync = ClientPauseCommand,
+      },
+      {
+          .name = "client|unpause",
+          .arity = 2,
+          .flags = kAdmin | kNoScript | kLoading | kStale,
+          .group = "connection",
+          .since = "6.2.0",
+          .summary = "Resumes processing commands from paused clients.",
+          .complexity = "O(N) Where N is the number of paused clients",
+          .acl = kAclConnection,
+          .help = {{"UNPAUSE", {"Stop the current client pause, resuming traffic."}}},
+          .async = ClientUnpause,
       },
       {
           .name = "client|no-evict",

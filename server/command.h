@@ -84,6 +84,8 @@ enum CommandFlag : uint32_t {
   kSubscribedOk = 1 << 13,
   // Never in SLOWLOG: EXEC, whose commands are logged one by one, as Redis.
   kSkipSlowlog = 1 << 14,
+  // Not a write, but goes into the replication stream (PUBLISH): CLIENT PAUSE WRITE holds it.
+  kMayReplicate = 1 << 15,
 };
 
 // ACL categories, in the order Redis lists them (COMMAND and ACL CAT show them so), then ours.

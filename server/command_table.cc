@@ -59,6 +59,7 @@ const std::pair<CommandFlag, std::string_view> kFlagNames[] = {
     {kSkipMonitor, "skip_monitor"},
     {kFast, "fast"},
     {kNoAuth, "no_auth"},
+    {kMayReplicate, "may_replicate"},
     {kAllowBusy, "allow_busy"},
     {kSkipSlowlog, "skip_slowlog"},
 };

@@ -82,6 +82,7 @@ void Connection::Start(Owner self) {
 
 void Connection::Kill() {
   killed_ = true;
+  WakeFromPause();
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -211,6 +212,8 @@ void Connection::Process(Owner self) {
       return Spawn(std::move(self), Slow::kAsyncCommand);
     case Step::kFlush:
       return Spawn(std::move(self), Slow::kFlushMidTurn);
+    case Step::kPaused:
+      return Spawn(std::move(self), Slow::kPaused);
   }
   if (out_.empty()) return AfterTurn(std::move(self));
   // One turn of the loop first: the other clients whose requests arrived with this one are
@@ -318,6 +321,11 @@ awaitable<void> Connection::RunSlow(Owner self, Slow what) {
     case Slow::kHttp:
       co_await c->ServeHttpRequests();
       co_return c->AfterTurn(std::move(self));
+    case Slow::kPaused: {
+      bool alive = co_await c->WaitWhilePaused();
+      if (!alive) co_return c->Finish(std::move(self));
+      break;
+    }
   }
   c->Process(std::move(self));
 }
@@ -345,6 +353,12 @@ Connection::Step Connection::ProcessSome() {
     }
     Args args = parser_.args();
     const CommandSpec* spec = command_spec_;
+    // CLIENT PAUSE holds the command, queued in MULTI or not, as Redis: what came before it
+    // runs and is answered first.
+    if (spec != nullptr && server_.client_pause().set() && HeldByPause(*spec)) {
+      if (!RunPendingHere()) return Step::kPending;
+      return Step::kPaused;
+    }
     if (args.empty()) {
       ConsumeCommand();
     } else if (in_multi_ && (spec == nullptr || !(spec->flags & kNotQueued))) {
@@ -412,6 +426,38 @@ awaitable<void> Connection::RunAsyncCommand() {
     push_.clear();
   }
   ConsumeCommand();
+}
+
+bool Connection::HeldByPause(const CommandSpec& spec) {
+  constexpr uint32_t kReplicated = kWrite | kMayReplicate;
+  bool writes = (spec.flags & kReplicated) != 0;
+  if (!writes && in_multi_ && spec.name == "exec") {
+    for (const Queued& q : queued_) writes = writes || (q.spec->flags & kReplicated) != 0;
+  }
+  return server_.client_pause().Holds(writes, &pause_until_);
+}
+
+awaitable<bool> Connection::WaitWhilePaused() {
+  // GCC 12 miscompiles a co_await inside a condition: each result goes to a local first.
+  if (!out_.empty()) {
+    bool flushed = co_await Flush();
+    if (!flushed) co_return false;
+  }
+  bool alive = co_await SleepWhilePaused(*command_spec_);
+  co_return alive;
+}
+
+awaitable<bool> Connection::SleepWhilePaused(const CommandSpec& spec) {
+  paused_ = true;
+  ++shard_.stats().paused_clients;
+  while (!killed_ && HeldByPause(spec)) {
+    wake_.expires_at(pause_until_);  // or CLIENT UNPAUSE's WakeFromPause, or Kill
+    co_await wake_.async_wait(kNoThrow);
+  }
+  --shard_.stats().paused_clients;
+  paused_ = false;
+  clock_mark_ = Clock::now();  // the wait is not the command's time
+  co_return !killed_;
 }
 
 void Connection::ApplyReplyMode(size_t mark) {

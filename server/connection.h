@@ -123,6 +123,10 @@ class Connection {
   // Closes the socket; the connection ends when its pending operation completes. Own thread
   // only.
   void Kill();
+  // CLIENT UNPAUSE: a connection holding a command for the pause looks again at once.
+  void WakeFromPause() {
+    if (paused_) wake_.cancel();
+  }
   // Ends the connection once the replies produced so far are written (QUIT, CLIENT KILL of
   // oneself).
   void CloseAfterReply() { close_after_reply_ = true; }
@@ -214,7 +218,7 @@ class Connection {
   enum class Then { kProcess, kWrite };
   void Park(Owner self, Then then);
   // What runs in a coroutine (see the top of this file), and the coroutine that runs it.
-  enum class Slow { kAsyncCommand, kFlushMidTurn, kFlushEndTurn, kSubscriberWait, kHttp };
+  enum class Slow { kAsyncCommand, kFlushMidTurn, kFlushEndTurn, kSubscriberWait, kHttp, kPaused };
   void Spawn(Owner self, Slow what);
   static boost::asio::awaitable<void> RunSlow(Owner self, Slow what);
   boost::asio::awaitable<void> SubscriberWait(Owner& self);
@@ -226,8 +230,9 @@ class Connection {
   // other shards' part of the batch (kPending: batch_.Start, batch_.Finish once the hops are
   // back, then call again), the async handler of the parsed command (kAsync:
   // RunAsyncCommand, then call again), or writing the output that grew past kFlushBytes
-  // (kFlush). Calling again resumes where it stopped.
-  enum class Step { kDone, kClose, kPending, kAsync, kFlush };
+  // (kFlush), or the end of a CLIENT PAUSE that holds the parsed command (kPaused: the replies
+  // so far are written, then WaitWhilePaused). Calling again resumes where it stopped.
+  enum class Step { kDone, kClose, kPending, kAsync, kFlush, kPaused };
   Step ProcessSome();
   // ProcessSome's parsed command that has not run yet: parser_.args() and command_spec_.
   bool have_command_ = false;
@@ -250,6 +255,11 @@ class Connection {
   void Account(const CommandSpec& spec, Args args, bool failed);
   // Runs one command whatever its kind (single-shard, sync, async) and replies into out_.
   boost::asio::awaitable<void> RunCommand(const CommandSpec& spec, Args args);
+  // CLIENT PAUSE (server/client_pause.h): whether it holds spec now (EXEC counts as a write
+  // when a queued command writes), and the waits: false when the connection is gone.
+  bool HeldByPause(const CommandSpec& spec);
+  boost::asio::awaitable<bool> WaitWhilePaused();
+  boost::asio::awaitable<bool> SleepWhilePaused(const CommandSpec& spec);
   // Writes out_ now if the socket takes it and no durability wait is due (kDone); kPending
   // leaves the rest to Flush(), which waits for durability and for the socket. kFailed: close.
   enum class WriteResult { kDone, kPending, kFailed };
@@ -310,6 +320,8 @@ class Connection {
   ReplyMode reply_mode_ = ReplyMode::kOn;
   bool holding_pushes_ = false;  // a command whose reply may be dropped is waiting
   bool writing_ = false;
+  bool paused_ = false;  // waiting for a CLIENT PAUSE to end (WakeFromPause)
+  Clock::time_point pause_until_;
   Clock::time_point write_started_;
   bool killed_ = false;
   std::unique_ptr<TlsSession> tls_;  // null: plaintext

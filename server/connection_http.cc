@@ -6,6 +6,7 @@
 #include "server/connection.h"
 #include "server/http.h"
 #include "server/http_endpoints.h"
+#include "server/server.h"
 #include "server/shard.h"
 
 namespace typeahead::server {
@@ -47,7 +48,15 @@ boost::asio::awaitable<void> Connection::RunForHttp(const AclUser* as, Args args
   if (spec == nullptr) {
     reply_.Error(error_text_);
   } else {
-    co_await RunCommand(*spec, args);
+    // CLIENT PAUSE holds API requests as it holds RESP commands; a client killed meanwhile
+    // runs nothing (its response is never sent).
+    bool alive = true;
+    if (server_.client_pause().set()) alive = co_await SleepWhilePaused(*spec);
+    if (alive) {
+      co_await RunCommand(*spec, args);
+    } else {
+      reply_.Error(errors::kClientGone);
+    }
   }
   reply->assign(out_, mark);
   out_.resize(mark);

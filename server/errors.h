@@ -25,6 +25,7 @@ inline constexpr std::string_view kNotPositive = "ERR value is out of range, mus
 inline constexpr std::string_view kTimeoutNotInteger =
     "ERR timeout is not an integer or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kPauseMode = "ERR CLIENT PAUSE mode must be WRITE or ALL";
 
 // ---- Admission (server/dispatcher.cc), in the order the checks run
 std::string UnknownCommand(std::span<const std::string_view> args);
@@ -171,6 +172,8 @@ inline constexpr std::string_view kHttpNotFound = "no such endpoint";
 inline constexpr std::string_view kHttpMethodNotAllowed = "method not allowed on this endpoint";
 inline constexpr std::string_view kHttpLoading = "loading the dataset in memory";
 inline constexpr std::string_view kHttpReplicaNotSynced = "replica not in sync with its primary";
+// The reply of a command its client did not live to run (killed while CLIENT PAUSE held it).
+inline constexpr std::string_view kClientGone = "ERR the client was closed";
 inline constexpr std::string_view kHttpRequestTimeout =
     "the request was not complete within http-request-timeout";
 // The API's own refusals (server/http_api.cc), worded as RESP errors, as the command errors it

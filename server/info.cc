@@ -128,7 +128,9 @@ void ClientsSection(InfoText& t, const Figures& f) {
   // The largest now (Redis: over the last few seconds).
   t.Field("client_recent_max_input_buffer", max_in);
   t.Field("client_recent_max_output_buffer", max_out);
-  t.Field("blocked_clients", 0);
+  int64_t paused = 0;  // as Redis, a client held by CLIENT PAUSE is a blocked one
+  for (const auto& s : f.snaps) paused += s.stats.paused_clients;
+  t.Field("blocked_clients", paused);
   t.Field("tracking_clients", 0);
   t.Field("clients_in_timeout_table", 0);
 }

@@ -168,7 +168,7 @@ std::vector<CommandSpec> PubsubCommands() {
       Spec("punsubscribe", -1, kSub, "2.0.0",
            "Stops listening to messages published to channels that match one or more patterns.",
            {some_patterns}, {}, Unsubscribe<true>),
-      Spec("publish", 3, kPubsub | kLoading | kStale | kFast, "2.0.0",
+      Spec("publish", 3, kPubsub | kLoading | kStale | kFast | kMayReplicate, "2.0.0",
            "Posts a message to a channel.", {{"channel", "string"}, {"message", "string"}}, {},
            nullptr, Publish),
       std::move(pubsub),

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "server/client_pause.h"
 #include "server/config.h"
 #include "server/persistence.h"
 #include "server/replication_host.h"
@@ -61,6 +62,7 @@ class Server {
   // partitions or the journals. Thread-safe.
   bool loading() const { return loading_.load(std::memory_order_acquire); }
   const Supervision& supervision() const { return supervision_; }
+  ClientPause& client_pause() { return client_pause_; }
 
   // Thread-safe counters, touched on connect and disconnect only.
   uint64_t NextClientId() { return next_client_id_.fetch_add(1); }
@@ -92,6 +94,7 @@ class Server {
   std::atomic<bool> keep_replication_state_{false};  // set by Shutdown() when the data is kept
   Config config_;
   Supervision supervision_{config_.supervised};
+  ClientPause client_pause_;
   ReplicationHost replication_host_{*this};  // what replication_ sees of us
   // Before shards_, so destroyed after them: coroutines in the shards' loops refer to it. Its
   // links (sockets on shard 0) are dropped by Release() when the loops stopped.

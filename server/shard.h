@@ -74,6 +74,7 @@ struct ShardStats {
   uint64_t reads_processed = 0, writes_processed = 0;  // socket reads and writes that moved bytes
   // ACTOPK and ACSCORE replies that found something (a term, a score) and those that did not.
   uint64_t keyspace_hits = 0, keyspace_misses = 0;
+  int64_t paused_clients = 0;  // connections holding a command until CLIENT PAUSE ends
   // Every error reply of this shard's connections and batches, by code (INFO errorstats).
   protocol::ErrorCounts errors;
   std::vector<CommandStat> commands;  // indexed by CommandSpec::stat_index

@@ -267,6 +267,36 @@ def pipelining(port):
           "...in order, each seeing the writes before it")
 
 
+def paused(api, port, r):
+    """CLIENT PAUSE WRITE holds the API's writes and not its reads, as it does RESP's."""
+    r.execute_command("CLIENT", "PAUSE", 100000, "WRITE")
+    try:
+        check(api.call("GET", "/v1/keys/q/topk?prefix=app&k=1")[0] == 200,
+              "a read is served during CLIENT PAUSE WRITE")
+        body = b'{"term":"paused"}'
+        s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
+        s.sendall(b"POST /v1/keys/q/record HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        try:
+            early = s.recv(100)
+        except socket.timeout:
+            early = b""
+        check(early == b"" and r.execute_command("ACSCORE", "q", "paused") is None,
+              "a POST record waits for the pause")
+    finally:
+        r.execute_command("CLIENT", "UNPAUSE")
+    s.settimeout(5)
+    out = b""
+    while not out.endswith(b"}"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    check(out.startswith(b"HTTP/1.1 200 ") and b'"freq":1' in out,
+          "...and is answered once CLIENT UNPAUSE ends it")
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
@@ -476,6 +506,7 @@ def main():
         encoding(api, r)
         errors(api, http_port, r)
         pipelining(http_port)
+        paused(api, http_port, r)
         credentials(http_port, r)
         cors(api, r)
         too_many(work, r, http_port)
