@@ -245,8 +245,9 @@ class Response {
 
 // A term (or key) as JSON: "term", and "raw" beside it when it is not valid UTF-8.
 void WriteTerm(JsonWriter& w, std::string_view name, std::string_view term) {
-  w.Key(name).String(term);
-  if (!ValidUtf8(term)) w.Key("raw").String(PercentEncode(term));
+  bool valid = true;
+  w.Key(name).String(term, &valid);
+  if (!valid) w.Key("raw").String(PercentEncode(term));
 }
 
 int64_t MicrosSince(Clock::time_point start) {

@@ -6,50 +6,11 @@
 
 #include <boost/json/src.hpp>
 
+#include "base/utf8.h"
+
 namespace typeahead::server {
-namespace {
-
-// The length of the valid UTF-8 sequence at s[i], or 0 when the byte there does not start one
-// (overlong forms, surrogates and code points past U+10FFFF are invalid, as RFC 3629 says).
-size_t Utf8Sequence(std::string_view s, size_t i) {
-  auto byte = [&](size_t j) { return static_cast<unsigned char>(s[j]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t j = 2; j < n; ++j) {
-    if (byte(i + j) < 0x80 || byte(i + j) > 0xBF) return 0;
-  }
-  return n;
-}
-
-}  // namespace
-
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8Sequence(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
+bool AppendJsonString(std::string_view s, std::string* out) {
+  bool valid = true;
   out->push_back('"');
   size_t plain = 0;  // start of the run not yet copied
   auto flush = [&](size_t end) { out->append(s.data() + plain, end - plain); };
@@ -59,11 +20,12 @@ void AppendJsonString(std::string_view s, std::string* out) {
       ++i;
       continue;
     }
-    size_t n = c >= 0x80 ? Utf8Sequence(s, i) : 0;
+    size_t n = c >= 0x80 ? Utf8Length(s.substr(i)) : 0;
     if (n > 0) {  // valid multi-byte UTF-8: copied
       i += n;
       continue;
     }
+    valid = valid && c < 0x80;
     flush(i);
     switch (c) {
       case '"':
@@ -88,6 +50,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
   }
   flush(s.size());
   out->push_back('"');
+  return valid;
 }
 
 JsonWriter& JsonWriter::Key(std::string_view name) {
@@ -98,9 +61,10 @@ JsonWriter& JsonWriter::Key(std::string_view name) {
   return *this;
 }
 
-JsonWriter& JsonWriter::String(std::string_view s) {
+JsonWriter& JsonWriter::String(std::string_view s, bool* valid_utf8) {
   Separate();
-  AppendJsonString(s, out_);
+  bool valid = AppendJsonString(s, out_);
+  if (valid_utf8 != nullptr) *valid_utf8 = valid;
   return *this;
 }
 

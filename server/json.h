@@ -3,8 +3,8 @@
 //
 // Terms are bytes; JSON strings are Unicode. The writer copies valid UTF-8 as it is (escaping
 // only what JSON requires: '"', '\\' and control characters), and writes each byte of an
-// invalid sequence as \u00XX, so no byte is ever dropped; ValidUtf8 tells the caller when a
-// term needs its exact bytes given another way as well (PercentEncode, server/http.h).
+// invalid sequence as \u00XX, so no byte is ever dropped; it says whether it met one, so the
+// caller can give the exact bytes another way as well (PercentEncode, server/http.h).
 //
 // Threading: plain values; no shared state.
 #pragma once
@@ -17,10 +17,9 @@
 
 namespace typeahead::server {
 
-bool ValidUtf8(std::string_view s);
-
-// Appends s as a JSON string literal, quotes included.
-void AppendJsonString(std::string_view s, std::string* out);
+// Appends s as a JSON string literal, quotes included; false when s is not valid UTF-8 (base/
+// utf8.h).
+bool AppendJsonString(std::string_view s, std::string* out);
 
 // Builds one JSON text in order: objects, arrays, members and values. Commas are its
 // business; nesting is the caller's (each Begin has its End).
@@ -32,7 +31,8 @@ class JsonWriter {
   JsonWriter& BeginArray() { return Open('['); }
   JsonWriter& EndArray() { return Close(']'); }
   JsonWriter& Key(std::string_view name);  // the next value is this member's
-  JsonWriter& String(std::string_view s);
+  // *valid_utf8, when given: whether s was valid UTF-8 (one pass does both).
+  JsonWriter& String(std::string_view s, bool* valid_utf8 = nullptr);
   JsonWriter& Int(int64_t v);
   JsonWriter& Bool(bool v);
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <vector>
 
+#include "base/utf8.h"
 #include "server/command_table.h"
 #include "server/info.h"
 #include "server/server.h"
@@ -121,26 +122,6 @@ constexpr FieldName kFieldNames[] = {
 constexpr std::array<double, 19> kBounds = {
     0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
     0.025,   0.05,     0.1,     0.25,   0.5,     1,      2.5,   5,      10};
-
-// The length of the well-formed UTF-8 sequence at the start of v, or 0.
-size_t Utf8Length(std::string_view v) {
-  auto b = [&](size_t i) { return static_cast<unsigned char>(v[i]); };
-  auto cont = [&](size_t i) { return i < v.size() && (b(i) & 0xC0) == 0x80; };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F)) return 0;  // overlong, surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F)) return 0;
-    return 4;
-  }
-  return 0;
-}
 
 // A label value as the format wants it: backslash, quote and newline escaped, and valid UTF-8
 // (a dictionary's name is any bytes: a byte that is not UTF-8 becomes U+FFFD, or one bad key

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "base/utf8.h"
+
 namespace typeahead::server {
 namespace {
 
@@ -32,7 +34,20 @@ TEST_CASE("AppendJsonString writes each byte of an invalid sequence as \\u00XX")
              "ok") == "\"\\u00ffok\"");
 }
 
-TEST_CASE("ValidUtf8 follows RFC 3629") {
+TEST_CASE("AppendJsonString says whether it met a byte of no valid sequence") {
+  std::string out;
+  CHECK(AppendJsonString("caf\xC3\xA9 \"x\"\n", &out));
+  CHECK_FALSE(AppendJsonString("caf\xE9", &out));
+  CHECK_FALSE(AppendJsonString("\xED\xA0\x80", &out));
+  bool valid = true;
+  out.clear();
+  JsonWriter(&out).String("\xFF", &valid);
+  CHECK_FALSE(valid);
+  JsonWriter(&out).String("ok", &valid);
+  CHECK(valid);
+}
+
+TEST_CASE("ValidUtf8 (base/utf8.h) follows RFC 3629") {
   CHECK(ValidUtf8(""));
   CHECK(ValidUtf8("plain"));
   CHECK(ValidUtf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF"));
