@@ -72,6 +72,11 @@ struct ErrorKind {
   std::string_view code;
 };
 
+// The body of every error response: {"error": text, "code": code}.
+void JsonErrorBody(std::string_view text, std::string_view code, std::string* body) {
+  JsonWriter(body).BeginObject().Key("error").String(text).Key("code").String(code).EndObject();
+}
+
 // What a RESP error's first word makes of it over HTTP: the client's fault (400) unless it is
 // about credentials (401, 403) or the server's state (503, and 403 for a read-only replica).
 ErrorKind KindOf(std::string_view resp_error) {
@@ -109,7 +114,6 @@ class ReplyReader {
     return b;
   }
   size_t Aggregate() { return static_cast<size_t>(Integer()); }
-  void Skip() { Line(); }  // a null, or any one-line value
 
  private:
   std::string_view Line() {
@@ -212,11 +216,9 @@ class Response {
   bool cors() const { return cors_; }
   void Add(std::string_view name, std::string_view value) { headers_[count_++] = {name, value}; }
   std::string& body() { return body_; }
-  void Error(int status, std::string_view text, std::string_view code) {
-    status_ = status;
-    body_.clear();
-    JsonWriter(&body_).BeginObject().Key("error").String(text).Key("code").String(code).EndObject();
-  }
+  // An error of the API's own: its code is its status's.
+  void Error(int status, std::string_view text) { Error(status, text, CodeOf(status)); }
+  // A command's error reply: status and code by its kind (KindOf).
   void ErrorReply(std::string_view resp_error) {
     ErrorKind kind = KindOf(resp_error);
     Error(kind.status, resp_error, kind.code);
@@ -234,6 +236,12 @@ class Response {
   }
 
  private:
+  void Error(int status, std::string_view text, std::string_view code) {
+    status_ = status;
+    body_.clear();
+    JsonErrorBody(text, code, &body_);
+  }
+
   const HttpRequest& req_;
   int status_ = 200;
   std::string_view type_ = kJson;
@@ -277,7 +285,7 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
   ForEachQueryParam(req.query, [&](std::string_view name, std::string_view raw) {
     auto value = PercentDecode(raw, true);
     if (!value) {
-      res->Error(400, errors::kHttpBadPercent, "bad_request");
+      res->Error(400, errors::kHttpBadPercent);
     } else if (name == "prefix") {
       prefix = std::move(*value);
       return true;
@@ -293,9 +301,9 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
         with_scores = false;
         return true;
       }
-      res->Error(400, errors::kHttpBadBool, "bad_request");
+      res->Error(400, errors::kHttpBadBool);
     } else {
-      res->Error(400, errors::HttpUnknownParameter(name), "bad_request");
+      res->Error(400, errors::HttpUnknownParameter(name));
     }
     bad = true;
     return false;
@@ -329,7 +337,7 @@ awaitable<void> Record(Shard& shard, Connection& conn, const AclUser* user, cons
   auto start = Clock::now();
   std::string why;
   auto body = ParseJson(req.body, &why);
-  if (!body) co_return res->Error(400, errors::HttpBadJson(why), "bad_request");
+  if (!body) co_return res->Error(400, errors::HttpBadJson(why));
   const boost::json::object* o = body->if_object();
   std::vector<std::string> terms;
   std::optional<int64_t> by;
@@ -346,14 +354,14 @@ awaitable<void> Record(Shard& shard, Connection& conn, const AclUser* user, cons
           if (t.is_string()) terms.emplace_back(t.get_string());
         }
       } else if (name == "by") {
-        if (!value.is_int64()) co_return res->Error(400, errors::kNotInteger, "bad_request");
+        if (!value.is_int64()) co_return res->Error(400, errors::kNotInteger);
         by = value.get_int64();
       } else {
         shape_ok = false;
       }
     }
   }
-  if (!shape_ok || terms.empty()) co_return res->Error(400, errors::kHttpRecordBody, "bad_request");
+  if (!shape_ok || terms.empty()) co_return res->Error(400, errors::kHttpRecordBody);
   auto command = [&](const std::string& term) {
     if (by) return std::vector<std::string>{"acincrby", route.key, term, std::to_string(*by)};
     return std::vector<std::string>{"acrecord", route.key, term};
@@ -402,7 +410,7 @@ awaitable<void> Term(Connection& conn, const AclUser* user, const HttpRequest& r
   if (!ok) co_return;
   ReplyReader r(reply);
   if (r.type() == '_' || (remove && r.Integer() == 0)) {
-    co_return res->Error(404, errors::kHttpNoSuchTerm, "not_found");
+    co_return res->Error(404, errors::kHttpNoSuchTerm);
   }
   JsonWriter w(&res->body());
   w.BeginObject().Key("key").String(route.key);
@@ -480,13 +488,7 @@ const AclUser* AuthenticateHttp(Shard& shard, std::string_view header, int* stat
 
 void WriteJsonError(int status, std::string_view text, bool keep_alive, std::string* out) {
   std::string body;
-  JsonWriter(&body)
-      .BeginObject()
-      .Key("error")
-      .String(text)
-      .Key("code")
-      .String(CodeOf(status))
-      .EndObject();
+  JsonErrorBody(text, CodeOf(status), &body);
   WriteHttpResponse({.status = status,
                      .content_type = kJson,
                      .body = body,
@@ -499,14 +501,14 @@ awaitable<void> ServeApi(Shard& shard, Connection& conn, const HttpRequest& req,
   Route route = ParseRoute(req.path);
   Response res(req, shard.config());
   if (route.kind == Route::kNone) {
-    res.Error(404, errors::kHttpNotFound, "not_found");
+    res.Error(404, errors::kHttpNotFound);
   } else if (!MethodAllowed(route.kind, req.method)) {
-    res.Error(405, errors::kHttpMethodNotAllowed, "method_not_allowed");
+    res.Error(405, errors::kHttpMethodNotAllowed);
     res.Add("Allow", MethodsOf(route.kind));
   } else if (req.method == "OPTIONS") {
     // A CORS preflight: what the browser may send from this origin.
     if (!req.origin.empty() && !res.cors()) {
-      res.Error(403, errors::kHttpOriginNotAllowed, "forbidden");
+      res.Error(403, errors::kHttpOriginNotAllowed);
     } else {
       res.set_status(204);
       res.Add(res.cors() ? "Access-Control-Allow-Methods" : "Allow", MethodsOf(route.kind));
@@ -524,13 +526,13 @@ awaitable<void> ServeApi(Shard& shard, Connection& conn, const HttpRequest& req,
     res.Add("Cache-Control", "no-cache");
     res.body() = kDemoPage;
   } else if (route.bad_percent) {
-    res.Error(400, errors::kHttpBadPercent, "bad_request");
+    res.Error(400, errors::kHttpBadPercent);
   } else {
     int status = 0;
     std::string refusal;
     const AclUser* user = AuthenticateHttp(shard, req.authorization, &status, &refusal);
     if (user == nullptr) {
-      res.Error(status, refusal, "unauthorized");
+      res.Error(status, refusal);
       // Bearer, not Basic: a page's fetch gets the 401 instead of a browser's login dialog.
       res.Add("WWW-Authenticate", "Bearer realm=\"typeahead\"");
     } else {
