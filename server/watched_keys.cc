@@ -5,7 +5,9 @@
 namespace typeahead::server {
 
 void WatchedKeys::Add(std::string_view key, std::shared_ptr<Watch> watch) {
-  auto& watchers = keys_[std::string(key)];
+  auto it = keys_.find(key);
+  if (it == keys_.end()) it = keys_.try_emplace(std::string(key)).first;
+  auto& watchers = it->second;
   if (std::find(watchers.begin(), watchers.end(), watch) == watchers.end()) {
     watchers.push_back(std::move(watch));
   }
@@ -29,7 +31,7 @@ void WatchedKeys::Touch(const storage::Mutation& m) {
 }
 
 void WatchedKeys::TouchKey(std::string_view key) {
-  auto it = keys_.find(std::string(key));  // only while some key is watched
+  auto it = keys_.find(key);  // only while some key is watched
   if (it == keys_.end()) return;
   // Once dirty a watch stays so until it ends: the entry has done its work.
   for (const auto& watch : it->second) watch->dirty.store(true, std::memory_order_release);

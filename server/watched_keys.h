@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "storage/mutation.h"
+#include "storage/partition.h"
 
 namespace typeahead::server {
 
@@ -47,7 +49,10 @@ class WatchedKeys {
   void TouchKey(std::string_view key);
   void TouchAll();
 
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Watch>>> keys_;
+  // Looked up by view (StringHash is transparent): a change builds no string.
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Watch>>, storage::StringHash,
+                     std::equal_to<>>
+      keys_;
 };
 
 }  // namespace typeahead::server
