@@ -27,6 +27,11 @@ using asio::ip::tcp;
 
 namespace {
 
+// The addresses of http-port: http-bind's, or bind's when it names none.
+const std::vector<std::string>& HttpBind(const Config& config) {
+  return config.http_bind.empty() ? config.bind : config.http_bind;
+}
+
 // Loopback as Redis counts it: 127.0.0.0/8 and ::1 (and 127/8 mapped into IPv6).
 bool IsLoopback(const tcp::endpoint& remote) {
   auto a = remote.address();
@@ -84,8 +89,7 @@ void Server::Listen() {
     metrics_port_ = ListenOn(config_.metrics_port, ListenerKind::kMetrics, config_.bind);
   }
   if (config_.http_port != 0) {
-    http_port_ = ListenOn(config_.http_port, ListenerKind::kHttp,
-                          config_.http_bind.empty() ? config_.bind : config_.http_bind);
+    http_port_ = ListenOn(config_.http_port, ListenerKind::kHttp, HttpBind(config_));
   }
 }
 
@@ -219,8 +223,7 @@ int Server::Run() {
   }
   if (http_port_ != 0) {
     Log(LogLevel::kNotice, "Serving the HTTP API and the demo page on {}://{}:{}/",
-        TlsEnabled(config_) ? "https" : "http",
-        (config_.http_bind.empty() ? config_.bind : config_.http_bind).front(), http_port_);
+        TlsEnabled(config_) ? "https" : "http", HttpBind(config_).front(), http_port_);
   }
   supervision_.Notify("STATUS=Loading the data\n");
   // Clients are served from here on; until the data is loaded, what needs it gets -LOADING
