@@ -32,8 +32,20 @@ ptrdiff_t RouteByTerm(Args args, size_t shards) {
   return static_cast<ptrdiff_t>(storage::PartitionOfTerm(args[2], shards));
 }
 
-ptrdiff_t RouteByPrefix(Args args, size_t shards) {
-  return storage::PartitionOfPrefix(args[2], shards);  // -1: too short, fan out
+// ACTOPK: by the bytes every match starts with, the whole prefix unless FUZZY says fewer.
+// Options are read only as far as they decide that; the handler checks them.
+ptrdiff_t RouteTopK(Args args, size_t shards) {
+  std::string_view prefix = args[2];
+  int64_t distance = 0, exact = 0;
+  for (size_t i = 4; i + 1 < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "FUZZY")) {
+      if (!protocol::ParseInt64(args[++i], &distance)) return 0;
+    } else if (EqualsIgnoreCase(args[i], "PREFIXLEN")) {
+      if (!protocol::ParseInt64(args[++i], &exact) || exact < 0) return 0;
+    }
+  }
+  if (distance != 0) prefix = prefix.substr(0, std::min<uint64_t>(exact, prefix.size()));
+  return storage::PartitionOfPrefix(prefix, shards);  // -1: too short, fan out
 }
 
 // The partition logs the change (its sink is the journal).
@@ -103,16 +115,35 @@ awaitable<void> AcCard(CommandContext& cx, Args args) {
   cx.reply.Integer(total);
 }
 
-// ACTOPK's k (capped at max-topk) and options.
+// ACTOPK's k (capped at max-topk) and options: WITHSCORES, FUZZY d [PREFIXLEN n].
 Status ParseTopK(const Config& config, Args args, RankedRequest* req) {
   int64_t k;
   if (!protocol::ParseInt64(args[3], &k)) return Status::kNotInteger;
   if (k < 0) return Status::kNotPositive;
+  *req = RankedRequest();
   req->limit = static_cast<size_t>(std::min(k, config.max_topk));
-  req->with_scores = false;
+  req->exact_bytes = SIZE_MAX;
   for (size_t i = 4; i < args.size(); ++i) {
-    if (!EqualsIgnoreCase(args[i], "WITHSCORES")) return Status::kSyntax;
-    req->with_scores = true;
+    if (EqualsIgnoreCase(args[i], "WITHSCORES")) {
+      req->with_scores = true;
+    } else if (EqualsIgnoreCase(args[i], "FUZZY") && i + 1 < args.size() && !req->fuzzy) {
+      int64_t d;
+      if (!protocol::ParseInt64(args[++i], &d)) return Status::kNotInteger;
+      if (d < 0 || d > storage::kMaxFuzzyDistance) return Status::kFuzzyDistance;
+      req->fuzzy = true;
+      req->max_distance = static_cast<int>(d);
+      req->exact_bytes = 0;
+      // PREFIXLEN belongs to FUZZY: right after its distance.
+      if (i + 2 < args.size() && EqualsIgnoreCase(args[i + 1], "PREFIXLEN")) {
+        int64_t n;
+        if (!protocol::ParseInt64(args[i + 2], &n)) return Status::kNotInteger;
+        if (n < 0) return Status::kNotPositive;
+        req->exact_bytes = static_cast<size_t>(n);
+        i += 2;
+      }
+    } else {
+      return Status::kSyntax;
+    }
   }
   return Status::kOk;
 }
@@ -123,7 +154,11 @@ Status AcTopKRanked(Shard& s, Args args, RankedRequest* req,
   if (Status st = ParseTopK(s.config(), args, req); st != Status::kOk) return st;
   if (const storage::Trie* dict = s.partition().Find(args[1])) {
     dict->Touch(s.clock());
-    dict->TopK(args[2], req->limit, out);
+    if (req->fuzzy) {
+      dict->FuzzyTopK(args[2], req->limit, req->max_distance, req->exact_bytes, out);
+    } else {
+      dict->TopK(args[2], req->limit, out);
+    }
   }
   return Status::kOk;
 }
@@ -136,11 +171,20 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   const storage::Trie* dict = s.partition().Find(args[1]);
   if (dict == nullptr) {
     ++s.stats().keyspace_misses;
-    RankedHeader(r, 0, req.with_scores);
+    RankedHeader(r, 0, RankedFields(req));
     return Status::kOk;
   }
   dict->Touch(s.clock());
+  if (req.fuzzy) {  // strings built per result: the distances' walk is the cost, not these
+    static thread_local std::vector<storage::ScoredTerm> items;  // the shard thread's, reused
+    items.clear();
+    dict->FuzzyTopK(args[2], req.limit, req.max_distance, req.exact_bytes, &items);
+    ++(items.empty() ? s.stats().keyspace_misses : s.stats().keyspace_hits);
+    ReplyRanked(r, items, RankedFields(req));
+    return Status::kOk;
+  }
   bool with_scores = req.with_scores;
+  int fields = RankedFields(req);
   // Without scores the reply is the ranked terms alone, the same bytes in RESP2 and RESP3:
   // the trie keeps them at the prefix's node while its top k stands.
   storage::Trie::RenderSpot spot;
@@ -158,10 +202,10 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
       args[2], req.limit,
       [&](size_t n) {
         ++(n > 0 ? s.stats().keyspace_hits : s.stats().keyspace_misses);
-        RankedHeader(r, n, with_scores);
+        RankedHeader(r, n, fields);
       },
       [&](int64_t freq, size_t size, auto spell) {
-        RankedElement(r, with_scores, freq, size, spell);
+        RankedElement(r, fields, freq, 0, size, spell);
       });
   if (!with_scores) dict->KeepRendered(spot, std::string_view(*out).substr(start));
   return Status::kOk;
@@ -218,8 +262,14 @@ std::vector<CommandSpec> AutocompleteCommands() {
           .args = {key,
                    {"prefix", "string"},
                    {"k", "integer"},
-                   {"withscores", "pure-token", "WITHSCORES", true}},
-          .route = RouteByPrefix,
+                   {"withscores", "pure-token", "WITHSCORES", true},
+                   {"fuzzy",
+                    "block",
+                    {},
+                    true,
+                    false,
+                    {{"distance", "integer", "FUZZY"}, {"length", "integer", "PREFIXLEN", true}}}},
+          .route = RouteTopK,
           .on_shard = AcTopKOnShard,
           .ranked = AcTopKRanked,
       },

@@ -49,10 +49,15 @@ using Router = ptrdiff_t (*)(Args, size_t shards);
 // Runs on the owning shard's thread. Replies there and returns kOk, or returns the error
 // without replying: the caller replies it (RunOnShard in server/ranked_read.h).
 using ShardHandler = errors::Status (*)(Shard&, Args, protocol::ReplyBuilder&);
-// What a ranked read asks for: how many terms, and whether with their frequencies.
+// What a ranked read asks for: how many terms, and whether with their frequencies; for a
+// fuzzy read (ACTOPK ... FUZZY), the distance, the bytes that must match exactly, and the
+// distances in the reply with the frequencies.
 struct RankedRequest {
   size_t limit = 0;
   bool with_scores = false;
+  bool fuzzy = false;
+  int max_distance = 0;
+  size_t exact_bytes = 0;
 };
 // A ranked read (a prefix command) on one shard: parses args into *req and appends the
 // shard's best req->limit terms to *out, in ranking order (storage::RanksBefore). The table

@@ -180,6 +180,8 @@ void ReplyError(protocol::ReplyBuilder& r, Status status, int64_t max_term_lengt
       return r.Error(TermTooLong(max_term_length));
     case Status::kOverflow:
       return r.Error(kOverflow);
+    case Status::kFuzzyDistance:
+      return r.Error(kFuzzyDistance);
     case Status::kWrongType:
       return r.Error(kWrongType);
     case Status::kOutOfMemory:

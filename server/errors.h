@@ -63,6 +63,7 @@ inline constexpr std::string_view kExecAbort =
 inline constexpr std::string_view kEmptyTerm = "ERR empty term";
 std::string TermTooLong(int64_t max_term_length);
 inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kFuzzyDistance = "ERR FUZZY distance must be 0, 1 or 2";
 inline constexpr std::string_view kWrongType =
     "WRONGTYPE Operation against a key holding the wrong kind of value";
 
@@ -182,6 +183,7 @@ inline constexpr std::string_view kHttpBadPercent = "ERR invalid percent-encodin
 std::string HttpUnknownParameter(std::string_view name);
 inline constexpr std::string_view kHttpBadBool =
     "ERR withscores must be true, false, 1, 0, yes or no";
+inline constexpr std::string_view kHttpPrefixLenAlone = "ERR prefixlen needs fuzzy";
 std::string HttpBadJson(std::string_view reason);
 inline constexpr std::string_view kHttpRecordBody =
     "ERR the body must be an object with \"term\" (a string) or \"terms\" (an array of "
@@ -219,6 +221,7 @@ enum class Status : uint8_t {
   kEmptyTerm,
   kTermTooLong,
   kOverflow,
+  kFuzzyDistance,
   kWrongType,
   kOutOfMemory,
 };

@@ -265,7 +265,8 @@ int64_t MicrosSince(Clock::time_point start) {
 // Runs args as user; false with the error response made when the reply is an error.
 awaitable<bool> Run(Connection& conn, const AclUser* user, const std::vector<std::string>& args,
                     std::string* reply, Response* res) {
-  std::array<std::string_view, 5> views;
+  std::array<std::string_view, 9> views;  // ACTOPK's with every option is the longest
+  if (args.size() > views.size()) throw std::logic_error("http_api Run: too many arguments");
   for (size_t i = 0; i < args.size(); ++i) views[i] = args[i];
   co_await conn.RunForHttp(user, std::span(views).first(args.size()), reply);
   ReplyReader r(*reply);
@@ -279,7 +280,7 @@ awaitable<bool> Run(Connection& conn, const AclUser* user, const std::vector<std
 awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& req,
                      const Route& route, Response* res) {
   auto start = Clock::now();
-  std::string prefix, k = "10";
+  std::string prefix, k = "10", fuzzy, prefixlen;
   bool with_scores = false;
   bool bad = false;
   ForEachQueryParam(req.query, [&](std::string_view name, std::string_view raw) {
@@ -291,6 +292,12 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
       return true;
     } else if (name == "k") {
       k = std::move(*value);
+      return true;
+    } else if (name == "fuzzy") {
+      fuzzy = std::move(*value);
+      return true;
+    } else if (name == "prefixlen") {
+      prefixlen = std::move(*value);
       return true;
     } else if (name == "withscores") {
       if (*value == "true" || *value == "1" || *value == "yes" || value->empty()) {
@@ -309,8 +316,13 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
     return false;
   });
   if (bad) co_return;
+  if (!prefixlen.empty() && fuzzy.empty()) co_return res->Error(400, errors::kHttpPrefixLenAlone);
   std::vector<std::string> args = {"actopk", route.key, prefix, k};
   if (with_scores) args.emplace_back("withscores");
+  if (!fuzzy.empty()) {
+    args.insert(args.end(), {"fuzzy", fuzzy});
+    if (!prefixlen.empty()) args.insert(args.end(), {"prefixlen", prefixlen});
+  }
   std::string reply;
   bool ok = co_await Run(conn, user, args, &reply, res);
   if (!ok) co_return;
@@ -321,9 +333,10 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
   for (size_t n = r.Aggregate(); n > 0; --n) {
     w.BeginObject();
     if (with_scores) {
-      r.Aggregate();  // [term, freq]
+      r.Aggregate();  // [term, freq] or [term, freq, distance]
       WriteTerm(w, "term", r.Bulk());
       w.Key("freq").Int(r.Integer());
+      if (!fuzzy.empty()) w.Key("distance").Int(r.Integer());
     } else {
       WriteTerm(w, "term", r.Bulk());
     }

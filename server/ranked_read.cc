@@ -18,10 +18,10 @@ bool RunOnShard(const CommandSpec& spec, Shard& s, Args args, protocol::ReplyBui
 }
 
 void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
-                 bool with_scores) {
-  RankedHeader(r, items.size(), with_scores);
+                 int fields) {
+  RankedHeader(r, items.size(), fields);
   for (const auto& s : items) {
-    RankedElement(r, with_scores, s.freq, s.term.size(),
+    RankedElement(r, fields, s.freq, s.distance, s.term.size(),
                   [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); });
   }
 }
@@ -31,7 +31,7 @@ errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   RankedRequest req;
   std::vector<storage::ScoredTerm> items;
   errors::Status status = spec->ranked(s, args, &req, &items);
-  if (status == errors::Status::kOk) ReplyRanked(r, items, req.with_scores);
+  if (status == errors::Status::kOk) ReplyRanked(r, items, RankedFields(req));
   return status;
 }
 
@@ -57,7 +57,7 @@ boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args) {
                     [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
   merged.resize(n);
   ++(n > 0 ? cx.shard.stats().keyspace_hits : cx.shard.stats().keyspace_misses);
-  ReplyRanked(cx.reply, merged, first.req.with_scores);
+  ReplyRanked(cx.reply, merged, RankedFields(first.req));
 }
 
 }  // namespace typeahead::server

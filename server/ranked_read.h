@@ -26,19 +26,25 @@ boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args);
 errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r);
 
 // A ranked reply: an array of n terms; WITHSCORES adds each frequency after its term (RESP2)
-// or makes each element a [term, frequency] pair (RESP3, as Redis 7's ZRANGE ... WITHSCORES).
-inline void RankedHeader(protocol::ReplyBuilder& r, size_t n, bool with_scores) {
-  r.Array(with_scores && !r.resp3() ? n * 2 : n);
+// or makes each element a [term, frequency] pair (RESP3, as Redis 7's ZRANGE ... WITHSCORES),
+// and a fuzzy read's distance after the frequency ([term, frequency, distance] in RESP3).
+// fields: what each element carries, 1 (the term), 2 (and its frequency) or 3 (and distance).
+inline int RankedFields(const RankedRequest& req) {
+  return req.with_scores ? (req.fuzzy ? 3 : 2) : 1;
+}
+inline void RankedHeader(protocol::ReplyBuilder& r, size_t n, int fields) {
+  r.Array(r.resp3() ? n : n * fields);
 }
 // One element of it, whose term spell(dst) writes (size bytes).
 template <typename Spell>
-void RankedElement(protocol::ReplyBuilder& r, bool with_scores, int64_t freq, size_t size,
+void RankedElement(protocol::ReplyBuilder& r, int fields, int64_t freq, int distance, size_t size,
                    Spell&& spell) {
-  if (with_scores && r.resp3()) r.Array(2);
+  if (fields > 1 && r.resp3()) r.Array(fields);
   spell(r.BulkSpace(size));
-  if (with_scores) r.Integer(freq);
+  if (fields > 1) r.Integer(freq);
+  if (fields > 2) r.Integer(distance);
 }
 void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
-                 bool with_scores);
+                 int fields);
 
 }  // namespace typeahead::server

@@ -1,11 +1,11 @@
 // Trie holds one autocomplete key's terms within one partition and answers prefix top-k
 // exactly: frequency descending, then term ascending (unsigned bytes).
 //
-// One class, four files: storage/trie.cc the structure (lookup, insert and remove, IncrBy,
+// One class, five files: storage/trie.cc the structure (lookup, insert and remove, IncrBy,
 // Score, Erase, ForEach, Scan); storage/trie_arena.cc the allocation of nodes, branches, child
 // blocks, labels and cache slots; storage/trie_topk.cc the cached top-k lists and the queries
-// and renderings read from them; storage/trie_check.cc MemoryUsage, DebugStats and
-// CheckInvariants.
+// and renderings read from them; storage/trie_fuzzy.cc the typo-tolerant query (FuzzyTopK);
+// storage/trie_check.cc MemoryUsage, DebugStats and CheckInvariants.
 //
 // Layout: a radix trie in one array of 16-byte nodes addressed by 32-bit ids (no pointers).
 // Three in four nodes are leaves, so a node holds only its parent, its label and one payload
@@ -54,6 +54,8 @@ namespace typeahead::storage {
 struct ScoredTerm {
   std::string term;
   int64_t freq;
+  // Edit distance from a fuzzy query's prefix (FuzzyTopK); 0 for every other query.
+  uint8_t distance = 0;
   bool operator==(const ScoredTerm&) const = default;
 };
 
@@ -62,9 +64,16 @@ inline bool RanksBefore(int64_t fa, std::string_view a, int64_t fb, std::string_
   if (fa != fb) return fa > fb;
   return a < b;  // char_traits<char> compares as unsigned char
 }
+// The same, a fuzzy query's distance ascending first (0 for every other query).
 inline bool RanksBefore(const ScoredTerm& a, const ScoredTerm& b) {
+  if (a.distance != b.distance) return a.distance < b.distance;
   return RanksBefore(a.freq, a.term, b.freq, b.term);
 }
+
+// A term's distance from a fuzzy query's prefix q: the least optimal-string-alignment distance
+// (Levenshtein, with a swap of two adjacent bytes one edit) between q and any prefix of the
+// term, over bytes. With exact_bytes = n, the term must also start with q's first n bytes.
+inline constexpr int kMaxFuzzyDistance = 2;
 
 class Trie {
  public:
@@ -89,6 +98,12 @@ class Trie {
   // spell(char* dst) writes the term's size bytes to dst.
   template <typename OnCount, typename OnTerm>
   void VisitTopK(std::string_view prefix, size_t k, OnCount&& count, OnTerm&& term) const;
+
+  // Appends up to k terms within max_distance (0..kMaxFuzzyDistance) of prefix that start with
+  // its first exact_bytes bytes, in the order of RanksBefore: distance ascending, then
+  // frequency descending, then term ascending; each with its distance.
+  void FuzzyTopK(std::string_view prefix, size_t k, int max_distance, size_t exact_bytes,
+                 std::vector<ScoredTerm>* out) const;
 
   // Where a rendering of a top-k may be kept: the prefix's locus and k. Opaque to callers.
   struct RenderSpot {
@@ -228,6 +243,11 @@ class Trie {
   void PathBelow(uint32_t n, uint32_t top, std::string_view top_path, std::string* out) const;
   bool TermRanksBefore(uint32_t a, uint32_t b) const;
   bool BytewiseLess(uint32_t a, uint32_t b) const;  // a's term before b's term
+  // Appends the best k terms of the subtrees (disjoint) and the terms (outside them) together,
+  // in ranking order: best-first over one stream per subtree, each its cache in order and past
+  // it its own term and its children's streams.
+  void BestOf(const std::vector<uint32_t>& subtrees, const std::vector<uint32_t>& terms, size_t k,
+              std::vector<ScoredTerm>* out) const;
   // Appends the terms of n's subtree in bytewise order.
   void Enumerate(uint32_t n, std::vector<uint32_t>* out) const;
   // The subtree's terms in ranking order, at most limit of them: the cache when there is one,

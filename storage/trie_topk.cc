@@ -20,6 +20,7 @@ thread_local std::vector<uint32_t> t_ids;
 thread_local std::string t_locus_path;  // TopK: the locus's term, reused
 thread_local std::vector<uint32_t> t_chain;
 thread_local std::vector<uint32_t> t_climb;  // SizesBelow's
+thread_local std::vector<uint32_t> t_small;  // BestOf's, for subtrees without a cache
 
 // The term ids TopK's best-first search has yielded: open addressing (id + 1, 0 for empty)
 // over a table each thread keeps, cleared per search in time proportional to k, so that a
@@ -338,7 +339,6 @@ void Trie::KeepRendered(const RenderSpot& spot, std::string_view bytes) const {
 
 void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const {
   if (k == 0) return;
-  const size_t start_size = out->size();
   size_t path_len = 0;
   uint32_t locus = RememberedLocus(prefix, &path_len);
   if (locus == kNone) return;
@@ -358,14 +358,22 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
     for (uint32_t id : ids) emit(id);
     return;
   }
-  // k beyond the cache: best-first over streams. A subtree's stream first yields its cache in
-  // order (exact: the cache is the subtree's top list); past the cache it expands into its own
-  // term and its children's streams. Terms already yielded through an ancestor's cache come up
-  // again in a child's stream and are skipped.
+  // k beyond the cache: best-first over the locus's stream.
+  BestOf({locus}, {}, k, out);
+}
+
+void Trie::BestOf(const std::vector<uint32_t>& subtrees, const std::vector<uint32_t>& terms,
+                  size_t k, std::vector<ScoredTerm>* out) const {
+  // A subtree's stream first yields its cache in order (exact: the cache is the subtree's top
+  // list); past the cache it expands into its own term and its children's streams. Terms
+  // already yielded through an ancestor's cache come up again in a child's stream and are
+  // skipped. Entries carry their terms' bytes: ties are common, and comparing strings beats
+  // comparing paths by node links (TermRanksBefore) there, by a third on the oracle's test.
   struct Entry {
-    ScoredTerm key;
-    uint32_t node;   // the term, or the subtree
-    uint32_t index;  // for a subtree: position of key in its cache; kNone for a term
+    ScoredTerm key;  // the term at the head of the stream
+    uint32_t id;
+    uint32_t node;   // the subtree, or the term itself
+    uint32_t index;  // for a subtree: position of id in its cache; kNone for a term
   };
   auto worse = [](const Entry& a, const Entry& b) { return RanksBefore(b.key, a.key); };
   // A max-heap by rank over a vector the thread keeps (its entries' strings short enough to
@@ -374,48 +382,42 @@ void Trie::TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out)
   heap.clear();
   IdSet& emitted = t_emitted;
   emitted.Reset(k);
-  auto push = [&](Entry&& e) {
-    heap.push_back(std::move(e));
+  auto push = [&](uint32_t id, uint32_t node, uint32_t index) {
+    Entry& e = heap.emplace_back();
+    e.key.freq = Freq(id);
+    PathOf(id, &e.key.term);
+    e.id = id;
+    e.node = node;
+    e.index = index;
     std::push_heap(heap.begin(), heap.end(), worse);
   };
   auto push_term = [&](uint32_t id) {
-    if (emitted.Contains(id)) return;
-    Entry e{{std::string(), Freq(id)}, id, kNone};
-    PathOf(id, &e.key.term);
-    push(std::move(e));
+    if (!emitted.Contains(id)) push(id, id, kNone);
   };
+  std::vector<uint32_t>& small = t_small;
   // Pushes subtree n keyed by its first cache entry from index i on not yet emitted; past the
-  // cache, expands it.
-  std::vector<uint32_t> ids;
+  // cache, expands it. A subtree without a cache (a few terms) pushes each of them.
   auto push_subtree = [&](uint32_t n, uint32_t i, auto& self) -> void {
-    const uint32_t* slot = Slot(Cache(n));
-    while (i < slot[0] && emitted.Contains(slot[1 + i])) ++i;
-    if (i < slot[0]) {
-      uint32_t id = slot[1 + i];
-      Entry e{{std::string(), Freq(id)}, n, i};
-      PathOf(id, &e.key.term);
-      push(std::move(e));
+    if (Cache(n) == kNone) {
+      small.clear();
+      Enumerate(n, &small);
+      for (uint32_t id : small) push_term(id);
       return;
     }
+    const uint32_t* slot = Slot(Cache(n));
+    while (i < slot[0] && emitted.Contains(slot[1 + i])) ++i;
+    if (i < slot[0]) return push(slot[1 + i], n, i);
     if (IsTerm(n)) push_term(n);
-    for (uint16_t c = 0; c < NChildren(n); ++c) {
-      uint32_t child = ChildIds(n)[c];
-      if (Cache(child) != kNone) {
-        self(child, 0, self);
-      } else {
-        ids.clear();
-        Enumerate(child, &ids);
-        for (uint32_t id : ids) push_term(id);
-      }
-    }
+    for (uint16_t c = 0; c < NChildren(n); ++c) self(ChildIds(n)[c], 0, self);
   };
-  push_subtree(locus, 0, push_subtree);
-  while (out->size() < k + start_size && !heap.empty()) {
+  for (uint32_t n : subtrees) push_subtree(n, 0, push_subtree);
+  for (uint32_t id : terms) push_term(id);
+  const size_t start = out->size();
+  while (out->size() - start < k && !heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), worse);
     Entry e = std::move(heap.back());
     heap.pop_back();
-    uint32_t id = e.index == kNone ? e.node : Slot(Cache(e.node))[1 + e.index];
-    if (!emitted.Insert(id)) continue;
+    if (!emitted.Insert(e.id)) continue;
     out->push_back(std::move(e.key));
     if (e.index != kNone) push_subtree(e.node, e.index + 1, push_subtree);
   }

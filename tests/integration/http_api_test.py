@@ -110,6 +110,16 @@ def endpoints(api, r):
         check(b["terms"] == [{"term": "apple", "freq": 2}], f"withscores={form!r} adds freq")
     check(api.call("GET", "/v1/keys/q/topk?prefix=app&k=1&withscores=false")[2]["terms"] ==
           [{"term": "apple"}], "withscores=false leaves it out")
+    s, _, b = api.call("GET", "/v1/keys/q/topk?prefix=aple&k=3&fuzzy=1&withscores=1")
+    check(s == 200 and b["terms"] == [{"term": "apple", "freq": 2, "distance": 1},
+                                      {"term": "appetite", "freq": 1, "distance": 1}],
+          "fuzzy=1: one edit away, with the distance beside the frequency")
+    b = api.call("GET", "/v1/keys/q/topk?prefix=xpple&fuzzy=1&prefixlen=1")[2]
+    check(b["terms"] == [], "prefixlen=1: the first byte must match")
+    b = api.call("GET", "/v1/keys/q/topk?prefix=xpple&fuzzy=1&prefixlen=0")[2]
+    check(b["terms"] == [{"term": "apple"}], "prefixlen=0: a substituted first byte is one edit")
+    check(r.execute_command("ACTOPK", "q", "aple", 3, "FUZZY", 1) == [b"apple", b"appetite"],
+          "the same answer over RESP")
 
     s, _, b = api.call("POST", "/v1/keys/q/record", {"terms": ["pear", "plum", "pear"]})
     check(s == 200 and b["terms"] == [{"term": "pear", "freq": 1}, {"term": "plum", "freq": 1},
@@ -188,6 +198,10 @@ def errors(api, port, r):
         (("GET", "/v1/keys/q/topk?k=-1"), "ERR value is out of range, must be positive"),
         (("GET", "/v1/keys/q/topk?kk=1"), "ERR unknown parameter 'kk'"),
         (("GET", "/v1/keys/q/topk?withscores=maybe"), None),
+        (("GET", "/v1/keys/q/topk?fuzzy=3"), "ERR FUZZY distance must be 0, 1 or 2"),
+        (("GET", "/v1/keys/q/topk?prefixlen=1"), "ERR prefixlen needs fuzzy"),
+        (("GET", "/v1/keys/q/topk?fuzzy=1&prefixlen=-1"),
+         "ERR value is out of range, must be positive"),
         (("GET", "/v1/keys/q/topk?prefix=%zz"), "ERR invalid percent-encoding in the URL"),
         (("GET", "/v1/keys/q/terms/%E"), "ERR invalid percent-encoding in the URL"),
         (("POST", "/v1/keys/q/record", b"{\"term\":"), None),

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "storage/routing.h"
+#include "storage/trie.h"
 #include "tests/server/command_fixture.h"
 
 namespace {
@@ -119,6 +120,89 @@ TEST_CASE("WITHSCORES and nulls: RESP2 and RESP3 on one connection") {
   CHECK(c.Command({"ACTOPK", "q", "app", "2"}).raw == "*2\r\n$5\r\napple\r\n$3\r\napp\r\n");
   CHECK(c.Run({"HELLO", "2"}).starts_with("[\"server\", \"redis\""));
   CHECK(c.Command({"ACSCORE", "q", "nosuch"}).raw == "$-1\r\n");
+}
+
+TEST_CASE("ACTOPK FUZZY: the reply shape, its errors, and every shard's terms") {
+  TestServer server(4);
+  TestClient c(server);
+  RecordExample(c);
+  for (int i = 0; i < 3; ++i) c.Run({"ACRECORD", "q", "maple"});
+  c.Run({"ACRECORD", "q", "ample"});
+  // "aple": maple (m dropped), apple (one p dropped), ample (p for m), appetite ("appe", l
+  // for p); all one edit. They live
+  // on different shards (first bytes a and m), so without PREFIXLEN the read fans out.
+  CHECK(c.Run({"ACTOPK", "q", "aple", "10", "FUZZY", "1"}) ==
+        R"(["maple", "apple", "ample", "appetite"])");
+  CHECK(c.Run({"ACTOPK", "q", "aple", "2", "fuzzy", "1", "WITHSCORES"}) ==
+        R"(["maple", :3, :1, "apple", :2, :1])");
+  CHECK(c.Run({"ACTOPK", "q", "aple", "10", "FUZZY", "1", "PREFIXLEN", "1"}) ==
+        R"(["apple", "ample", "appetite"])");
+  CHECK(c.Run({"ACTOPK", "q", "apl", "2", "WITHSCORES", "FUZZY", "0"}) == "[]");
+  // Exact matches first, at distance 0, then the rest by frequency.
+  CHECK(c.Run({"ACTOPK", "q", "app", "3", "FUZZY", "1", "WITHSCORES"}) ==
+        R"(["apple", :2, :0, "app", :1, :0, "appetite", :1, :0])");
+  CHECK(c.Run({"ACTOPK", "nokey", "app", "3", "FUZZY", "1"}) == "[]");
+  c.Run({"HELLO", "3"});
+  CHECK(c.Run({"ACTOPK", "q", "aple", "2", "FUZZY", "1", "WITHSCORES"}) ==
+        R"([["maple", :3, :1], ["apple", :2, :1]])");
+  CHECK(c.Run({"ACTOPK", "q", "aple", "2", "FUZZY", "1", "PREFIXLEN", "1", "WITHSCORES"}) ==
+        R"([["apple", :2, :1], ["ample", :1, :1]])");
+  c.Run({"HELLO", "2"});
+
+  std::string before = DumpAll(c);
+  CHECK(c.Run({"ACTOPK", "q", "a", "2", "FUZZY", "3"}) == "-ERR FUZZY distance must be 0, 1 or 2");
+  CHECK(c.Run({"ACTOPK", "q", "a", "2", "FUZZY", "-1"}) == "-ERR FUZZY distance must be 0, 1 or 2");
+  CHECK(c.Run({"ACTOPK", "q", "a", "2", "FUZZY", "x"}) ==
+        "-ERR value is not an integer or out of range");
+  CHECK(c.Run({"ACTOPK", "q", "a", "2", "FUZZY"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "q", "a", "2", "FUZZY", "1", "FUZZY", "1"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "q", "a", "2", "PREFIXLEN", "1"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "q", "a", "2", "FUZZY", "1", "PREFIXLEN", "-1"}) ==
+        "-ERR value is out of range, must be positive");
+  CHECK(c.Run({"ACTOPK", "q", "apple", "2", "FUZZY", "1", "PREFIXLEN", "zz"}) ==
+        "-ERR value is not an integer or out of range");
+  CHECK(DumpAll(c) == before);
+}
+
+TEST_CASE("ACTOPK FUZZY: routed and fanned-out reads equal one trie's answer") {
+  // Terms over every first byte in a..f; the 4- and 8-shard servers route by one and two
+  // bytes, so PREFIXLEN 0, 1 and 2 take every path: fan-out, and routed to one shard.
+  typeahead::storage::Trie all;
+  std::vector<std::string> terms;
+  uint64_t x = 12345;
+  auto next = [&] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
+  for (int i = 0; i < 400; ++i) {
+    std::string t;
+    for (size_t n = 1 + (next() >> 33) % 6; n > 0; --n)
+      t += static_cast<char>('a' + (next() >> 33) % 6);
+    terms.push_back(t);
+  }
+  for (size_t shards : {1, 4, 8}) {
+    TestServer server(shards);
+    TestClient c(server);
+    for (const auto& t : terms) c.Run({"ACRECORD", "f", t});
+    if (shards == 1) {
+      for (const auto& t : terms) all.IncrBy(t, 1);
+    }
+    for (std::string q : {"a", "ab", "bca", "fedc", "cafe", "dd"}) {
+      for (int d = 0; d <= 2; ++d) {
+        for (int exact = 0; exact <= 2; ++exact) {
+          std::vector<typeahead::storage::ScoredTerm> want;
+          all.FuzzyTopK(q, 20, d, exact, &want);
+          std::string expect = "[";
+          for (const auto& s : want) {
+            if (expect.size() > 1) expect += ", ";
+            expect += "\"" + s.term + "\", :" + std::to_string(s.freq) +
+                      ", :" + std::to_string(s.distance);
+          }
+          expect += "]";
+          CHECK_MESSAGE(c.Run({"ACTOPK", "f", q, "20", "WITHSCORES", "FUZZY", std::to_string(d),
+                               "PREFIXLEN", std::to_string(exact)}) == expect,
+                        shards << " shards, '" << q << "' within " << d << ", exact " << exact);
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("DEL, RENAME and FLUSHALL reach every shard") {

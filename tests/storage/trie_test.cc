@@ -254,18 +254,7 @@ TEST_CASE("Trie: 200k random operations match a brute-force oracle") {
   const size_t kMaxTopK = 1000;
   for (int op = 0; op < 200000; ++op) {
     std::string t = random_term(6);
-    uint64_t kind = rng() % 100;
-    if (kind < 55) {
-      CHECK(*d.IncrBy(t, 1) == oracle.IncrBy(t, 1));
-    } else if (kind < 75) {
-      int64_t delta = -static_cast<int64_t>(rng() % 3) - 1;
-      CHECK(*d.IncrBy(t, delta) == oracle.IncrBy(t, delta));
-    } else if (kind < 85) {
-      int64_t delta = static_cast<int64_t>(rng() % 5) + 1;
-      CHECK(*d.IncrBy(t, delta) == oracle.IncrBy(t, delta));
-    } else {
-      CHECK(d.Erase(t) == oracle.Erase(t));
-    }
+    CHECK(typeahead::test::RandomWrite(rng, d, oracle, t));
     // Prefixes: empty, matching, non-matching; k from 0 to past the cache and past max-topk.
     std::string prefix;
     switch (rng() % 4) {

@@ -1,0 +1,173 @@
+// The typo-tolerant query, FuzzyTopK: the terms within an edit distance of a prefix, ranked by
+// distance, then as every other query. Apart from trie_topk.cc because its walk is its own
+// (a dynamic-programming row per byte down the trie); what it finds is ranked by the same
+// best-first search over cached lists (BestOf).
+//
+// How: below the exact part, a depth-first walk keeps, for the bytes t on the path so far, the
+// row of optimal-string-alignment distances between each prefix of the query q and t. Only
+// cells within max_distance of the diagonal can stay within reach, so a row is a band of
+// 2 * max_distance + 1 cells saturated at max_distance + 1, whatever the query's length. Two
+// numbers per byte decide the walk: best, the least distance of q to any prefix of t (the last
+// cell of each row so far), which every term below inherits; and bound, under which no deeper
+// row can go (min of this row, and of the row before plus one: a swap reads two rows back).
+// When bound >= best, every term below the node has exactly distance best, so the subtree is
+// taken whole and ranked from its cache; when both exceed max_distance nothing below matches.
+// So the walk visits only nodes where a deeper byte could still lower the distance: never every
+// term under a short prefix.
+#include <algorithm>
+#include <vector>
+
+#include "storage/trie.h"
+
+namespace typeahead::storage {
+namespace {
+constexpr size_t kMaxBand = 2 * kMaxFuzzyDistance + 1;
+
+// What a search gathers, by distance: subtrees whose terms all have it, and single terms.
+struct Found {
+  std::vector<uint32_t> subtrees[kMaxFuzzyDistance + 1];
+  std::vector<uint32_t> terms[kMaxFuzzyDistance + 1];
+  void Clear() {
+    for (auto& v : subtrees) v.clear();
+    for (auto& v : terms) v.clear();
+  }
+};
+
+// The band of one row: cell b is the distance between q's first j - d + b bytes and the path's
+// first j bytes (j the row's depth), saturated at d + 1; cells off the query are d + 1.
+class Rows {
+ public:
+  Rows(std::string_view q, int d) : q_(q), d_(d), width_(2 * d + 1), far_(d + 1) {
+    size_t depth = q.size() + d + 2;  // past q.size() + d every cell is far: the walk stops
+    if (cells_.size() < depth * width_) cells_.resize(depth * width_);
+    if (mins_.size() < depth) mins_.resize(depth);
+    if (path_.size() < depth) path_.resize(depth);
+    for (size_t b = 0; b < width_; ++b) {
+      ptrdiff_t i = static_cast<ptrdiff_t>(b) - d_;
+      cells_[b] = i < 0 || i > static_cast<ptrdiff_t>(q.size()) ? far_ : Cap(i);
+    }
+    mins_[0] = 0;
+  }
+  // Distance of q to the path's first j bytes.
+  uint8_t AtEnd(size_t j) const {
+    ptrdiff_t b = static_cast<ptrdiff_t>(q_.size()) - static_cast<ptrdiff_t>(j) + d_;
+    return b < 0 || b >= static_cast<ptrdiff_t>(width_) ? far_ : cells_[j * width_ + b];
+  }
+  // The least distance any row deeper than j can hold.
+  uint8_t Bound(size_t j) const {
+    return j == 0 ? mins_[0] : std::min<uint8_t>(mins_[j], mins_[j - 1] + 1);
+  }
+  // Row j from rows j - 1 and j - 2, the path's j-th byte being c.
+  void Next(size_t j, uint8_t c) {
+    path_[j - 1] = static_cast<char>(c);
+    const uint8_t* up = &cells_[(j - 1) * width_];
+    const uint8_t* up2 = j >= 2 ? &cells_[(j - 2) * width_] : nullptr;
+    uint8_t* row = &cells_[j * width_];
+    uint8_t least = far_;
+    for (size_t b = 0; b < width_; ++b) {
+      ptrdiff_t i = static_cast<ptrdiff_t>(j) - d_ + static_cast<ptrdiff_t>(b);
+      uint8_t v;
+      if (i < 0 || i > static_cast<ptrdiff_t>(q_.size())) {
+        v = far_;
+      } else if (i == 0) {
+        v = Cap(static_cast<ptrdiff_t>(j));
+      } else {
+        uint8_t qc = static_cast<uint8_t>(q_[i - 1]);
+        v = up[b] + (qc != c);                                        // substitution (or match)
+        if (b + 1 < width_) v = std::min<uint8_t>(v, up[b + 1] + 1);  // the path's byte extra
+        if (b > 0) v = std::min<uint8_t>(v, row[b - 1] + 1);          // q's byte extra
+        if (up2 != nullptr && i >= 2 && qc == static_cast<uint8_t>(path_[j - 2]) &&
+            static_cast<uint8_t>(q_[i - 2]) == c) {
+          v = std::min<uint8_t>(v, up2[b] + 1);  // two adjacent bytes swapped
+        }
+        v = std::min(v, far_);
+      }
+      row[b] = v;
+      least = std::min(least, v);
+    }
+    mins_[j] = least;
+  }
+
+ private:
+  uint8_t Cap(ptrdiff_t v) const { return static_cast<uint8_t>(std::min<ptrdiff_t>(v, far_)); }
+
+  std::string_view q_;
+  ptrdiff_t d_;
+  size_t width_;
+  uint8_t far_;
+  // The thread's, reused: a query allocates only when it is longer than any before.
+  static thread_local std::vector<uint8_t> cells_;
+  static thread_local std::vector<uint8_t> mins_;
+  static thread_local std::string path_;
+};
+thread_local std::vector<uint8_t> Rows::cells_;
+thread_local std::vector<uint8_t> Rows::mins_;
+thread_local std::string Rows::path_;
+
+thread_local Found t_found;
+}  // namespace
+
+void Trie::FuzzyTopK(std::string_view prefix, size_t k, int max_distance, size_t exact_bytes,
+                     std::vector<ScoredTerm>* out) const {
+  if (k == 0) return;
+  size_t exact = std::min(exact_bytes, prefix.size());
+  int d = std::clamp(max_distance, 0, kMaxFuzzyDistance);
+  if (d == 0 || exact == prefix.size()) return TopK(prefix, k, out);  // distance 0 throughout
+
+  // The walk starts where the exact part ends: at the root, or partway into its locus's label.
+  uint32_t start = kRoot;
+  size_t skip = 0;
+  if (exact > 0) {
+    size_t path_len = 0;
+    start = Locus(prefix.substr(0, exact), &path_len);
+    if (start == kNone) return;
+    skip = nodes_[start].label_len - (path_len - exact);
+  }
+  std::string_view q = prefix.substr(exact);
+  Rows rows(q, d);
+  Found& found = t_found;
+  found.Clear();
+  const uint8_t far = static_cast<uint8_t>(d + 1);
+
+  struct Visit {
+    uint32_t node;
+    uint32_t skip;   // label bytes already on the path
+    uint32_t depth;  // path bytes (past the exact part) above the label's unread bytes
+    uint8_t best;
+  };
+  static thread_local std::vector<Visit> stack;
+  stack.clear();
+  stack.push_back({start, static_cast<uint32_t>(skip), 0, rows.AtEnd(0)});
+  while (!stack.empty()) {
+    Visit v = stack.back();
+    stack.pop_back();
+    std::string_view label = Label(v.node).substr(v.skip);
+    size_t j = v.depth;
+    uint8_t best = v.best;
+    bool settled = false;  // the subtree is taken whole, or holds nothing
+    for (char c : label) {
+      rows.Next(++j, static_cast<uint8_t>(c));
+      best = std::min(best, rows.AtEnd(j));
+      uint8_t bound = rows.Bound(j);
+      if (bound >= best || bound >= far) {
+        if (best < far) found.subtrees[best].push_back(v.node);
+        settled = true;
+        break;
+      }
+    }
+    if (settled) continue;
+    if (IsTerm(v.node) && best < far) found.terms[best].push_back(v.node);
+    for (uint16_t i = NChildren(v.node); i > 0; --i) {
+      stack.push_back({ChildIds(v.node)[i - 1], 0, static_cast<uint32_t>(j), best});
+    }
+  }
+
+  const size_t start_size = out->size();
+  for (int dist = 0; dist <= d && out->size() - start_size < k; ++dist) {
+    size_t from = out->size();
+    BestOf(found.subtrees[dist], found.terms[dist], k - (from - start_size), out);
+    for (size_t i = from; i < out->size(); ++i) (*out)[i].distance = static_cast<uint8_t>(dist);
+  }
+}
+
+}  // namespace typeahead::storage
