@@ -131,9 +131,11 @@ def main():
         cdp.call("Page.enable")
         cdp.call("Runtime.enable")
         cdp.call("Page.navigate", url=f"http://127.0.0.1:{http_port}/?key=q")
+        # The list may first show another state (the fetch for q not yet answered): wait for
+        # q's own global top 10, which the check below then holds to.
         wait_for(lambda: cdp.eval("document.getElementById('key').value") == "q" and
-                 shown(cdp)[0] == "", 20, "the page loads with key q and the global top-k",
-                 say_ok=True)
+                 shown(cdp) == ["", expected(r, "q", "")], 20,
+                 "the page loads with key q and the global top-k", say_ok=True)
         check(shown(cdp)[1] == expected(r, "q", ""), "before typing: the global top 10")
         cdp.eval("document.getElementById('q').focus()")
 
