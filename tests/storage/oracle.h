@@ -92,6 +92,16 @@ class Oracle {
   std::map<std::string, int64_t> terms_;
 };
 
+// A term of 1 to max_len bytes over a..d: four letters make deep sharing, splits, merges,
+// near-duplicates and ties.
+template <typename Rng>
+std::string RandomTerm(Rng& rng, size_t max_len) {
+  std::string s;
+  size_t len = 1 + rng() % max_len;
+  for (size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('a' + rng() % 4));
+  return s;
+}
+
 // One write of the differential tests' mix on both the trie and the oracle: increments by 1
 // (most), decrements that often remove the term, larger increments, erasures. False when the
 // two disagree on the result.

@@ -82,12 +82,7 @@ TEST_CASE("FuzzyTopK: 100k random operations match a brute-force oracle") {
   Trie d;
   Oracle oracle;
   // Four letters and short terms: shared prefixes, near-duplicates and ties everywhere.
-  auto random_term = [&](size_t max_len) {
-    std::string s;
-    size_t len = 1 + rng() % max_len;
-    for (size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('a' + rng() % 4));
-    return s;
-  };
+  auto random_term = [&](size_t max_len) { return typeahead::test::RandomTerm(rng, max_len); };
   // One random edit (or none, or two) of a term's prefix: what a typist sends.
   auto typo = [&](std::string s) {
     for (int edits = static_cast<int>(rng() % 3); edits > 0 && !s.empty(); --edits) {

@@ -245,12 +245,7 @@ TEST_CASE("Trie: 200k random operations match a brute-force oracle") {
   Trie d;
   Oracle oracle;
   // A small alphabet and short terms make deep sharing, splits, merges and many ties.
-  auto random_term = [&](size_t max_len) {
-    std::string s;
-    size_t len = 1 + rng() % max_len;
-    for (size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('a' + rng() % 4));
-    return s;
-  };
+  auto random_term = [&](size_t max_len) { return typeahead::test::RandomTerm(rng, max_len); };
   const size_t kMaxTopK = 1000;
   for (int op = 0; op < 200000; ++op) {
     std::string t = random_term(6);
