@@ -1,6 +1,22 @@
 #include "protocol/number.h"
 
+#include <charconv>
+#include <cmath>
+
 namespace typeahead::protocol {
+
+bool ParseDouble(std::string_view s, double* out) {
+  if (!s.empty() && s[0] == '+') {  // from_chars takes '-' only
+    s.remove_prefix(1);
+    if (!s.empty() && s[0] == '-') return false;
+  }
+  if (s.empty() || s[0] == '+') return false;
+  double v;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || std::isnan(v)) return false;
+  *out = v;
+  return true;
+}
 
 bool ParseInt64(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 20) return false;

@@ -293,9 +293,10 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   std::vector<uint64_t> cuts;
   for (const auto& part : decoder.parts()) cuts.push_back(part.cut);
   std::thread loader([load, &decoder, local] {
-    auto sink = [&](std::string_view key, std::string_view term, int64_t freq) {
+    auto sink = [&](std::string_view key, std::string_view term, int64_t freq,
+                    std::string_view payload) {
       return static_cast<bool>(
-          load->staging[storage::PartitionOfTerm(term, local)].IncrBy(key, term, freq));
+          load->staging[storage::PartitionOfTerm(term, local)].Suggest(key, term, freq, payload));
     };
     for (size_t p = 0; p < decoder.parts().size() && load->error.empty(); ++p) {
       storage::SnapshotInfo info;

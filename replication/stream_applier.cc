@@ -78,6 +78,7 @@ void StreamApplier::Route(const std::vector<std::string_view>& args) {
   }
   switch (m.kind) {
     case storage::MutationKind::kIncrement:
+    case storage::MutationKind::kSuggest:
       Add(storage::PartitionOfTerm(m.term, shards), args);
       return;
     case storage::MutationKind::kEraseTerms:

@@ -25,13 +25,6 @@ namespace {
 using boost::asio::awaitable;
 using errors::Status;
 
-// Routers: the one shard a command touches. A bad (empty) term goes anywhere: the handler
-// there replies the error.
-ptrdiff_t RouteByTerm(Args args, size_t shards) {
-  if (args[2].empty()) return 0;
-  return static_cast<ptrdiff_t>(storage::PartitionOfTerm(args[2], shards));
-}
-
 // ACTOPK: by the bytes every match starts with, the whole prefix unless FUZZY says fewer.
 // Options are read only as far as they decide that; the handler checks them.
 ptrdiff_t RouteTopK(Args args, size_t shards) {
@@ -104,17 +97,6 @@ awaitable<void> AcDel(CommandContext& cx, Args args) {
   cx.reply.Integer(total);
 }
 
-awaitable<void> AcCard(CommandContext& cx, Args args) {
-  std::string_view key = args[1];
-  auto sizes = co_await cx.server.shards().RunAll([&](Shard& s) {
-    const storage::Trie* dict = s.partition().Find(key);
-    return static_cast<int64_t>(dict ? dict->size() : 0);
-  });
-  int64_t total = 0;
-  for (int64_t n : sizes) total += n;
-  cx.reply.Integer(total);
-}
-
 // ACTOPK's k (capped at max-topk) and options: WITHSCORES, FUZZY d [PREFIXLEN n].
 Status ParseTopK(const Config& config, Args args, RankedRequest* req) {
   int64_t k;
@@ -180,7 +162,7 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
     items.clear();
     dict->FuzzyTopK(args[2], req.limit, req.max_distance, req.exact_bytes, &items);
     ++(items.empty() ? s.stats().keyspace_misses : s.stats().keyspace_hits);
-    ReplyRanked(r, items, RankedFields(req));
+    ReplyRanked(r, items, req);
     return Status::kOk;
   }
   bool with_scores = req.with_scores;
@@ -212,6 +194,26 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
 }
 
 }  // namespace
+
+ptrdiff_t RouteByTerm(Args args, size_t shards) {
+  if (args[2].empty()) return 0;
+  return static_cast<ptrdiff_t>(storage::PartitionOfTerm(args[2], shards));
+}
+
+awaitable<int64_t> DictionarySize(CommandContext& cx, std::string_view key) {
+  auto sizes = co_await cx.server.shards().RunAll([&](Shard& s) {
+    const storage::Trie* dict = s.partition().Find(key);
+    return static_cast<int64_t>(dict ? dict->size() : 0);
+  });
+  int64_t total = 0;
+  for (int64_t n : sizes) total += n;
+  co_return total;
+}
+
+awaitable<void> AcCard(CommandContext& cx, Args args) {
+  int64_t size = co_await DictionarySize(cx, args[1]);
+  cx.reply.Integer(size);
+}
 
 Status CheckTerm(const Config& config, std::string_view term) {
   if (term.empty()) return Status::kEmptyTerm;

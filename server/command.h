@@ -51,13 +51,16 @@ using Router = ptrdiff_t (*)(Args, size_t shards);
 using ShardHandler = errors::Status (*)(Shard&, Args, protocol::ReplyBuilder&);
 // What a ranked read asks for: how many terms, and whether with their frequencies; for a
 // fuzzy read (ACTOPK ... FUZZY), the distance, the bytes that must match exactly, and the
-// distances in the reply with the frequencies.
+// distances in the reply with the frequencies. A suggestion read (FT.SUGGET) replies in
+// RediSearch's shape instead, scores as doubles and, with_payloads, each term's payload.
 struct RankedRequest {
   size_t limit = 0;
   bool with_scores = false;
   bool fuzzy = false;
   int max_distance = 0;
   size_t exact_bytes = 0;
+  bool suggestion = false;
+  bool with_payloads = false;
 };
 // A ranked read (a prefix command) on one shard: parses args into *req and appends the
 // shard's best req->limit terms to *out, in ranking order (storage::RanksBefore). The table

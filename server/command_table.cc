@@ -103,9 +103,9 @@ const CommandTable& CommandTable::Get() {
 }
 
 CommandTable::CommandTable() {
-  for (auto group :
-       {ConnectionCommands, ServerCommands, PersistenceCommands, KeyspaceCommands,
-        AutocompleteCommands, TransactionCommands, PubsubCommands, ReplicationCommands}) {
+  for (auto group : {ConnectionCommands, ServerCommands, PersistenceCommands, KeyspaceCommands,
+                     AutocompleteCommands, SuggestionCommands, TransactionCommands, PubsubCommands,
+                     ReplicationCommands}) {
     for (auto& spec : group()) commands_.push_back(std::move(spec));
   }
   for (auto& spec : commands_) {

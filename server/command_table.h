@@ -46,9 +46,16 @@ std::vector<CommandSpec> ConnectionCommands();
 std::vector<CommandSpec> ServerCommands();
 std::vector<CommandSpec> KeyspaceCommands();
 std::vector<CommandSpec> AutocompleteCommands();
+std::vector<CommandSpec> SuggestionCommands();
 // The contract's checks of a term (autocomplete_commands.cc): not empty, not longer than
 // max-term-length. For callers that check a batch before running any of it (the HTTP API).
 errors::Status CheckTerm(const Config& config, std::string_view term);
+// Shared with the suggestion commands (autocomplete_commands.cc): the router of a command
+// whose args[2] is its one term (an empty term goes anywhere: the handler replies the
+// error), a dictionary's size summed over the shards, and ACCARD (FT.SUGLEN too).
+ptrdiff_t RouteByTerm(Args args, size_t shards);
+boost::asio::awaitable<int64_t> DictionarySize(CommandContext& cx, std::string_view key);
+boost::asio::awaitable<void> AcCard(CommandContext& cx, Args args);
 std::vector<CommandSpec> PersistenceCommands();
 std::vector<CommandSpec> TransactionCommands();
 std::vector<CommandSpec> PubsubCommands();

@@ -182,6 +182,12 @@ void ReplyError(protocol::ReplyBuilder& r, Status status, int64_t max_term_lengt
       return r.Error(kOverflow);
     case Status::kFuzzyDistance:
       return r.Error(kFuzzyDistance);
+    case Status::kNotFloat:
+      return r.Error(kNotFloat);
+    case Status::kScoreFractional:
+      return r.Error(kScoreFractional);
+    case Status::kScoreNotPositive:
+      return r.Error(kScoreNotPositive);
     case Status::kWrongType:
       return r.Error(kWrongType);
     case Status::kOutOfMemory:

@@ -64,6 +64,11 @@ inline constexpr std::string_view kEmptyTerm = "ERR empty term";
 std::string TermTooLong(int64_t max_term_length);
 inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view kFuzzyDistance = "ERR FUZZY distance must be 0, 1 or 2";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kScoreFractional =
+    "ERR score must be an integer: fractional scores are not supported";
+inline constexpr std::string_view kScoreNotPositive =
+    "ERR score must be positive: use INCR to lower a score";
 inline constexpr std::string_view kWrongType =
     "WRONGTYPE Operation against a key holding the wrong kind of value";
 
@@ -222,6 +227,9 @@ enum class Status : uint8_t {
   kTermTooLong,
   kOverflow,
   kFuzzyDistance,
+  kNotFloat,
+  kScoreFractional,
+  kScoreNotPositive,
   kWrongType,
   kOutOfMemory,
 };

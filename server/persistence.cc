@@ -191,8 +191,9 @@ void Persistence::Recover() {
   if (m != n) {
     for (auto& part : staging) {
       for (const auto& [key, dict] : part.keys()) {
-        dict.ForEach([&, &key = key](std::string_view term, int64_t freq) {
-          shards_[storage::PartitionOfTerm(term, n)].partition().IncrBy(key, term, freq);
+        dict.ForEach([&, &key = key, &dict = dict](std::string_view term, int64_t freq) {
+          shards_[storage::PartitionOfTerm(term, n)].partition().Suggest(key, term, freq,
+                                                                         dict.Payload(term));
         });
       }
       part.Clear();

@@ -18,7 +18,17 @@ bool RunOnShard(const CommandSpec& spec, Shard& s, Args args, protocol::ReplyBui
 }
 
 void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
-                 int fields) {
+                 const RankedRequest& req) {
+  if (req.suggestion) {
+    r.Array(items.size() * (1 + req.with_scores + req.with_payloads));
+    for (const auto& s : items) {
+      r.Bulk(s.term);
+      if (req.with_scores) r.Double(static_cast<double>(s.freq));
+      if (req.with_payloads) s.payload.empty() ? r.Null() : r.Bulk(s.payload);
+    }
+    return;
+  }
+  int fields = RankedFields(req);
   RankedHeader(r, items.size(), fields);
   for (const auto& s : items) {
     RankedElement(r, fields, s.freq, s.distance, s.term.size(),
@@ -31,7 +41,7 @@ errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   RankedRequest req;
   std::vector<storage::ScoredTerm> items;
   errors::Status status = spec->ranked(s, args, &req, &items);
-  if (status == errors::Status::kOk) ReplyRanked(r, items, RankedFields(req));
+  if (status == errors::Status::kOk) ReplyRanked(r, items, req);
   return status;
 }
 
@@ -57,7 +67,7 @@ boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args) {
                     [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
   merged.resize(n);
   ++(n > 0 ? cx.shard.stats().keyspace_hits : cx.shard.stats().keyspace_misses);
-  ReplyRanked(cx.reply, merged, RankedFields(first.req));
+  ReplyRanked(cx.reply, merged, first.req);
 }
 
 }  // namespace typeahead::server

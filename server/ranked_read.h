@@ -44,7 +44,10 @@ void RankedElement(protocol::ReplyBuilder& r, int fields, int64_t freq, int dist
   if (fields > 1) r.Integer(freq);
   if (fields > 2) r.Integer(distance);
 }
+// The reply for req: RankedHeader and RankedElement's shape, or for a suggestion read
+// FT.SUGGET's, a flat array of each term, its frequency as a double with WITHSCORES and its
+// payload (nil for none) with WITHPAYLOADS, in RESP2 and RESP3 alike.
 void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
-                 int fields);
+                 const RankedRequest& req);
 
 }  // namespace typeahead::server

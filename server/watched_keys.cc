@@ -17,6 +17,7 @@ void WatchedKeys::Touch(const storage::Mutation& m) {
   using storage::MutationKind;
   switch (m.kind) {
     case MutationKind::kIncrement:
+    case MutationKind::kSuggest:
     case MutationKind::kEraseTerms:
       return TouchKey(m.key);
     case MutationKind::kEraseKeys:

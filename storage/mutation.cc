@@ -13,6 +13,9 @@ namespace {
 // The command names of the encoding, named once.
 constexpr std::string_view kRecordName = "ACRECORD";
 constexpr std::string_view kIncrByName = "ACINCRBY";
+constexpr std::string_view kSuggestName = "FT.SUGADD";
+constexpr std::string_view kIncrToken = "INCR";
+constexpr std::string_view kPayloadToken = "PAYLOAD";
 constexpr std::string_view kEraseTermsName = "ACDEL";
 constexpr std::string_view kEraseKeysName = "DEL";
 constexpr std::string_view kRenameName = "RENAME";
@@ -25,6 +28,8 @@ bool operator==(const Mutation& a, const Mutation& b) {
   switch (a.kind) {
     case MutationKind::kIncrement:
       return a.key == b.key && a.term == b.term && a.delta == b.delta;
+    case MutationKind::kSuggest:
+      return a.key == b.key && a.term == b.term && a.delta == b.delta && a.payload == b.payload;
     case MutationKind::kEraseTerms:
       return a.key == b.key && std::ranges::equal(a.names, b.names);
     case MutationKind::kEraseKeys:
@@ -48,6 +53,13 @@ std::span<const std::string_view> MutationEncoder::Encode(const Mutation& m) {
         args_.insert(args_.end(), {kIncrByName, m.key, m.term, {delta_, end}});
       }
       break;
+    case MutationKind::kSuggest: {
+      auto end = std::to_chars(delta_, delta_ + sizeof delta_, m.delta).ptr;
+      args_.insert(
+          args_.end(),
+          {kSuggestName, m.key, m.term, {delta_, end}, kIncrToken, kPayloadToken, m.payload});
+      break;
+    }
     case MutationKind::kEraseTerms:
       args_.insert(args_.end(), {kEraseTermsName, m.key});
       args_.insert(args_.end(), m.names.begin(), m.names.end());
@@ -84,6 +96,15 @@ bool DecodeMutation(std::span<const std::string_view> args, Mutation* out) {
     int64_t delta;
     if (n != 4 || !holdable(args[2]) || !protocol::ParseInt64(args[3], &delta)) return false;
     *out = Mutation::Increment(args[1], args[2], delta);
+    return true;
+  }
+  if (EqualsIgnoreCase(name, kSuggestName)) {
+    int64_t delta;
+    if (n != 7 || !holdable(args[2]) || !protocol::ParseInt64(args[3], &delta) ||
+        !EqualsIgnoreCase(args[4], kIncrToken) || !EqualsIgnoreCase(args[5], kPayloadToken)) {
+      return false;
+    }
+    *out = Mutation::Suggest(args[1], args[2], delta, args[6]);
     return true;
   }
   if (EqualsIgnoreCase(name, kEraseTermsName)) {

@@ -9,6 +9,8 @@
 //
 //   kIncrement    ACRECORD key term             (delta 1)
 //                 ACINCRBY key term delta       (any other delta)
+//   kSuggest      FT.SUGADD key term delta INCR PAYLOAD payload
+//                 (an increment, maybe 0, that also sets the term's payload; empty: none)
 //   kEraseTerms   ACDEL key term [term ...]
 //   kEraseKeys    DEL key [key ...]
 //   kRename       RENAME key new_key
@@ -16,7 +18,7 @@
 //
 // Names are matched case-insensitively when decoding; the encoder writes them as above.
 // Invariant: DecodeMutation(MutationEncoder().Encode(m)) == m for every valid m (a non-empty
-// term for kIncrement, at least one name for kEraseTerms and kEraseKeys).
+// term for kIncrement and kSuggest, at least one name for kEraseTerms and kEraseKeys).
 //
 // A Mutation holds views: the strings it names must outlive it. Not thread-safe objects; the
 // functions are pure.
@@ -29,14 +31,22 @@
 
 namespace typeahead::storage {
 
-enum class MutationKind : uint8_t { kIncrement, kEraseTerms, kEraseKeys, kRename, kClear };
+enum class MutationKind : uint8_t {
+  kIncrement,
+  kSuggest,
+  kEraseTerms,
+  kEraseKeys,
+  kRename,
+  kClear
+};
 
 struct Mutation {
   MutationKind kind = MutationKind::kClear;
-  std::string_view key;                     // kIncrement, kEraseTerms, kRename (the old name)
-  std::string_view term;                    // kIncrement
-  int64_t delta = 0;                        // kIncrement
-  std::string_view new_key;                 // kRename
+  std::string_view key;      // kIncrement, kSuggest, kEraseTerms, kRename (the old name)
+  std::string_view term;     // kIncrement, kSuggest
+  int64_t delta = 0;         // kIncrement, kSuggest
+  std::string_view payload;  // kSuggest
+  std::string_view new_key;  // kRename
   std::span<const std::string_view> names;  // kEraseTerms: the terms; kEraseKeys: the keys
 
   static Mutation Increment(std::string_view key, std::string_view term, int64_t delta) {
@@ -45,6 +55,13 @@ struct Mutation {
     m.key = key;
     m.term = term;
     m.delta = delta;
+    return m;
+  }
+  static Mutation Suggest(std::string_view key, std::string_view term, int64_t delta,
+                          std::string_view payload) {
+    Mutation m = Increment(key, term, delta);
+    m.kind = MutationKind::kSuggest;
+    m.payload = payload;
     return m;
   }
   static Mutation EraseTerms(std::string_view key, std::span<const std::string_view> terms) {

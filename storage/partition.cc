@@ -40,6 +40,30 @@ OpResult<int64_t> Partition::IncrBy(std::string_view key, std::string_view term,
   return result;
 }
 
+OpResult<int64_t> Partition::Suggest(std::string_view key, std::string_view term, int64_t delta,
+                                     std::string_view payload) {
+  auto it = keys_.find(key);
+  std::string_view current = it == keys_.end() ? std::string_view() : it->second.Payload(term);
+  if (current == payload) return IncrBy(key, term, delta);  // the payload stays as it is
+  if (it == keys_.end() && delta <= 0) return int64_t{0};   // nothing to create
+  BeforeTermChange(key, term);
+  if (it == keys_.end()) it = keys_.emplace(std::string(key), Trie()).first;
+  Trie& dict = it->second;
+  if (clock_ != nullptr) dict.Touch(*clock_);
+  bool existed = dict.Score(term).has_value();
+  auto result = dict.IncrBy(term, delta);
+  if (!result) {
+    if (dict.empty()) Drop(it);
+    return result;
+  }
+  // The payload differs from the term's: a term there before or after changes either way.
+  bool changed = existed || *result != 0;
+  if (*result != 0) dict.SetPayload(term, payload);
+  if (dict.empty()) Drop(it);
+  if (changed) Emit(Mutation::Suggest(key, term, delta, payload));
+  return result;
+}
+
 size_t Partition::EraseTerms(std::string_view key, std::span<const std::string_view> terms) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return 0;
@@ -107,6 +131,8 @@ OpResult<int64_t> Partition::Apply(const Mutation& m) {
   switch (m.kind) {
     case MutationKind::kIncrement:
       return IncrBy(m.key, m.term, m.delta);
+    case MutationKind::kSuggest:
+      return Suggest(m.key, m.term, m.delta, m.payload);
     case MutationKind::kEraseTerms:
       return static_cast<int64_t>(EraseTerms(m.key, m.names));
     case MutationKind::kEraseKeys:

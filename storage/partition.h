@@ -46,6 +46,10 @@ class Partition {
   // Trie::IncrBy on key's dictionary, creating the key when absent and dropping it when it
   // becomes empty.
   OpResult<int64_t> IncrBy(std::string_view key, std::string_view term, int64_t delta);
+  // IncrBy that also sets the term's payload (empty: none) when the term is there afterwards.
+  // Emits kSuggest when the payload changed, else as IncrBy does.
+  OpResult<int64_t> Suggest(std::string_view key, std::string_view term, int64_t delta,
+                            std::string_view payload);
   // Removes term from key's dictionary; false when it was not there.
   bool EraseTerm(std::string_view key, std::string_view term) {
     return EraseTerms(key, std::span(&term, 1)) == 1;

@@ -17,14 +17,23 @@ bool ApplyLogged(Partition* p, std::span<const std::string_view> args, std::stri
 
 namespace {
 
-// The terms of key in *p, with their frequencies, that routing puts in partition source.
-std::vector<std::pair<std::string, int64_t>> TermsFrom(const Partition& p, std::string_view key,
-                                                       size_t source, size_t sources) {
-  std::vector<std::pair<std::string, int64_t>> out;
+struct HeldTerm {
+  std::string term;
+  int64_t freq;
+  std::string payload;
+};
+
+// The terms of key in *p, with their frequencies and payloads, that routing puts in partition
+// source.
+std::vector<HeldTerm> TermsFrom(const Partition& p, std::string_view key, size_t source,
+                                size_t sources) {
+  std::vector<HeldTerm> out;
   const Trie* dict = p.Find(key);
   if (dict == nullptr) return out;
   dict->ForEach([&](std::string_view term, int64_t freq) {
-    if (PartitionOfTerm(term, sources) == source) out.emplace_back(term, freq);
+    if (PartitionOfTerm(term, sources) == source) {
+      out.push_back({std::string(term), freq, std::string(dict->Payload(term))});
+    }
   });
   return out;
 }
@@ -32,7 +41,7 @@ std::vector<std::pair<std::string, int64_t>> TermsFrom(const Partition& p, std::
 void EraseFrom(Partition* p, std::string_view key, size_t source, size_t sources) {
   auto terms = TermsFrom(*p, key, source, sources);
   std::vector<std::string_view> names;
-  for (const auto& [term, freq] : terms) names.push_back(term);
+  for (const HeldTerm& t : terms) names.push_back(t.term);
   p->EraseTerms(key, names);
 }
 
@@ -57,10 +66,11 @@ bool ApplyLoggedFrom(Partition* p, std::span<const std::string_view> args, size_
       auto moved = TermsFrom(*p, m.key, source, sources);
       EraseFrom(p, m.new_key, source, sources);
       EraseFrom(p, m.key, source, sources);
-      for (const auto& [term, freq] : moved) p->IncrBy(m.new_key, term, freq);
+      for (const HeldTerm& t : moved) p->Suggest(m.new_key, t.term, t.freq, t.payload);
       return true;
     }
     case MutationKind::kIncrement:  // term-level: routed to their own partition instead
+    case MutationKind::kSuggest:
     case MutationKind::kEraseTerms:
       break;
   }

@@ -22,7 +22,7 @@ constexpr char kMagic[8] = {'T', 'A', 'H', 'S', 'N', 'A', 'P', '1'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 32, kTrailerSize = 20;
 constexpr size_t kBlockBytes = 256 * 1024;
-constexpr uint8_t kKeyTag = 1, kTermTag = 2;
+constexpr uint8_t kKeyTag = 1, kTermTag = 2, kPayloadTermTag = 3;
 
 void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -44,6 +44,12 @@ bool GetVarint(std::string_view* in, uint64_t* v) {
     }
   }
   return false;
+}
+
+// A snapshot's term into *into: Suggest only for a payload, sparing the common case a lookup.
+OpResult<int64_t> Load(Partition* into, std::string_view key, std::string_view term, int64_t freq,
+                       std::string_view payload) {
+  return payload.empty() ? into->IncrBy(key, term, freq) : into->Suggest(key, term, freq, payload);
 }
 
 }  // namespace
@@ -169,10 +175,12 @@ SnapshotWriter::Entry* SnapshotWriter::Pending(std::string_view key) {
 void SnapshotWriter::BeforeTermChange(std::string_view key, std::string_view term) {
   Entry* e = Pending(key);
   if (e == nullptr || (e->scanned && term <= std::string_view(e->cursor))) return;
-  auto [it, first_change] = e->before.try_emplace(std::string(term), 0);
+  auto [it, first_change] = e->before.try_emplace(std::string(term));
   if (!first_change) return;  // keeps the value at the cut
   const Trie* dict = partition_->Find(key);
-  it->second = (dict ? dict->Score(term) : std::nullopt).value_or(0);
+  if (dict == nullptr) return;
+  it->second.freq = dict->Score(term).value_or(0);
+  it->second.payload.assign(dict->Payload(term));
 }
 
 void SnapshotWriter::BeforeKeyDropped(std::string_view key, Trie* dict) {
@@ -187,7 +195,7 @@ void SnapshotWriter::BeforeKeyMoved(std::string_view key) {
   }
 }
 
-void SnapshotWriter::Emit(Entry& e, std::string_view term, int64_t freq) {
+void SnapshotWriter::Emit(Entry& e, std::string_view term, int64_t freq, std::string_view payload) {
   size_t index = static_cast<size_t>(&e - entries_.data());
   if (index != open_entry_) {
     // A key record opens each run of a key's terms. A key finished out of turn (RENAME)
@@ -201,11 +209,15 @@ void SnapshotWriter::Emit(Entry& e, std::string_view term, int64_t freq) {
   }
   size_t shared = 0, limit = std::min(term.size(), last_term_.size());
   while (shared < limit && term[shared] == last_term_[shared]) ++shared;
-  raw_.push_back(static_cast<char>(kTermTag));
+  raw_.push_back(static_cast<char>(payload.empty() ? kTermTag : kPayloadTermTag));
   PutVarint(&raw_, shared);
   PutVarint(&raw_, term.size() - shared);
   raw_.append(term.substr(shared));
   PutVarint(&raw_, static_cast<uint64_t>(freq));
+  if (!payload.empty()) {
+    PutVarint(&raw_, payload.size());
+    raw_.append(payload);
+  }
   last_term_.assign(term);
   ++info_.terms;
   if (raw_.size() >= kBlockBytes) WriteBlock();
@@ -223,16 +235,18 @@ size_t SnapshotWriter::Walk(Entry& e, size_t budget) {
       e.scanned = true;
       if (auto it = e.before.empty() ? e.before.end() : e.before.find(e.cursor);
           it != e.before.end()) {
-        f = it->second;  // changed since the cut: write what it was then
+        // Changed since the cut: write what it was then.
+        if (it->second.freq > 0) Emit(e, term, it->second.freq, it->second.payload);
         e.before.erase(it);
+        return;
       }
-      if (f > 0) Emit(e, term, f);
+      Emit(e, term, f, dict->Payload(term));
     });
   }
   if (finished) {
     // Terms the cut had but that were removed before the walk reached them.
-    for (const auto& [term, f] : e.before) {
-      if (f > 0) Emit(e, term, f);
+    for (const auto& [term, was] : e.before) {
+      if (was.freq > 0) Emit(e, term, was.freq, was.payload);
     }
     e.before.clear();
     e.adopted.reset();
@@ -294,17 +308,19 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, 
   auto data = ReadWholeFile(path, error);
   if (!data) return false;
   if (progress == nullptr) {
-    auto sink = [into](std::string_view key, std::string_view term, int64_t freq) {
-      return static_cast<bool>(into->IncrBy(key, term, freq));
+    auto sink = [into](std::string_view key, std::string_view term, int64_t freq,
+                       std::string_view payload) {
+      return static_cast<bool>(Load(into, key, term, freq, payload));
     };
     return DecodeSnapshot(*data, path, sink, info, error);
   }
-  auto sink = [into, progress](std::string_view key, std::string_view term, int64_t freq) {
+  auto sink = [into, progress](std::string_view key, std::string_view term, int64_t freq,
+                               std::string_view payload) {
     if (progress->stop.load(std::memory_order_relaxed)) return false;
     if (progress->term_delay_us > 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(progress->term_delay_us));
     }
-    return static_cast<bool>(into->IncrBy(key, term, freq));
+    return static_cast<bool>(Load(into, key, term, freq, payload));
   };
   bool ok = DecodeSnapshot(*data, path, sink, info, error, &progress->bytes);
   if (!ok && progress->stop.load(std::memory_order_relaxed)) *error = kLoadStopped;
@@ -370,7 +386,7 @@ bool DecodeSnapshot(std::string_view bytes, std::string_view name, const Snapsho
         in.remove_prefix(a);
         term.clear();
         ++info->keys;
-      } else if (tag == kTermTag) {
+      } else if (tag == kTermTag || tag == kPayloadTermTag) {
         if (!GetVarint(&in, &a) || !GetVarint(&in, &b) || a > term.size() || b > in.size()) {
           return bad("bad term entry");
         }
@@ -380,7 +396,13 @@ bool DecodeSnapshot(std::string_view bytes, std::string_view name, const Snapsho
         if (!GetVarint(&in, &f) || f == 0 || f > INT64_MAX || term.empty()) {
           return bad("bad term entry");
         }
-        if (!sink(key, term, static_cast<int64_t>(f))) return bad("frequency overflow");
+        std::string_view payload;
+        if (tag == kPayloadTermTag) {
+          if (!GetVarint(&in, &a) || a == 0 || a > in.size()) return bad("bad payload entry");
+          payload = in.substr(0, a);
+          in.remove_prefix(a);
+        }
+        if (!sink(key, term, static_cast<int64_t>(f), payload)) return bad("frequency overflow");
         ++info->terms;
       } else {
         return bad("unknown entry");

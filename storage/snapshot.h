@@ -6,7 +6,8 @@
 // length u32][zstd frame]; an empty block; a trailer of key count u64, term count u64 and
 // CRC-32C u32 of every byte before it. Inside the blocks: 0x01 <varint len><key> starts a run of a
 // key's terms, 0x02 <varint shared><varint len><suffix><varint freq> is a term sharing its first
-// `shared` bytes with the key's previous term.
+// `shared` bytes with the key's previous term, and 0x03 is the same followed by <varint len>
+// <payload> for a term with a payload (a reader that predates payloads fails on it loudly).
 //
 // Point-in-time without fork(): SnapshotWriter walks the partition a slice at a time
 // (Step) and, as the partition's ChangeObserver, saves a term's old frequency before a change
@@ -100,12 +101,16 @@ class SnapshotWriter final : public ChangeObserver {
     std::string key;
     std::unique_ptr<Trie> adopted;  // the dictionary as of the cut, once dropped from the map
     bool scanned = false, done = false;
-    std::string cursor;                               // last term written
-    std::unordered_map<std::string, int64_t> before;  // old frequencies (0: was absent)
+    std::string cursor;  // last term written
+    struct Before {
+      int64_t freq = 0;  // 0: was absent
+      std::string payload;
+    };
+    std::unordered_map<std::string, Before> before;  // terms as they were at the cut
   };
   // Writes up to budget terms of e; returns terms written.
   size_t Walk(Entry& e, size_t budget);
-  void Emit(Entry& e, std::string_view term, int64_t freq);
+  void Emit(Entry& e, std::string_view term, int64_t freq, std::string_view payload);
   Entry* Pending(std::string_view key);
   void WriteBlock();
   void Fail(std::string what);
@@ -143,9 +148,10 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, 
                   LoadProgress* progress = nullptr);
 
 // Checks and decodes a whole snapshot held in memory (name is for messages), handing every
-// term to sink(key, term, freq); sink returns false on a frequency overflow. Lets a replica
-// spread a primary's partition over its own partitions.
-using SnapshotSink = std::function<bool(std::string_view, std::string_view, int64_t)>;
+// term to sink(key, term, freq, payload), payload empty when none; sink returns false on a
+// frequency overflow. Lets a replica spread a primary's partition over its own partitions.
+using SnapshotSink =
+    std::function<bool(std::string_view, std::string_view, int64_t, std::string_view)>;
 // done (may be null) counts the bytes of data decoded so far.
 bool DecodeSnapshot(std::string_view data, std::string_view name, const SnapshotSink& sink,
                     SnapshotInfo* info, std::string* error, std::atomic<uint64_t>* done = nullptr);

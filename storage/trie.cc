@@ -234,6 +234,7 @@ OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
   if (__builtin_add_overflow(Freq(n), delta, &next)) return OpStatus::kOverflow;
   if (next <= 0) {
     Remove(n);
+    DropPayload(term);
     return int64_t{0};
   }
   SetFreq(n, next);
@@ -255,6 +256,18 @@ bool Trie::Erase(std::string_view term) {
   uint32_t n = FindNode(term);
   if (n == kNone || !IsTerm(n)) return false;
   Remove(n);
+  DropPayload(term);
+  return true;
+}
+
+bool Trie::SetPayload(std::string_view term, std::string_view payload) {
+  uint32_t n = FindNode(term);
+  if (n == kNone || !IsTerm(n)) return false;
+  DropPayload(term);
+  if (!payload.empty()) {
+    auto it = payloads_.emplace(std::string(term), std::string(payload)).first;
+    payload_bytes_ += PayloadNodeBytes(it->first, it->second);
+  }
   return true;
 }
 

@@ -34,6 +34,9 @@
 // every node above a removed term, since removals free ids for reuse. The memo also remembers
 // which node each recent prefix led to, so a repeated query skips the walk down.
 //
+// Payloads (FT.SUGADD ... PAYLOAD): an opaque string per term, kept in a map of their own
+// that only dictionaries using them fill; a term's payload goes when the term goes.
+//
 // Not thread-safe: only the owning partition's thread touches it.
 #pragma once
 
@@ -56,6 +59,9 @@ struct ScoredTerm {
   int64_t freq;
   // Edit distance from a fuzzy query's prefix (FuzzyTopK); 0 for every other query.
   uint8_t distance = 0;
+  // The term's payload where the caller asked for it (FT.SUGGET WITHPAYLOADS); the trie's
+  // queries leave it empty.
+  std::string payload = {};
   bool operator==(const ScoredTerm&) const = default;
 };
 
@@ -90,6 +96,16 @@ class Trie {
   bool Erase(std::string_view term);
   size_t size() const { return Count(kRoot); }
   bool empty() const { return size() == 0; }
+
+  // term's payload; empty when it has none (an empty payload is none).
+  std::string_view Payload(std::string_view term) const {
+    if (payloads_.empty()) return {};
+    auto it = payloads_.find(term);
+    return it == payloads_.end() ? std::string_view() : std::string_view(it->second);
+  }
+  // Sets term's payload (empty: removes it). False, changing nothing, when term is absent.
+  bool SetPayload(std::string_view term, std::string_view payload);
+  size_t payload_count() const { return payloads_.size(); }
 
   // Appends up to k best terms starting with prefix to *out, in ranking order.
   void TopK(std::string_view prefix, size_t k, std::vector<ScoredTerm>* out) const;
@@ -322,6 +338,24 @@ class Trie {
   std::vector<uint32_t> free_blocks_[257];     // by size, 1..256 children
   mutable std::vector<size_t> sizes_scratch_;  // VisitTopK's, reused (the trie is one thread's)
   mutable TopKMemo memo_;
+  struct PayloadHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, PayloadHash, std::equal_to<>> payloads_;
+  size_t payload_bytes_ = 0;  // what payloads_'s nodes take, for MemoryUsage without a walk
+  static size_t PayloadNodeBytes(const std::string& term, const std::string& payload) {
+    // The node: both strings, the next link and the cached hash; and what spills out of SSO.
+    auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+    return 2 * sizeof(std::string) + 16 + heap(term) + heap(payload);
+  }
+  void DropPayload(std::string_view term) {
+    if (payloads_.empty()) return;
+    if (auto it = payloads_.find(term); it != payloads_.end()) {
+      payload_bytes_ -= PayloadNodeBytes(it->first, it->second);
+      payloads_.erase(it);
+    }
+  }
   mutable uint32_t last_access_ = 0;
   mutable uint64_t accesses_ = 0;
 };

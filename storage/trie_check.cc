@@ -16,7 +16,7 @@ size_t Trie::MemoryUsage() const {
              labels_.capacity() + caches_.capacity() * 4 + free_slots_.capacity() * 4 +
              child_pool_.capacity() * 4 + memo_.MemoryUsage();
   for (const auto& f : free_blocks_) n += f.capacity() * 4;
-  return n;
+  return n + payloads_.bucket_count() * sizeof(void*) + payload_bytes_;
 }
 
 std::string Trie::DebugStats() const {
@@ -90,6 +90,13 @@ std::string Trie::CheckInvariants() const {
       }
     }
   }
+  size_t payload_bytes = 0;
+  for (const auto& [term, payload] : payloads_) {
+    if (!Score(term)) return "a payload outlives its term";
+    if (payload.empty()) return "an empty payload is kept";
+    payload_bytes += PayloadNodeBytes(term, payload);
+  }
+  if (payload_bytes != payload_bytes_) return "payload bytes miscounted";
   return "";
 }
 

@@ -150,6 +150,8 @@ TEST_CASE("appendfsync everysec and no: kill -9 keeps every acknowledged write t
       CHECK(Run(c.get(), {"ACDEL", "k0", "t0", "t3"}) == ":2");
       CHECK(Run(c.get(), {"DEL", "k2"}) == ":1");
       CHECK(Run(c.get(), {"RENAME", "k1", "renamed"}) == "+OK");
+      CHECK(Run(c.get(), {"FT.SUGADD", "renamed", "t298", "1", "INCR", "PAYLOAD", "kept"}) ==
+            ":100");
       server.Stop(SIGKILL);
     }
     ServerProcess again({}, data.path);
@@ -158,7 +160,8 @@ TEST_CASE("appendfsync everysec and no: kill -9 keeps every acknowledged write t
     CHECK(Run(c.get(), {"ACSCORE", "k0", "t3"}) == "nil");
     CHECK(Run(c.get(), {"ACSCORE", "k0", "t6"}) == ":7");
     CHECK(Run(c.get(), {"EXISTS", "k1", "k2"}) == ":0");
-    CHECK(Run(c.get(), {"ACSCORE", "renamed", "t298"}) == ":299");
+    CHECK(Run(c.get(), {"ACSCORE", "renamed", "t298"}) == ":300");
+    CHECK(Run(c.get(), {"FT.SUGGET", "renamed", "t298", "WITHPAYLOADS"}) == R"(["t298", "kept"])");
     CHECK(again.ReadLog().find("log records") != std::string::npos);  // the start-up report
   }
 }
@@ -227,6 +230,17 @@ TEST_CASE("Corruption in the middle refuses to start; typeahead-check-log --fix 
   CHECK(Run(c.get(), {"ACSCORE", "k", parsed.terms[2]}) == "nil");
 }
 
+namespace {
+// Every payload of keys a and b, in FT.SUGGET's reply.
+std::string Payloads(redisContext* c) {
+  std::string out;
+  for (const char* key : {"a", "b"}) {
+    out += Run(c, {"FT.SUGGET", key, "", "WITHPAYLOADS", "MAX", "1000000"}) + "\n";
+  }
+  return out;
+}
+}  // namespace
+
 TEST_CASE("BGSAVE while 50 clients write: snapshot plus log replay equals the live state") {
   TempDir data;
   std::string live;
@@ -236,6 +250,11 @@ TEST_CASE("BGSAVE while 50 clients write: snapshot plus log replay equals the li
     // Enough terms that the snapshot takes many slices of the shards' loops.
     for (int i = 0; i < 60000; ++i) {
       std::string term = fmt::format("pre{}", i);
+      if (i % 5 == 0) {  // with a payload
+        redisAppendCommand(c.get(), "FT.SUGADD %s %b %d PAYLOAD pl%d", i % 2 ? "a" : "b",
+                           term.data(), term.size(), 1 + i % 17, i);
+        continue;
+      }
       redisAppendCommand(c.get(), "ACINCRBY %s %b %d", i % 2 ? "a" : "b", term.data(), term.size(),
                          1 + i % 17);
     }
@@ -256,6 +275,9 @@ TEST_CASE("BGSAVE while 50 clients write: snapshot plus log replay equals the li
           int op = rng() % 10;
           if (op < 6) {
             Run(w.get(), {"ACRECORD", key, term});
+          } else if (op == 6) {  // a payload set, replaced or removed
+            Run(w.get(), {"FT.SUGADD", key, term, "1", "INCR", "PAYLOAD",
+                          rng() % 4 ? fmt::format("p{}", rng() % 9) : ""});
           } else if (op < 9) {
             Run(w.get(), {"ACINCRBY", key, term, std::to_string(-1 - static_cast<int>(rng() % 3))});
           } else {
@@ -272,14 +294,15 @@ TEST_CASE("BGSAVE while 50 clients write: snapshot plus log replay equals the li
     for (auto& w : writers) w.join();
     CHECK(Info(c.get(), "rdb_last_bgsave_status") == "ok");
     CHECK(Info(c.get(), "rdb_saves") == "1");
-    live = DumpAll(c.get());
+    live = DumpAll(c.get()) + Payloads(c.get());
     server.Stop(SIGKILL);
   }
   std::string manifest = ReadAll(data.path + "/appendonlydir/typeahead.manifest");
   CHECK(manifest.find("type b") != std::string::npos);
   ServerProcess again({"--max-topk", "1000000"}, data.path);
   auto c = Connect(again.port());
-  CHECK(DumpAll(c.get()) == live);
+  CHECK(DumpAll(c.get()) + Payloads(c.get()) == live);
+  CHECK(live.find("\"p") != std::string::npos);
   CHECK(again.ReadLog().find("snapshot terms") != std::string::npos);
 }
 

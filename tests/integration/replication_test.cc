@@ -142,6 +142,49 @@ TEST_CASE("Full sync under 50 writers, then streaming: after WAIT the replica eq
   }
 }
 
+TEST_CASE("Payloads replicate: in the full sync, in the stream, across partition counts") {
+  // One replica with the primary's partition count, one with another: the snapshot is spread
+  // and a RENAME applied to the terms each partition took.
+  ServerProcess primary({"--threads", "2"});
+  ServerProcess same({"--threads", "2"});
+  ServerProcess other({"--threads", "3"});
+  auto p = Connect(primary.port());
+  auto suggestions = [](redisContext* c) {
+    return Run(c, {"FT.SUGGET", "s", "", "WITHSCORES", "WITHPAYLOADS", "MAX", "1000"});
+  };
+  for (char ch = 'a'; ch <= 'z'; ++ch) {
+    std::string term(2, ch);
+    REQUIRE(Run(p.get(), {"FT.SUGADD", "s", term, "3", "PAYLOAD", "full-" + term}) ==
+            fmt::format(":{}", ch - 'a' + 1));
+  }
+  std::string port = std::to_string(primary.port());
+  std::vector<RedisPtr> replicas;
+  replicas.push_back(Connect(same.port()));
+  replicas.push_back(Connect(other.port()));
+  for (auto& r : replicas) {
+    CHECK(Run(r.get(), {"REPLICAOF", "127.0.0.1", port}) == "+OK");
+    REQUIRE(WaitFor([&] { return LinkUp(r.get()); }));
+  }
+  // In the stream: payloads set, replaced, cleared, gone with their term, and a RENAME.
+  for (char ch = 'a'; ch <= 'z'; ch += 2) {
+    std::string term(2, ch);
+    REQUIRE(Run(p.get(), {"FT.SUGADD", "s", term, "1", "INCR", "PAYLOAD", "stream-" + term}) ==
+            ":26");
+  }
+  CHECK(Run(p.get(), {"FT.SUGADD", "s", "bb", "1", "INCR", "PAYLOAD", ""}) == ":26");
+  CHECK(Run(p.get(), {"FT.SUGDEL", "s", "dd"}) == ":1");
+  CHECK(Run(p.get(), {"FT.SUGADD", "s", "dd", "9"}) == ":26");
+  CHECK(Run(p.get(), {"RENAME", "s", "t"}) == "+OK");
+  CHECK(Run(p.get(), {"RENAME", "t", "s"}) == "+OK");
+  CHECK(Run(p.get(), {"WAIT", "2", "5000"}) == ":2");
+  std::string expected = suggestions(p.get());
+  CHECK(expected.find(R"("aa", "4", "stream-aa")") != std::string::npos);
+  CHECK(expected.find(R"("bb", "4", nil)") != std::string::npos);
+  CHECK(expected.find(R"("dd", "9", nil)") != std::string::npos);
+  CHECK(expected.find(R"("zz", "3", "full-zz")") != std::string::npos);
+  for (auto& r : replicas) CHECK(suggestions(r.get()) == expected);
+}
+
 TEST_CASE("A replica is read-only and reports its role as Redis does") {
   ServerProcess primary({"--threads", "2"});
   ServerProcess replica({"--threads", "2"});

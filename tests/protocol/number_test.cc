@@ -30,3 +30,24 @@ TEST_CASE("ParseInt64 accepts what Redis's string2ll accepts") {
   CHECK_FALSE(ParseInt64("12/", &v));  // '/' is '0' - 1
   CHECK_FALSE(ParseInt64("12:", &v));  // ':' is '9' + 1
 }
+
+TEST_CASE("ParseDouble reads a whole argument as a double, or refuses it") {
+  using typeahead::protocol::ParseDouble;
+  double v;
+  CHECK((ParseDouble("1", &v) && v == 1));
+  CHECK((ParseDouble("-2.5", &v) && v == -2.5));
+  CHECK((ParseDouble("+3", &v) && v == 3));
+  CHECK((ParseDouble("1e2", &v) && v == 100));
+  CHECK((ParseDouble(".5", &v) && v == 0.5));
+  CHECK((ParseDouble("inf", &v) && v > 1e308));
+  CHECK((ParseDouble("-inf", &v) && v < -1e308));
+  CHECK_FALSE(ParseDouble("", &v));
+  CHECK_FALSE(ParseDouble("+", &v));
+  CHECK_FALSE(ParseDouble("++1", &v));
+  CHECK_FALSE(ParseDouble("+-1", &v));
+  CHECK_FALSE(ParseDouble("nan", &v));
+  CHECK_FALSE(ParseDouble("1 ", &v));
+  CHECK_FALSE(ParseDouble(" 1", &v));
+  CHECK_FALSE(ParseDouble("1x", &v));
+  CHECK_FALSE(ParseDouble("0x10", &v));
+}

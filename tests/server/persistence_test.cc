@@ -154,6 +154,44 @@ TEST_CASE("Persistence: recovery with another shard count moves every term to it
   CheckScores(c, freq);
 }
 
+TEST_CASE("Persistence: payloads survive the logs, a checkpoint and another shard count") {
+  size_t before = 3, after = 3;
+  bool save = false;
+  SUBCASE("from the logs alone") {}
+  SUBCASE("from a checkpoint and the logs after it") { save = true; }
+  SUBCASE("from a checkpoint, into 2 shards") { save = true, after = 2; }
+  SUBCASE("from the logs, into 4 shards") { after = 4; }
+  TempDir dir;
+  // Every letter (so every shard), payloads set, replaced, removed, and gone with a term.
+  auto payloads = [](TestClient& c) {
+    return c.Run({"FT.SUGGET", "s", "", "WITHSCORES", "WITHPAYLOADS", "MAX", "100"});
+  };
+  std::string expected;
+  {
+    TestServer first(On(dir, before));
+    TestClient c(first);
+    for (char ch = 'a'; ch <= 'z'; ++ch) {
+      std::string term(3, ch);
+      REQUIRE(c.Run({"FT.SUGADD", "s", term, "2", "PAYLOAD", "p-" + term}).rfind(":", 0) == 0);
+    }
+    if (save) REQUIRE(c.Run({"SAVE"}) == "+OK");
+    REQUIRE(c.Run({"FT.SUGADD", "s", "bbb", "5", "PAYLOAD", "new"}) == ":26");
+    REQUIRE(c.Run({"FT.SUGADD", "s", "ccc", "1", "INCR", "PAYLOAD", ""}) == ":26");
+    REQUIRE(c.Run({"FT.SUGDEL", "s", "ddd"}) == ":1");
+    REQUIRE(c.Run({"FT.SUGADD", "s", "ddd", "1"}) == ":26");
+    REQUIRE(c.Run({"RENAME", "s", "s2"}) == "+OK");
+    REQUIRE(c.Run({"RENAME", "s2", "s"}) == "+OK");
+    expected = payloads(c);
+  }
+  CHECK(expected.find(R"("bbb", "5", "new")") != std::string::npos);
+  CHECK(expected.find(R"("ccc", "3", nil)") != std::string::npos);
+  CHECK(expected.find(R"("ddd", "1", nil)") != std::string::npos);
+  CHECK(expected.find(R"("zzz", "2", "p-zzz")") != std::string::npos);
+  TestServer second(On(dir, after));
+  TestClient c(second);
+  CHECK(payloads(c) == expected);
+}
+
 TEST_CASE("Persistence: recovery writes no record and counts no change") {
   TempDir dir;
   std::map<std::string, uintmax_t> sizes;

@@ -33,6 +33,31 @@ Dump DumpOf(const st::Partition& p) {
   return d;
 }
 
+// Every payload of p, by key and term.
+std::map<std::string, std::map<std::string, std::string>> PayloadsOf(const st::Partition& p) {
+  std::map<std::string, std::map<std::string, std::string>> d;
+  for (const auto& [key, dict] : p.keys()) {
+    dict.ForEach([&, &key = key, &dict = dict](std::string_view t, int64_t) {
+      if (!dict.Payload(t).empty()) d[key][std::string(t)] = dict.Payload(t);
+    });
+  }
+  return d;
+}
+
+// A payload now and then empty (none), binary, or long enough to leave SSO.
+std::string RandomPayload(std::mt19937& rng) {
+  switch (rng() % 4) {
+    case 0:
+      return "";
+    case 1:
+      return std::string("\0p\xff", 3) + std::to_string(rng() % 10);
+    case 2:
+      return std::string(1 + rng() % 300, static_cast<char>('a' + rng() % 26));
+    default:
+      return "p" + std::to_string(rng() % 5);
+  }
+}
+
 // A fresh directory removed at the end of the test.
 struct TempDir {
   std::string path;
@@ -243,13 +268,16 @@ TEST_CASE("Recovery: progress counts the files' bytes as they load, and stop end
 
   // A snapshot of one block reports as its entries decode, not only at the block's end.
   uint64_t seen_mid_block = 0;
-  st::SnapshotSink sink = [&](std::string_view, std::string_view, int64_t) { return true; };
+  st::SnapshotSink sink = [&](std::string_view, std::string_view, int64_t, std::string_view) {
+    return true;
+  };
   std::string bytes = *st::ReadWholeFile(dir.path + "/s.tas", &error);
   std::atomic<uint64_t> done{0};
   size_t calls = 0;
-  st::SnapshotSink watch = [&](std::string_view k, std::string_view t, int64_t f) {
+  st::SnapshotSink watch = [&](std::string_view k, std::string_view t, int64_t f,
+                               std::string_view p) {
     if (++calls == 10000) seen_mid_block = done.load();
-    return sink(k, t, f);
+    return sink(k, t, f, p);
   };
   st::SnapshotInfo info;
   REQUIRE(st::DecodeSnapshot(bytes, "s.tas", watch, &info, &error, &done));
@@ -302,7 +330,11 @@ TEST_CASE("Snapshot: round trip of random dictionaries with binary terms is exac
   for (int i = 0; i < 20000; ++i) {
     std::string key = "key" + std::to_string(rng() % 7);
     if (i % 5 == 0) key = std::string("\0bin\xff", 5);
-    p.IncrBy(key, RandomTerm(rng, i % 2 == 0), 1 + rng() % 1000);
+    if (i % 3 == 0) {
+      p.Suggest(key, RandomTerm(rng, i % 2 == 0), 1 + rng() % 1000, RandomPayload(rng));
+    } else {
+      p.IncrBy(key, RandomTerm(rng, i % 2 == 0), 1 + rng() % 1000);
+    }
   }
   p.IncrBy("big", "huge", INT64_MAX - 1);
   std::string error;
@@ -312,6 +344,8 @@ TEST_CASE("Snapshot: round trip of random dictionaries with binary terms is exac
   st::SnapshotInfo read;
   REQUIRE_MESSAGE(st::LoadSnapshot(dir.path + "/s.tas", &q, &read, &error), error);
   CHECK(DumpOf(q) == DumpOf(p));
+  CHECK(PayloadsOf(q) == PayloadsOf(p));
+  CHECK(PayloadsOf(p).size() == 8);  // every key has some
   CHECK(read.partition == 3);
   CHECK(read.partitions == 4);
   CHECK(read.log_offset == 12345);
@@ -343,8 +377,11 @@ TEST_CASE("Snapshot: written a slice at a time while the partition changes, it i
     std::mt19937 rng(seed);
     st::Partition p;
     auto key_name = [&] { return "k" + std::to_string(rng() % 5); };
-    for (int i = 0; i < 3000; ++i) p.IncrBy(key_name(), RandomTerm(rng, false), 1 + rng() % 9);
+    for (int i = 0; i < 3000; ++i) {
+      p.Suggest(key_name(), RandomTerm(rng, false), 1 + rng() % 9, RandomPayload(rng));
+    }
     Dump at_cut = DumpOf(p);
+    auto payloads_at_cut = PayloadsOf(p);
     std::string error;
     st::SnapshotWriter writer(&p, dir.path + "/cut.tas", {0, 1, 0});
     REQUIRE(writer.ok());
@@ -357,8 +394,10 @@ TEST_CASE("Snapshot: written a slice at a time while the partition changes, it i
       for (int j = 0; j < 5; ++j) {
         int op = rng() % 100;
         std::string key = key_name(), term = RandomTerm(rng, false);
-        if (op < 50) {
+        if (op < 35) {
           p.IncrBy(key, term, 1 + rng() % 3);
+        } else if (op < 50) {  // a payload changed, set or removed
+          p.Suggest(key, term, static_cast<int64_t>(rng() % 3) - 1, RandomPayload(rng));
         } else if (op < 85) {
           p.IncrBy(key, term, -static_cast<int64_t>(rng() % 4));
         } else if (op < 95) {
@@ -379,6 +418,7 @@ TEST_CASE("Snapshot: written a slice at a time while the partition changes, it i
     st::SnapshotInfo info;
     REQUIRE_MESSAGE(st::LoadSnapshot(dir.path + "/cut.tas", &loaded, &info, &error), error);
     CHECK(DumpOf(loaded) == at_cut);
+    CHECK(PayloadsOf(loaded) == payloads_at_cut);
     CHECK(steps > 10);
   }
 }

@@ -19,12 +19,13 @@ using storage::Mutation;
 using storage::MutationKind;
 using Args = std::vector<std::string_view>;
 
-// Every key and term of p with its frequency, in one comparable list.
+// Every key and term of p with its frequency and payload, in one comparable list.
 std::vector<std::string> Dump(const storage::Partition& p) {
   std::vector<std::string> out;
   for (const auto& [key, dict] : p.keys()) {
-    dict.ForEach([&, &key = key](std::string_view term, int64_t freq) {
-      out.push_back(key + "\x1f" + std::string(term) + "\x1f" + std::to_string(freq));
+    dict.ForEach([&, &key = key, &dict = dict](std::string_view term, int64_t freq) {
+      out.push_back(key + "\x1f" + std::string(term) + "\x1f" + std::to_string(freq) + "\x1f" +
+                    std::string(dict.Payload(term)));
     });
   }
   std::sort(out.begin(), out.end());
@@ -46,6 +47,10 @@ TEST_CASE("Mutations encode as the commands that make the same change") {
   CHECK(encoded(Mutation::EraseKeys(terms)) == V{"DEL", "a", "b"});
   CHECK(encoded(Mutation::Rename("a", "b")) == V{"RENAME", "a", "b"});
   CHECK(encoded(Mutation::Clear()) == V{"FLUSHALL"});
+  CHECK(encoded(Mutation::Suggest("k", "apple", 0, "p")) ==
+        V{"FT.SUGADD", "k", "apple", "0", "INCR", "PAYLOAD", "p"});
+  CHECK(encoded(Mutation::Suggest("k", "apple", -2, "")) ==
+        V{"FT.SUGADD", "k", "apple", "-2", "INCR", "PAYLOAD", ""});
 }
 
 TEST_CASE("Decoding refuses what is no mutation, and ignores the case of names") {
@@ -54,6 +59,18 @@ TEST_CASE("Decoding refuses what is no mutation, and ignores the case of names")
   CHECK(m == Mutation::Increment("k", "t", -3));
   CHECK(storage::DecodeMutation(Args{"AcRecord", "k", "t"}, &m));
   CHECK(m == Mutation::Increment("k", "t", 1));
+  CHECK(storage::DecodeMutation(Args{"ft.sugadd", "k", "t", "3", "incr", "payload", "p"}, &m));
+  CHECK(m == Mutation::Suggest("k", "t", 3, "p"));
+  CHECK(m != Mutation::Suggest("k", "t", 3, "q"));
+  CHECK(m != Mutation::Increment("k", "t", 3));
+  // Only the encoder's form of FT.SUGADD is a mutation: the handler turns the others into it.
+  for (const Args& bad :
+       {Args{"FT.SUGADD", "k", "t", "3"}, Args{"FT.SUGADD", "k", "t", "3", "INCR"},
+        Args{"FT.SUGADD", "k", "t", "3", "PAYLOAD", "p", "INCR"},
+        Args{"FT.SUGADD", "k", "t", "1.5", "INCR", "PAYLOAD", "p"},
+        Args{"FT.SUGADD", "k", "", "1", "INCR", "PAYLOAD", "p"}}) {
+    CHECK_FALSE(storage::DecodeMutation(bad, &m));
+  }
   for (const Args& bad :
        {Args{}, Args{"ACTOPK", "k", "t"}, Args{"ACRECORD", "k", ""}, Args{"ACRECORD", "k"},
         Args{"ACINCRBY", "k", "t", "1.5"}, Args{"ACINCRBY", "k", "t", "+1"}, Args{"ACDEL", "k"},
@@ -82,9 +99,13 @@ TEST_CASE("Decode(Encode(m)) == m for random mutations, binary names included") 
     std::string key = name(), other = name();
     auto delta = static_cast<int64_t>(rng());
     Mutation m;
-    switch (rng() % 6) {
+    switch (rng() % 7) {
       case 0:
         m = Mutation::Increment(key, names[0], 1);
+        break;
+      case 6:
+        m = Mutation::Suggest(key, names[0], delta,
+                              rng() % 3 == 0 ? std::string_view() : std::string_view(other));
         break;
       case 1:
         m = Mutation::Increment(key, names[0], delta);
@@ -147,6 +168,44 @@ TEST_CASE("A partition emits one mutation per change, none for no change") {
                           {"FLUSHALL"},
                           {"FLUSHALL"}});
 
+  // Suggest: one kSuggest when the payload changes, an increment when only the score does.
+  sink.records.clear();
+  CHECK(*p.Suggest("s", "t", 0, "p") == 0);  // nothing to create: no change
+  CHECK(*p.Suggest("s", "t", 2, "p") == 2);
+  CHECK(p.Find("s")->Payload("t") == "p");
+  CHECK(*p.Suggest("s", "t", 1, "p") == 3);  // the same payload
+  CHECK(*p.Suggest("s", "t", 0, "p") == 3);  // no change at all
+  CHECK(*p.IncrBy("s", "t", 1) == 4);        // an increment keeps the payload
+  CHECK(p.Find("s")->Payload("t") == "p");
+  CHECK(*p.Suggest("s", "t", 0, "q") == 4);
+  CHECK(*p.Suggest("s", "u", -1, "q") == 0);  // an absent term stays absent
+  CHECK(*p.Suggest("s", "t", 0, "") == 4);    // empty: the payload goes
+  CHECK(p.Find("s")->Payload("t").empty());
+  CHECK(p.Find("s")->payload_count() == 0);
+  CHECK(*p.Suggest("s", "t", 0, "r") == 4);
+  CHECK(*p.Suggest("s", "t", -4, "x") == 0);  // removed, and the key with it
+  CHECK(p.Find("s") == nullptr);
+  CHECK(sink.records == V{{"FT.SUGADD", "s", "t", "2", "INCR", "PAYLOAD", "p"},
+                          {"ACRECORD", "s", "t"},
+                          {"ACRECORD", "s", "t"},
+                          {"FT.SUGADD", "s", "t", "0", "INCR", "PAYLOAD", "q"},
+                          {"FT.SUGADD", "s", "t", "0", "INCR", "PAYLOAD", ""},
+                          {"FT.SUGADD", "s", "t", "0", "INCR", "PAYLOAD", "r"},
+                          {"FT.SUGADD", "s", "t", "-4", "INCR", "PAYLOAD", "x"}});
+  // A term's payload goes with the term, whichever way it goes.
+  p.set_sink(nullptr);
+  p.Suggest("s", "a", 1, "pa");
+  p.Suggest("s", "b", 1, "pb");
+  p.Suggest("s", "c", 1, "pc");
+  p.IncrBy("s", "a", -1);
+  p.EraseTerm("s", "b");
+  CHECK(p.Find("s")->payload_count() == 1);
+  CHECK(p.Find("s")->CheckInvariants().empty());
+  p.IncrBy("s", "a", 1);
+  CHECK(p.Find("s")->Payload("a").empty());
+  p.Erase("s");
+  p.set_sink(&sink);
+
   // Replace (a full sync) takes the other's keys, emits nothing and keeps the sink.
   sink.records.clear();
   storage::Partition loaded;
@@ -186,6 +245,14 @@ TEST_CASE("Replaying what a partition emitted rebuilds it exactly, after random 
       case 5:
         p.IncrBy(key, t1, -static_cast<int64_t>(rng() % 4));
         break;
+      case 6:
+      case 7: {
+        const char* payloads[] = {"", "p1", "p2", "\0bin"};
+        std::string_view payload(payloads[rng() % 4]);
+        if (payload == "\0bin") payload = std::string_view("\0bin", 4);
+        p.Suggest(key, t1, static_cast<int64_t>(rng() % 5) - 2, payload);
+        break;
+      }
       default:
         p.IncrBy(key, t1, 1 + rng() % 3);
         break;

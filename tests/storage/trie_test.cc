@@ -123,6 +123,37 @@ TEST_CASE("Trie: frequencies at or below zero remove the term") {
   CHECK(d.empty());
 }
 
+TEST_CASE("Trie: payloads belong to present terms, are counted, and go with them") {
+  Trie d;
+  size_t bare = d.MemoryUsage();
+  CHECK_FALSE(d.SetPayload("x", "p"));  // no such term
+  CHECK(d.payload_count() == 0);
+  d.IncrBy("x", 2);
+  d.IncrBy("xy", 1);
+  CHECK(d.SetPayload("x", std::string(100, 'p')));
+  CHECK(d.SetPayload("xy", std::string_view("\0q", 2)));
+  CHECK(d.Payload("x") == std::string(100, 'p'));
+  CHECK(d.Payload("xy") == std::string_view("\0q", 2));
+  CHECK(d.Payload("nope").empty());
+  CHECK(d.MemoryUsage() >= bare + 100);
+  CHECK(d.CheckInvariants().empty());
+  CHECK(d.SetPayload("x", "short"));  // replaced, and the bytes recounted
+  CHECK(d.Payload("x") == "short");
+  CHECK(d.CheckInvariants().empty());
+  // Queries leave payloads out: the caller asks for them.
+  CHECK(Top(d, "x", 2) == V{{"x", 2}, {"xy", 1}});
+  CHECK(d.SetPayload("xy", ""));  // empty: none
+  CHECK(d.payload_count() == 1);
+  d.IncrBy("x", -2);
+  CHECK(d.payload_count() == 0);
+  CHECK(d.CheckInvariants().empty());
+  d.IncrBy("x", 1);
+  CHECK(d.Payload("x").empty());  // a term added again starts without one
+  Trie copy = d;
+  CHECK(copy.SetPayload("xy", "c"));
+  CHECK(d.Payload("xy").empty());
+}
+
 TEST_CASE("Trie: overflow is refused and changes nothing") {
   Trie d;
   d.IncrBy("x", INT64_MAX);
