@@ -13,6 +13,9 @@ over TLS against Redis GET over TLS (typing prefixes, and 1 to 3 letters) and ag
 in plaintext, and ACTOPK as an ACL user whose key pattern is checked on every command
 against the default user (the server CPU ratio is their figure). And the HTTP API: GET
 /v1/keys/terms/topk from wrk, keep-alive, against ACTOPK over RESP with the same prefixes.
+The fuzzy rows: prefixes of 3 to 6 letters with one random edit, ACTOPK ... FUZZY 1 beside
+RediSearch's FT.SUGGET ... FUZZY and FUZZY 2 alone, and each one's share of exact top-10
+answers over a sample, against tools/fuzzy-oracle's brute force.
 """
 import argparse
 import json
@@ -254,27 +257,6 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             name = f"{workload} paired" + (f" P={pipeline}" if pipeline > 1 else "")
             add_pairs(add, name, system, runs, ours)
 
-        # Bulk load: the same N terms with their Zipf frequencies into every system.
-        loads = {
-            "typeahead": ("typeahead", "acincrby", {}),
-            "redis-hash": ("redis", "hincrby", {"key": "h"}),
-            "redis-zset": ("redis-zset", "zload", {"sha": sha}),
-            "redisearch": ("redisearch", "sugadd", {}),
-        }
-        if big:
-            del loads["redis-zset"]  # every prefix of every term: tens of GB at this size
-        # Every workload needs the data, so the loads run even when --only leaves out their
-        # rows.
-        for system, (server, fmt, kw) in loads.items():
-            path = gen(tools, os.path.join(work, f"load-{system}.resp"), n, fmt, **kw)
-            rss0 = rss_bytes(servers[server].proc.pid)
-            seconds, cpu = bulk_load(servers[server], path)
-            if want("load"):
-                add("load", system, {"ops": n, "seconds": seconds, "ops_per_sec": n / seconds,
-                                     "cpu_us_per_op": cpu * 1e6 / n,
-                                     "rss": rss_bytes(servers[server].proc.pid),
-                                     "rss_added": rss_bytes(servers[server].proc.pid) - rss0})
-            os.remove(path)
         ops = max(200000, int(args.duration * 400000))
         # topk: typing prefixes, 1 to 6 letters of a term drawn by frequency, so a fifth of
         # the queries ask a prefix not asked before; topk-1to3: 1 to 3 letters, as the issue
@@ -291,7 +273,41 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             ("mixed", 10, {}, [("typeahead", "typeahead", {}),
                                ("redis-zset", "redis-zset", {"sha": sha}),
                                ("redisearch", "redisearch", {})]),
+            # A typo in the first letters: prefixes of 3 to 6 letters with one random edit;
+            # RediSearch's FUZZY is one edit, so it stands beside FUZZY 1 only.
+            ("fuzzy1", 0, {"typo": 1, "fuzzy": 1}, [("typeahead", "typeahead", {}),
+                                                    ("redisearch", "redisearch", {})]),
+            ("fuzzy2", 0, {"typo": 1, "fuzzy": 2}, [("typeahead", "typeahead", {})]),
         ]
+        # Bulk load: the same N terms with their Zipf frequencies into every system.
+        loads = {
+            "typeahead": ("typeahead", "acincrby", {}),
+            "redis-hash": ("redis", "hincrby", {"key": "h"}),
+            "redis-zset": ("redis-zset", "zload", {"sha": sha}),
+            "redisearch": ("redisearch", "sugadd", {}),
+        }
+        if big:
+            del loads["redis-zset"]  # every prefix of every term: tens of GB at this size
+        # The data goes into every server a chosen workload reads, even when --only leaves
+        # out the load rows.
+        used = {"typeahead"} | {server for workload, _, _, systems in workloads
+                                if want(workload) for _, server, _ in systems}
+        if want("mixed"):
+            used.add("redisearch")
+        if want("load") or (big and want("durability")):
+            used |= set(servers)
+        for system, (server, fmt, kw) in loads.items():
+            if server not in used:
+                continue
+            path = gen(tools, os.path.join(work, f"load-{system}.resp"), n, fmt, **kw)
+            rss0 = rss_bytes(servers[server].proc.pid)
+            seconds, cpu = bulk_load(servers[server], path)
+            if want("load"):
+                add("load", system, {"ops": n, "seconds": seconds, "ops_per_sec": n / seconds,
+                                     "cpu_us_per_op": cpu * 1e6 / n,
+                                     "rss": rss_bytes(servers[server].proc.pid),
+                                     "rss_added": rss_bytes(servers[server].proc.pid) - rss0})
+            os.remove(path)
         for workload, records, gen_kw, systems in workloads:
             if not want(workload):
                 continue
@@ -347,6 +363,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                                    ours_extra=tenant)
             for path in kept.values():
                 os.remove(path)
+        if want("fuzzy"):
+            fuzzy_exactness(tools, servers, n, work, add)
         # Open loop: the mixed workload at a fixed rate, latency measured from when each
         # command was due.
         if want("mixed"):
@@ -444,6 +462,36 @@ def http_rows(args, tools, server, http_port, work, add, pairs=3):
     os.remove(resp)
 
 
+def fuzzy_exactness(tools, servers, n, work, add, queries=40):
+    """The share of typo queries (the fuzzy workloads' kind) each system answers with the
+    exact top 10, as tools/fuzzy-oracle finds it by brute force over every term: ACTOPK ...
+    FUZZY 1 and 2, and RediSearch's FT.SUGGET ... FUZZY (one edit) against FUZZY 1's."""
+    import redis  # Debian's python3-redis, which scripts/setup installs
+    terms = gen(tools, os.path.join(work, "terms.lines"), n, "lines")
+    path = gen(tools, os.path.join(work, "typos.txt"), queries, "prefixes", dict=n, typo=1,
+               seed=7)
+    with open(path) as f:
+        qs = [line for line in f.read().split("\n") if line]
+    ours = redis.Redis(port=servers["typeahead"].port, decode_responses=True)
+    theirs = redis.Redis(port=servers["redisearch"].port, decode_responses=True)
+    for d in (1, 2):
+        out = subprocess.run([os.path.join(tools, "fuzzy-oracle"), terms, str(d), "10"],
+                             input="".join(q + "\n" for q in qs), capture_output=True,
+                             text=True, check=True).stdout.split("\n")
+        exact = [line.split("\t") if line else [] for line in out[:len(qs)]]
+        asks = [("typeahead", lambda q: ours.execute_command("ACTOPK", "terms", q, 10, "FUZZY", d))]
+        if d == 1:
+            asks.append(("redisearch", lambda q: theirs.execute_command(
+                "FT.SUGGET", "terms", q, "MAX", 10, "FUZZY") or []))
+        for system, ask in asks:
+            same = sum(ask(q) == e for q, e in zip(qs, exact))
+            add(f"fuzzy{d} exact top-10", system,
+                {"ops": len(qs), "ops_per_sec": 0, "exact_share": same / len(qs),
+                 "rss": rss_bytes(servers[system].proc.pid)})
+    os.remove(terms)
+    os.remove(path)
+
+
 def durability(args, tools, servers, n, work, add):
     """appendfsync modes, latency during a background save, and restart time: typeahead
     against Redis holding the same terms in a hash (RediSearch persists as Redis does)."""
@@ -533,7 +581,7 @@ def main():
         t = ours.get(r["workload"])
         if "paired_ratio" in r:
             r["ratio"] = r["paired_ratio"]
-        elif r["system"] == "typeahead" or t is None:
+        elif r["system"] == "typeahead" or t is None or "exact_share" in r:
             r["ratio"] = None
         elif r["workload"].startswith(("load", "restart")):
             r["ratio"] = r["seconds"] / t["seconds"]
@@ -547,8 +595,9 @@ def main():
     print(f"{args.n} terms, {args.connections} connections, {args.duration} s per run; "
           "servers on core 0, loadgen on core 1\n")
     print("| workload | system | ops/s | p50 µs | p99 µs | p99.9 µs | max µs | time s | "
-          "server CPU µs/op | server RSS MB | typeahead/peer | CPU/op first/second |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "server CPU µs/op | server RSS MB | typeahead/peer | CPU/op first/second | "
+          "exact top-10 |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         def f(key, fmt="{:.1f}"):
             return fmt.format(r[key]) if r.get(key) is not None else "-"
@@ -560,7 +609,7 @@ def main():
               f"{f('p99_us')} | {f('p999_us')} | {f('max_us', '{:.0f}')} | "
               f"{'-' if seconds is None else f'{seconds:.1f}'} | "
               f"{f('cpu_us_per_op', '{:.2f}')} | {r['rss'] / 1e6:.1f} | {ratio} | "
-              f"{f('cpu_ratio', '{:.3f}')} |")
+              f"{f('cpu_ratio', '{:.3f}')} | {f('exact_share', '{:.0%}')} |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 // gen-terms N [--seed S] [--format F] [--key K] [--dict D] [--records PERCENT] [--sha SHA]
-//           [--max-prefix M]
+//           [--max-prefix M] [--typo 1 [--fuzzy D]]
 //
 // Data (N unique English-like terms with Zipf(s=1) frequencies, the same terms for the same
 // seed), as RESP commands for `redis-cli --pipe` or loadgen:
@@ -19,7 +19,11 @@
 //   redisearch  FT.SUGADD K term 1 INCR / FT.SUGGET K prefix MAX 10
 //   get         GET K (the ceiling for any one-key command)
 //   prefixes    typing prefixes, one per line
+// --typo 1: prefixes of 3..M letters with one random edit (a letter substituted, inserted or
+// deleted, or two adjacent letters swapped), what a user with a typo types; --fuzzy D then
+// makes the queries ACTOPK K prefix 10 FUZZY D and FT.SUGGET K prefix MAX 10 FUZZY.
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -47,6 +51,32 @@ void Drain(std::string* out, bool force) {
   }
 }
 
+// One random edit of s (not empty): a letter substituted, inserted or deleted,
+// or two adjacent different letters swapped.
+std::string Typo(std::string s, std::mt19937_64& rng) {
+  auto letter = [&] { return static_cast<char>('a' + rng() % 26); };
+  size_t at = rng() % s.size();
+  switch (rng() % (s.size() >= 2 ? 4 : 2)) {  // one letter: no deletion, no swap
+    case 0: {
+      char c = letter();
+      while (c == s[at]) c = letter();
+      s[at] = c;
+      break;
+    }
+    case 1:
+      s.insert(s.begin() + static_cast<std::ptrdiff_t>(rng() % (s.size() + 1)), letter());
+      break;
+    case 2:
+      s.erase(at, 1);
+      break;
+    default:
+      at = rng() % (s.size() - 1);
+      if (s[at] == s[at + 1]) return Typo(std::move(s), rng);
+      std::swap(s[at], s[at + 1]);
+  }
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -58,7 +88,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   uint64_t n = std::strtoull(argv[1], nullptr, 10);
-  uint64_t seed = 1, dict = n, records = 100, max_prefix = 6;
+  uint64_t seed = 1, dict = n, records = 100, max_prefix = 6, typo = 0;
+  std::string fuzzy;
   std::string format = "acincrby", key = "terms", sha;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
@@ -74,6 +105,10 @@ int main(int argc, char** argv) {
       records = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (a == "--sha") {
       sha = argv[i + 1];
+    } else if (a == "--typo") {
+      typo = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (a == "--fuzzy") {
+      fuzzy = argv[i + 1];
     } else if (a == "--max-prefix") {
       max_prefix = std::max<uint64_t>(1, std::strtoull(argv[i + 1], nullptr, 10));
     } else {
@@ -124,11 +159,18 @@ int main(int argc, char** argv) {
     const std::string& t = pool[pick(rng)];
     bool record = rng() % 100 < records;
     std::string prefix = t.substr(0, 1 + rng() % std::min<size_t>(max_prefix, t.size()));
+    if (typo != 0) {
+      size_t longest = std::min<size_t>(std::max<uint64_t>(max_prefix, 3), t.size());
+      size_t shortest = std::min<size_t>(3, longest);
+      prefix = Typo(t.substr(0, shortest + rng() % (longest - shortest + 1)), rng);
+    }
     if (format == "prefixes") {
       out += prefix + "\n";
     } else if (format == "typeahead") {
       if (record) {
         Resp(&out, {"ACRECORD", key, t});
+      } else if (!fuzzy.empty()) {
+        Resp(&out, {"ACTOPK", key, prefix, "10", "FUZZY", fuzzy});
       } else {
         Resp(&out, {"ACTOPK", key, prefix, "10"});
       }
@@ -143,6 +185,8 @@ int main(int argc, char** argv) {
     } else if (format == "redisearch") {
       if (record) {
         Resp(&out, {"FT.SUGADD", key, t, "1", "INCR"});
+      } else if (!fuzzy.empty()) {
+        Resp(&out, {"FT.SUGGET", key, prefix, "MAX", "10", "FUZZY"});
       } else {
         Resp(&out, {"FT.SUGGET", key, prefix, "MAX", "10"});
       }
