@@ -137,7 +137,9 @@ class Floor {
     }
   }
   // True when no term of frequency at most `most` can rank.
-  bool Excludes(int64_t most) const { return heap_.size() == need_ && most < heap_.front(); }
+  bool Excludes(int64_t most) const {
+    return need_ > 0 && heap_.size() == need_ && most < heap_.front();
+  }
 
  private:
   size_t need_ = 0;
@@ -177,7 +179,7 @@ void Trie::FuzzyTopK(std::string_view prefix, size_t k, int max_distance, size_t
   }
   Found& found = t_found;
   struct Visit {
-    int64_t most;  // most(node), read when it was pushed
+    int64_t most;  // no term below is more frequent: most(node), or its parent's bound
     uint32_t node;
     uint32_t skip;   // label bytes already on the path
     uint32_t depth;  // path bytes (past the exact part) above the label's unread bytes
