@@ -21,11 +21,6 @@
 
 namespace typeahead::storage {
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // Told about a change before it happens, while the partition still holds the old state.
 class ChangeObserver {
  public:

@@ -54,6 +54,12 @@
 
 namespace typeahead::storage {
 
+// A transparent hash for maps keyed by std::string: looked up by view, no string built.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct ScoredTerm {
   std::string term;
   int64_t freq;
@@ -338,11 +344,7 @@ class Trie {
   std::vector<uint32_t> free_blocks_[257];     // by size, 1..256 children
   mutable std::vector<size_t> sizes_scratch_;  // VisitTopK's, reused (the trie is one thread's)
   mutable TopKMemo memo_;
-  struct PayloadHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::string, PayloadHash, std::equal_to<>> payloads_;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> payloads_;
   size_t payload_bytes_ = 0;  // what payloads_'s nodes take, for MemoryUsage without a walk
   static size_t PayloadNodeBytes(const std::string& term, const std::string& payload) {
     // The node: both strings, the next link and the cached hash; and what spills out of SSO.
