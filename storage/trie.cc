@@ -13,11 +13,11 @@ namespace typeahead::storage {
 Trie::Trie() { nodes_.emplace_back(); }
 
 uint32_t Trie::FindChild(uint32_t n, uint8_t byte) const {
-  uint16_t count = NChildren(n);
+  uint32_t count = NChildren(n);
   if (count == 0) return kNone;
   const uint8_t* bytes = ChildBytes(n);
   // Sorted bytes, mostly a handful: a plain scan beats memchr's call and set-up.
-  for (uint16_t i = 0; i < count; ++i) {
+  for (uint32_t i = 0; i < count; ++i) {
     if (bytes[i] == byte) return ChildIds(n)[i];
     if (bytes[i] > byte) break;
   }
@@ -44,12 +44,9 @@ uint32_t Trie::FindNode(std::string_view term, uint32_t* deepest, size_t* depth)
     }
     uint32_t c = FindChild(n, static_cast<uint8_t>(term[pos]));
     if (c == kNone) return kNone;
-    std::string_view label = Label(c);
-    if (term.size() - pos < label.size() ||
-        std::memcmp(term.data() + pos, label.data(), label.size()) != 0) {
-      return kNone;
-    }
-    pos += label.size();
+    size_t len = nodes_[c].label_len;
+    if (term.size() - pos < len || !RestOfLabelMatches(c, term.data() + pos, len)) return kNone;
+    pos += len;
     n = c;
   }
   return n;
@@ -61,9 +58,8 @@ uint32_t Trie::Locus(std::string_view prefix, size_t* path_len) const {
   while (pos < prefix.size()) {
     uint32_t c = FindChild(n, static_cast<uint8_t>(prefix[pos]));
     if (c == kNone) return kNone;
-    std::string_view label = Label(c);
-    size_t m = std::min(label.size(), prefix.size() - pos);
-    if (std::memcmp(prefix.data() + pos, label.data(), m) != 0) return kNone;
+    size_t m = std::min<size_t>(nodes_[c].label_len, prefix.size() - pos);
+    if (!RestOfLabelMatches(c, prefix.data() + pos, m)) return kNone;
     above = pos;
     pos += m;
     n = c;
@@ -139,7 +135,8 @@ uint32_t Trie::Insert(std::string_view term, int64_t freq, uint32_t n, size_t po
     }
     std::string_view label = Label(c);
     std::string_view rest = term.substr(pos);
-    size_t common = 0;
+    // FindChild matched the first byte; a one-byte label (most above the leaves) is not read.
+    size_t common = 1;
     size_t max_common = std::min(label.size(), rest.size());
     while (common < max_common && label[common] == rest[common]) ++common;
     if (common == label.size()) {

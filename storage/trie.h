@@ -40,6 +40,7 @@
 // Not thread-safe: only the owning partition's thread touches it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -162,7 +163,7 @@ class Trie {
   size_t MemoryUsage() const;
   size_t node_count() const { return nodes_.size() - free_nodes_.size(); }
   // Nodes that keep a cached top-k list of their subtree (the branches).
-  size_t cached_node_count() const { return branches_.size() - free_branches_.size(); }
+  size_t cached_node_count() const { return branch_count_; }
 
   // Sizes of the parts (nodes, labels, caches, child blocks) for tuning and INFO.
   std::string DebugStats() const;
@@ -175,9 +176,9 @@ class Trie {
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint32_t kRoot = 0;
 
-  // 16 bytes. payload is, by flags: a branch index (kBranch: the node has children; its
-  // frequency, if a term, lives in the Branch), an index into big_freqs_ (kBigFreq: a leaf
-  // frequency beyond 32 bits), or the leaf's frequency itself, the common case.
+  // 16 bytes. payload is, by flags: the node's child block in child_pool_ (kBranch: the node
+  // has children; its frequency, if a term, lives in branch_freqs_), an index into big_freqs_
+  // (kBigFreq: a leaf frequency beyond 32 bits), or the leaf's frequency itself, the common case.
   struct Node {
     uint32_t parent = kNone;
     uint32_t label_off = 0;
@@ -190,14 +191,16 @@ class Trie {
   };
   static constexpr uint8_t kTerm = 1, kBranch = 2, kBigFreq = 4;
 
-  // What only nodes with children need. Most nodes are leaves (one per term), so keeping this
-  // out of Node saves 16 bytes on each of them; a leaf's count is its own term, its cache none.
+  // What only nodes with children need, at the head of their child block: most nodes are
+  // leaves (one per term), so keeping this out of Node saves 12 bytes on each of them, and
+  // keeping it with the children makes a step down the trie read one block, not a branch
+  // record and then a block. A leaf's count is its own term, its cache none.
   struct Branch {
-    uint32_t children = kNone;  // block in child_pool_
-    uint32_t count = 0;         // terms in this subtree
-    uint32_t cache = kNone;     // slot in caches_, present iff count > kCacheSize
-    uint16_t nchildren = 0;
+    uint32_t count = 0;      // terms in this subtree
+    uint32_t cache = kNone;  // slot in caches_, present iff count > kCacheSize
+    uint32_t nchildren = 0;  // at least 1: a node left without children is a leaf again
   };
+  static constexpr uint32_t kBranchWords = sizeof(Branch) / sizeof(uint32_t);
   bool IsTerm(uint32_t n) const { return nodes_[n].flags & kTerm; }
   bool HasBranch(uint32_t n) const { return nodes_[n].flags & kBranch; }
   int64_t Freq(uint32_t n) const {
@@ -210,18 +213,30 @@ class Trie {
     return node.payload;
   }
   void SetFreq(uint32_t n, int64_t f);
-  uint16_t NChildren(uint32_t n) const { return HasBranch(n) ? B(n).nchildren : 0; }
+  uint32_t NChildren(uint32_t n) const { return HasBranch(n) ? B(n).nchildren : 0; }
   uint32_t Count(uint32_t n) const { return HasBranch(n) ? B(n).count : IsTerm(n) ? 1 : 0; }
   uint32_t Cache(uint32_t n) const { return HasBranch(n) ? B(n).cache : kNone; }
-  Branch& B(uint32_t n) { return branches_[nodes_[n].payload]; }  // REQUIRES: HasBranch(n)
-  const Branch& B(uint32_t n) const { return branches_[nodes_[n].payload]; }
-  void NewBranch(uint32_t n);   // REQUIRES: none yet; count starts at Count(n)
-  void FreeBranch(uint32_t n);  // REQUIRES: no children left
+  // REQUIRES: HasBranch(n). The reference lasts until the pool grows or the block moves
+  // (NewBlock, AttachChild, DetachChild). Branch is three uint32_t over the pool's uint32_t.
+  Branch& B(uint32_t n) { return *reinterpret_cast<Branch*>(&child_pool_[nodes_[n].payload]); }
+  const Branch& B(uint32_t n) const {
+    return *reinterpret_cast<const Branch*>(&child_pool_[nodes_[n].payload]);
+  }
+  // Makes n a branch with one child: its count Count(n), its frequency moved to branch_freqs_.
+  void NewBranch(uint32_t n, uint32_t child);
+  // Makes n, whose last child left, a leaf again.
+  void FreeBranch(uint32_t n);
 
   std::string_view Label(uint32_t n) const {
     return std::string_view(labels_.data() + nodes_[n].label_off, nodes_[n].label_len);
   }
   uint32_t FindChild(uint32_t n, uint8_t byte) const;
+  // Whether bytes[1, len) equal c's label's, its first byte having matched in FindChild: the
+  // label bytes are not read for a one-byte label, which most nodes above the leaves have.
+  bool RestOfLabelMatches(uint32_t c, const char* bytes, size_t len) const {
+    return len <= 1 ||
+           std::memcmp(bytes + 1, labels_.data() + nodes_[c].label_off + 1, len - 1) == 0;
+  }
   uint32_t FirstChild(uint32_t n) const;
   uint32_t NextSibling(uint32_t n) const;  // the next child of n's parent, or kNone
   // The node whose path is term, or kNone. Also reports the deepest node whose whole path
@@ -276,28 +291,34 @@ class Trie {
   // else a walk of the (small) subtree.
   void Ranked(uint32_t n, size_t limit, std::vector<uint32_t>* out) const;
 
-  // Child blocks hold exactly nchildren entries: the first bytes (padded to whole words), then
-  // the ids. Adding or removing a child moves the node to a block of the new size; blocks are
-  // small, and exact sizes save a fifth of the pool over power-of-two capacities.
-  static uint32_t Capacity(uint16_t n) { return n; }
-  static uint32_t BlockWords(uint32_t capacity) { return (capacity + 3) / 4 + capacity; }
+  // Child blocks hold the Branch, then exactly nchildren entries: the first bytes (padded to
+  // whole words), then the ids. Adding or removing a child moves the node to a block of the new
+  // size; blocks are small, and exact sizes save a fifth of the pool over power-of-two
+  // capacities.
+  static uint32_t BlockWords(uint32_t capacity) {
+    return kBranchWords + (capacity + 3) / 4 + capacity;
+  }
   uint8_t* ChildBytes(uint32_t n) {
-    return reinterpret_cast<uint8_t*>(&child_pool_[B(n).children]);
+    return reinterpret_cast<uint8_t*>(&child_pool_[nodes_[n].payload + kBranchWords]);
   }
   const uint8_t* ChildBytes(uint32_t n) const {
-    return reinterpret_cast<const uint8_t*>(&child_pool_[B(n).children]);
+    return reinterpret_cast<const uint8_t*>(&child_pool_[nodes_[n].payload + kBranchWords]);
   }
   uint32_t* ChildIds(uint32_t n) {
-    return &child_pool_[B(n).children + (Capacity(B(n).nchildren) + 3) / 4];
+    return &child_pool_[nodes_[n].payload + kBranchWords + (B(n).nchildren + 3) / 4];
   }
   const uint32_t* ChildIds(uint32_t n) const {
-    return &child_pool_[B(n).children + (Capacity(B(n).nchildren) + 3) / 4];
+    return &child_pool_[nodes_[n].payload + kBranchWords + (B(n).nchildren + 3) / 4];
   }
   uint32_t NewBlock(uint32_t capacity);
   void FreeBlock(uint32_t block, uint32_t capacity);
 
-  // Cache slots: caches_[slot * kSlotWidth] holds the length, then kCacheSize ids.
-  static constexpr size_t kSlotWidth = kCacheSize + 1;
+  // Cache slots: caches_[slot * kSlotWidth] holds the length, then kCacheSize ids, then the
+  // floor: the last listed term's frequency, capped at UINT32_MAX. A term that rose to below
+  // the floor was not listed and is not now, which Promote tells from this one word, without
+  // reading the last term's node (a likely miss) for its frequency.
+  static constexpr size_t kSlotWidth = kCacheSize + 2;
+  static constexpr size_t kFloor = kCacheSize + 1;
   uint32_t* Slot(uint32_t slot) { return &caches_[static_cast<size_t>(slot) * kSlotWidth]; }
   const uint32_t* Slot(uint32_t slot) const {
     return &caches_[static_cast<size_t>(slot) * kSlotWidth];
@@ -306,6 +327,11 @@ class Trie {
   void FreeSlot(uint32_t slot);
   // Rebuilds n's cache from its own term and its children's lists.
   void Repair(uint32_t n);
+  // Sets a cache's floor from its last term. REQUIRES: a full cache, as every cache is.
+  void SetFloor(uint32_t* slot) const {
+    slot[kFloor] = static_cast<uint32_t>(
+        std::min<int64_t>(Freq(slot[kCacheSize]), static_cast<int64_t>(UINT32_MAX)));
+  }
   // Where t belongs in the ranked ids [ids, end); and the shift that puts it there.
   // REQUIRES for InsertAt: room for one more id at end.
   uint32_t* RankedPosition(uint32_t* ids, uint32_t* end, uint32_t t) const;
@@ -333,13 +359,12 @@ class Trie {
   size_t live_label_bytes_ = 0;
   std::vector<uint32_t> caches_;
   std::vector<uint32_t> free_slots_;
-  std::vector<Branch> branches_;
   std::vector<int64_t> big_freqs_;
   // Frequencies of terms that have children ("app" below "apple"): a few in a thousand terms
   // in English-like data, so a map beats 8 bytes in every Branch.
   std::unordered_map<uint32_t, int64_t> branch_freqs_;
   std::vector<uint32_t> free_big_freqs_;
-  std::vector<uint32_t> free_branches_;
+  size_t branch_count_ = 0;  // nodes with children
   std::vector<uint32_t> child_pool_;
   std::vector<uint32_t> free_blocks_[257];     // by size, 1..256 children
   mutable std::vector<size_t> sizes_scratch_;  // VisitTopK's, reused (the trie is one thread's)

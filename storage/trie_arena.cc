@@ -55,9 +55,8 @@ void Trie::FreeNode(uint32_t n) {
   if (node.flags & kBranch) {
     branch_freqs_.erase(n);
     if (B(n).cache != kNone) FreeSlot(B(n).cache);
-    if (B(n).nchildren != 0) FreeBlock(B(n).children, Capacity(B(n).nchildren));
-    B(n) = Branch();
-    free_branches_.push_back(node.payload);
+    FreeBlock(node.payload, B(n).nchildren);
+    --branch_count_;
   } else if (node.flags & kBigFreq) {
     free_big_freqs_.push_back(node.payload);
   }
@@ -69,28 +68,30 @@ void Trie::FreeNode(uint32_t n) {
 
 void Trie::AttachChild(uint32_t parent, uint32_t child) {
   nodes_[child].parent = parent;
-  if (!HasBranch(parent)) NewBranch(parent);
-  uint8_t b = nodes_[child].first_byte;
-  uint16_t n = B(parent).nchildren;
-  uint32_t block = NewBlock(n + 1u);  // before taking pointers: the pool may move
-  uint32_t old = B(parent).children;
-  uint8_t* bytes = reinterpret_cast<uint8_t*>(&child_pool_[block]);
-  uint32_t* ids = &child_pool_[block + (n + 1u + 3) / 4];
-  uint16_t at = 0;
-  if (n > 0) {
-    const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
-    const uint32_t* old_ids = &child_pool_[old + (n + 3u) / 4];
-    while (at < n && old_bytes[at] < b) ++at;
-    std::memcpy(bytes, old_bytes, at);
-    std::memcpy(ids, old_ids, at * sizeof(uint32_t));
-    std::memcpy(bytes + at + 1, old_bytes + at, n - at);
-    std::memcpy(ids + at + 1, old_ids + at, (n - at) * sizeof(uint32_t));
-    FreeBlock(old, n);
+  if (!HasBranch(parent)) {
+    NewBranch(parent, child);
+    return;
   }
+  uint8_t b = nodes_[child].first_byte;
+  uint32_t n = B(parent).nchildren;
+  uint32_t block = NewBlock(n + 1);  // before taking pointers: the pool may move
+  uint32_t old = nodes_[parent].payload;
+  std::memcpy(&child_pool_[block], &child_pool_[old], sizeof(Branch));
+  const uint8_t* old_bytes = ChildBytes(parent);
+  const uint32_t* old_ids = ChildIds(parent);
+  nodes_[parent].payload = block;
+  B(parent).nchildren = n + 1;
+  uint8_t* bytes = ChildBytes(parent);
+  uint32_t* ids = ChildIds(parent);
+  uint32_t at = 0;
+  while (at < n && old_bytes[at] < b) ++at;
+  std::memcpy(bytes, old_bytes, at);
+  std::memcpy(ids, old_ids, at * sizeof(uint32_t));
+  std::memcpy(bytes + at + 1, old_bytes + at, n - at);
+  std::memcpy(ids + at + 1, old_ids + at, (n - at) * sizeof(uint32_t));
   bytes[at] = b;
   ids[at] = child;
-  B(parent).children = block;
-  B(parent).nchildren = n + 1;
+  FreeBlock(old, n);
 }
 
 void Trie::ReplaceChild(uint32_t parent, uint32_t old_child, uint32_t new_child) {
@@ -100,30 +101,28 @@ void Trie::ReplaceChild(uint32_t parent, uint32_t old_child, uint32_t new_child)
 }
 
 void Trie::DetachChild(uint32_t parent, uint32_t child) {
-  uint16_t n = B(parent).nchildren;
-  uint32_t old = B(parent).children;
+  uint32_t n = B(parent).nchildren;
   if (n == 1) {
-    FreeBlock(old, 1);
-    B(parent).children = kNone;
-    B(parent).nchildren = 0;
     // A node left without children is a leaf again: its count is its own term and it has no
     // cache, so the branch goes.
     FreeBranch(parent);
     return;
   }
-  uint32_t block = NewBlock(n - 1u);
-  const uint8_t* old_bytes = reinterpret_cast<const uint8_t*>(&child_pool_[old]);
-  const uint32_t* old_ids = &child_pool_[old + (n + 3u) / 4];
-  uint8_t* bytes = reinterpret_cast<uint8_t*>(&child_pool_[block]);
-  uint32_t* ids = &child_pool_[block + (n - 1u + 3) / 4];
-  uint16_t at = static_cast<uint16_t>(std::find(old_ids, old_ids + n, child) - old_ids);
+  uint32_t block = NewBlock(n - 1);
+  uint32_t old = nodes_[parent].payload;
+  std::memcpy(&child_pool_[block], &child_pool_[old], sizeof(Branch));
+  const uint8_t* old_bytes = ChildBytes(parent);
+  const uint32_t* old_ids = ChildIds(parent);
+  uint32_t at = static_cast<uint32_t>(std::find(old_ids, old_ids + n, child) - old_ids);
+  nodes_[parent].payload = block;
+  B(parent).nchildren = n - 1;
+  uint8_t* bytes = ChildBytes(parent);
+  uint32_t* ids = ChildIds(parent);
   std::memcpy(bytes, old_bytes, at);
   std::memcpy(ids, old_ids, at * sizeof(uint32_t));
   std::memcpy(bytes + at, old_bytes + at + 1, n - at - 1);
   std::memcpy(ids + at, old_ids + at + 1, (n - at - 1) * sizeof(uint32_t));
   FreeBlock(old, n);
-  B(parent).children = block;
-  B(parent).nchildren = n - 1;
 }
 
 uint32_t Trie::AppendLabel(std::string_view bytes) {
@@ -155,33 +154,26 @@ uint32_t Trie::NewSlot() {
 
 void Trie::FreeSlot(uint32_t slot) { free_slots_.push_back(slot); }
 
-void Trie::NewBranch(uint32_t n) {
+void Trie::NewBranch(uint32_t n, uint32_t child) {
   uint32_t count = Count(n);
   int64_t freq = IsTerm(n) ? Freq(n) : 0;
-  SetFreq(n, 0);  // releases a big-frequency slot; the branch holds the frequency now
-  uint32_t b;
-  if (!free_branches_.empty()) {
-    b = free_branches_.back();
-    free_branches_.pop_back();
-  } else {
-    Reserve(branches_, 1);
-    branches_.emplace_back();
-    b = static_cast<uint32_t>(branches_.size() - 1);
-  }
-  branches_[b] = Branch();
-  branches_[b].count = count;
-  nodes_[n].payload = b;
+  SetFreq(n, 0);  // releases a big-frequency slot; branch_freqs_ holds the frequency now
+  uint32_t block = NewBlock(1);
+  nodes_[n].payload = block;
   nodes_[n].flags |= kBranch;
+  B(n) = Branch{.count = count, .cache = kNone, .nchildren = 1};
+  ChildBytes(n)[0] = nodes_[child].first_byte;
+  ChildIds(n)[0] = child;
+  ++branch_count_;
   if (freq != 0) branch_freqs_[n] = freq;
 }
 
 void Trie::FreeBranch(uint32_t n) {
-  Branch& b = B(n);
   int64_t freq = Freq(n);
   branch_freqs_.erase(n);
-  if (b.cache != kNone) FreeSlot(b.cache);
-  b = Branch();
-  free_branches_.push_back(nodes_[n].payload);
+  if (B(n).cache != kNone) FreeSlot(B(n).cache);
+  FreeBlock(nodes_[n].payload, B(n).nchildren);
+  --branch_count_;
   nodes_[n].flags &= static_cast<uint8_t>(~kBranch);
   nodes_[n].payload = 0;
   SetFreq(n, freq);

@@ -10,7 +10,6 @@ namespace typeahead::storage {
 
 size_t Trie::MemoryUsage() const {
   size_t n = sizeof(*this) + nodes_.capacity() * sizeof(Node) + free_nodes_.capacity() * 4 +
-             branches_.capacity() * sizeof(Branch) + free_branches_.capacity() * 4 +
              big_freqs_.capacity() * 8 + free_big_freqs_.capacity() * 4 +
              branch_freqs_.size() * 32 + branch_freqs_.bucket_count() * sizeof(void*) +
              labels_.capacity() + caches_.capacity() * 4 + free_slots_.capacity() * 4 +
@@ -21,7 +20,7 @@ size_t Trie::MemoryUsage() const {
 
 std::string Trie::DebugStats() const {
   size_t cached = nodes_.size() - free_nodes_.size();
-  size_t branch_count = branches_.size() - free_branches_.size();
+  size_t branch_count = branch_count_;
   size_t leaves = 0, internal_terms = 0, slots = caches_.size() / kSlotWidth - free_slots_.size();
   for (const Node& n : nodes_) {
     if (n.label_len == 0) continue;
@@ -88,6 +87,9 @@ std::string Trie::CheckInvariants() const {
         PathOf(n, &path);
         return "cache of '" + path + "' differs at position " + std::to_string(i);
       }
+    }
+    if (slot[kFloor] != std::min<int64_t>(want[kCacheSize - 1].freq, UINT32_MAX)) {
+      return "cache floor differs from its last term's frequency";
     }
   }
   size_t payload_bytes = 0;

@@ -276,8 +276,8 @@ void Trie::FuzzyTopK(std::string_view prefix, size_t k, int max_distance, size_t
         }
         survivors.push_back(ids[i - 1]);
       }
-      // A survivor's visit reads its node, label, branch and child block, and most() its cache
-      // slot: dependent reads, each a likely miss, issued for all the survivors at once.
+      // A survivor's visit reads its node, label and child block (with its branch), and most()
+      // its cache slot: dependent reads, each a likely miss, issued for all the survivors at once.
       for (uint32_t c : survivors) __builtin_prefetch(&nodes_[c]);
       for (uint32_t c : survivors) {
         __builtin_prefetch(labels_.data() + nodes_[c].label_off);
@@ -285,7 +285,6 @@ void Trie::FuzzyTopK(std::string_view prefix, size_t k, int max_distance, size_t
       }
       for (uint32_t c : survivors) {
         if (!HasBranch(c)) continue;
-        __builtin_prefetch(&child_pool_[B(c).children]);
         if (uint32_t cache = B(c).cache; cache != kNone) __builtin_prefetch(Slot(cache));
       }
       for (uint32_t c : survivors) {

@@ -229,6 +229,7 @@ void Trie::Repair(uint32_t n) {
   uint32_t* slot = Slot(B(n).cache);
   slot[0] = static_cast<uint32_t>(std::min(ids.size(), kCacheSize));
   std::copy(ids.begin(), ids.begin() + slot[0], slot + 1);
+  SetFloor(slot);
 }
 
 uint32_t* Trie::RankedPosition(uint32_t* ids, uint32_t* end, uint32_t t) const {
@@ -243,29 +244,26 @@ void Trie::InsertAt(uint32_t* pos, uint32_t* end, uint32_t t) {
 
 bool Trie::Promote(uint32_t n, uint32_t t) {
   uint32_t* slot = Slot(B(n).cache);
+  // t rose (or appeared): had it been listed, it would now be above the floor.
+  int64_t f = Freq(t);
+  if (f < slot[kFloor]) return false;  // the common case for a rare term: one word decides
   uint32_t* ids = slot + 1;
-  uint32_t len = slot[0];
-  uint32_t* end = ids + len;
-  if (uint32_t* at = std::find(ids, end, t); at != end) {
+  uint32_t* last = ids + kCacheSize - 1;
+  if (uint32_t* at = std::find(ids, last + 1, t); at != last + 1) {
     // Already listed: it rose, so only the entries before it can now rank after it. A hot
     // term's rise mostly leaves it where it was, and the list (and its renderings) unchanged.
     uint32_t* pos = RankedPosition(ids, at, t);
-    if (pos == at) return false;
-    std::copy_backward(pos, at, at + 1);
-    *pos = t;
-    return true;
+    if (pos != at) {
+      std::copy_backward(pos, at, at + 1);
+      *pos = t;
+    }
+    if (at == last) SetFloor(slot);  // the last term rose, or another took its place
+    return pos != at;
   }
-  if (len == kCacheSize && !TermRanksBefore(t, ids[len - 1])) {
-    return false;  // the common case for a new rare term: one look at the last entry decides
-  }
-  uint32_t* pos = RankedPosition(ids, end, t);
-  if (pos == ids + kCacheSize) return false;  // still outside the top kCacheSize
-  if (len == kCacheSize) {
-    --len;  // the last one leaves
-    --end;
-  }
-  InsertAt(pos, end, t);
-  slot[0] = len + 1;
+  if (!TermRanksBefore(t, *last)) return false;  // still outside the top kCacheSize
+  uint32_t* pos = RankedPosition(ids, last, t);  // the last one leaves
+  InsertAt(pos, last, t);
+  SetFloor(slot);
   return true;
 }
 
@@ -285,6 +283,7 @@ bool Trie::Demote(uint32_t n, uint32_t t) {
   if (end > ids && TermRanksBefore(t, *(end - 1))) {
     uint32_t* pos = RankedPosition(ids, end, t);
     InsertAt(pos, end, t);
+    SetFloor(slot);
     return static_cast<size_t>(pos - ids) != was;
   }
   Repair(n);

@@ -391,3 +391,28 @@ TEST_CASE("Trie: frequencies beyond 32 bits survive a leaf becoming a branch and
   CHECK(*d.IncrBy("y", INT64_MAX - 3) == INT64_MAX);
   CHECK(d.CheckInvariants() == "");
 }
+
+TEST_CASE("Trie: a cache's floor holds around the 32-bit cap on frequencies") {
+  // Promote turns a rising term away on the cache's floor, a 32-bit copy of the last listed
+  // term's frequency; these frequencies straddle where it is capped.
+  std::mt19937_64 rng(20261207);
+  Trie d;
+  Oracle oracle;
+  const int64_t cap = UINT32_MAX;
+  for (int i = 0; i < 40; ++i) {
+    std::string t = "b" + std::to_string(i);
+    int64_t f = cap - 25 + i;  // the 16th best starts just below the cap
+    d.IncrBy(t, f);
+    oracle.IncrBy(t, f);
+  }
+  for (int op = 0; op < 3000; ++op) {
+    std::string t = "b" + std::to_string(rng() % 48);
+    int64_t delta = static_cast<int64_t>(rng() % 7) - 3;  // no drift away from the cap
+    if (oracle.Score(t) + delta <= 0) delta = 1;
+    REQUIRE(*d.IncrBy(t, delta) == oracle.IncrBy(t, delta));
+    if (Top(d, "b", Trie::kCacheSize) != oracle.TopK("b", Trie::kCacheSize)) {
+      FAIL("op " << op << ": top " << Trie::kCacheSize << " differs");
+    }
+    REQUIRE(d.CheckInvariants() == "");
+  }
+}
