@@ -13,7 +13,11 @@ over TLS against Redis GET over TLS (typing prefixes, and 1 to 3 letters) and ag
 in plaintext, and ACTOPK as an ACL user whose key pattern is checked on every command
 against the default user (the server CPU ratio is their figure). And the HTTP API: GET
 /v1/keys/terms/topk from wrk, keep-alive, against ACTOPK over RESP with the same prefixes.
-The fuzzy rows: prefixes of 3 to 6 letters with one random edit, ACTOPK ... FUZZY 1 beside
+The write rows: ACRECORD of existing terms paired against HINCRBY of the same fields, and
+ACINCRBY of new terms against HINCRBY of new fields (last in a suite, as they grow both), each
+unpipelined and 16 deep; Redis's hash is first driven out of its rehashing, which it does a
+bucket per access, so that the pairs meet it in its steady state. The fuzzy rows: prefixes of
+3 to 6 letters with one random edit, ACTOPK ... FUZZY 1 beside
 RediSearch's FT.SUGGET ... FUZZY and FUZZY 2 alone, and each one's share of exact top-10
 answers over a sample, against tools/fuzzy-oracle's brute force.
 """
@@ -210,7 +214,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
         # Redis with the same durability as our default: AOF, fsync every second.
         servers["redis"] = Server("redis", [
             "redis-server", "--port", str(ports["redis"]), "--dir", work, "--save", "",
-            "--appendonly", "yes", "--appendfsync", "everysec",
+            "--appendonly", "yes", "--appendfsync", "everysec", "--enable-debug-command",
+            "local",
             "--appendfilename", "redis.aof", "--appenddirname", "redis-aof",
             *(["--tls-port", str(ports["redis-tls"]), *tls["server"]] if security else [])],
             ports["redis"], work)
@@ -241,14 +246,15 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             return row
 
         def add_paired(workload, ours, ours_path, peer, peer_path, pipeline=1, pairs=6,
-                       system="typeahead vs redis GET", ours_extra=(), peer_extra=()):
+                       system="typeahead vs redis GET", ours_extra=(), peer_extra=(),
+                       seconds=None):
             """Short runs of ours and the peer, one after the other, `pairs` times: the
             median of the pairs' ratios. On a shared machine one run of each can land in
             different weather (a GET run here has moved between 65k and 105k ops/s within
             minutes); a pair shares it. pipeline > 1: that many commands in flight per
             connection, as redis-benchmark -P. *_extra: loadgen options of each side (TLS,
             a user)."""
-            seconds = max(0.3, args.duration / 3)
+            seconds = seconds or max(0.3, args.duration / 3)
             runs = [(run_loadgen(tools, ours, ours_path, args, duration=seconds,
                                  pipeline=pipeline, extra=ours_extra),
                      run_loadgen(tools, peer, peer_path, args, duration=seconds,
@@ -308,6 +314,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                                      "rss": rss_bytes(servers[server].proc.pid),
                                      "rss_added": rss_bytes(servers[server].proc.pid) - rss0})
             os.remove(path)
+            if system == "redis-hash":
+                settle_hash(tools, servers[server], n, work, args)
         for workload, records, gen_kw, systems in workloads:
             if not want(workload):
                 continue
@@ -334,6 +342,11 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
                 if system == "typeahead":
                     reply_bytes = row["reply_bytes"]
                 kept[fmt] = path
+            if workload == "record" and "redis-hash" in kept:
+                for pipeline in (1, 16):
+                    add_paired("record", servers["typeahead"], kept["typeahead"],
+                               servers["redis"], kept["redis-hash"], pipeline=pipeline,
+                               system="typeahead vs redis HINCRBY")
             if "get" in kept:
                 # Unpipelined, then 16 deep (the issue's pipelined GET figure is at P=16).
                 for pipeline in (1, 16):
@@ -381,11 +394,46 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             http_rows(args, tools, servers["typeahead"], ports["typeahead"], work, add)
         if big and want("durability"):
             durability(args, tools, servers, n, work, add)
+        # Last: new terms grow both dictionaries, which no row after these should see.
+        if want("record"):
+            new_term_pairs(args, tools, servers, n, work, add_paired)
     finally:
         for s in servers.values():
             s.stop()
         shutil.rmtree(work, ignore_errors=True)
 
+
+
+def hash_rehashing(server):
+    """Whether Redis is still moving the hash h to a bigger table (DEBUG HTSTATS-KEY)."""
+    return "rehashing" in server.cli("DEBUG", "HTSTATS-KEY", "h")
+
+
+def settle_hash(tools, server, n, work, args):
+    """Records into the hash until its table stops rehashing. Redis grows a hash's table by
+    moving a bucket per access, never in the background, so a hash just loaded past a power
+    of two (10M fields: 8.4M buckets to move) would give the write rows the cost of two
+    lookups per command for minutes; the rows compare with Redis in its steady state."""
+    path = gen(tools, os.path.join(work, "settle-hash.resp"), 200000, "redis-hash", dict=n,
+               records=100, key="h")
+    deadline = time.time() + 300
+    while hash_rehashing(server) and time.time() < deadline:
+        run_loadgen(tools, server, path, args, duration=3, pipeline=16)
+    os.remove(path)
+
+
+def new_term_pairs(args, tools, servers, n, work, add_paired):
+    """ACINCRBY of terms not in the dictionary against HINCRBY of fields not in the hash, each
+    unpipelined and 16 deep, in one-second runs: the pairs' 4M fresh terms last them."""
+    fresh = min(4000000, max(200000, 40 * n))
+    ours = gen(tools, os.path.join(work, "new-typeahead.resp"), fresh, "acincrby", seed=7)
+    peer = gen(tools, os.path.join(work, "new-hash.resp"), fresh, "hincrby", seed=7, key="h")
+    for pipeline in (1, 16):
+        add_paired("record new terms", servers["typeahead"], ours, servers["redis"], peer,
+                   pipeline=pipeline, system="typeahead vs redis HINCRBY",
+                   seconds=min(1, args.duration))
+    os.remove(ours)
+    os.remove(peer)
 
 
 def add_pairs(add, workload, system, runs, ours):

@@ -228,7 +228,7 @@ std::vector<CommandSpec> AutocompleteCommands() {
       {
           .name = "acrecord",
           .arity = 3,
-          .flags = kWrite | kDenyOom | kFast,
+          .flags = kWrite | kDenyOom | kFast | kWalksTerm,
           .keys = {1, 1, 1},
           .group = "autocomplete",
           .since = "0.1.0",
@@ -241,7 +241,7 @@ std::vector<CommandSpec> AutocompleteCommands() {
       {
           .name = "acincrby",
           .arity = 4,
-          .flags = kWrite | kDenyOom | kFast,
+          .flags = kWrite | kDenyOom | kFast | kWalksTerm,
           .keys = {1, 1, 1},
           .group = "autocomplete",
           .since = "0.1.0",
@@ -278,7 +278,7 @@ std::vector<CommandSpec> AutocompleteCommands() {
       {
           .name = "acscore",
           .arity = 3,
-          .flags = kReadonly | kFast,
+          .flags = kReadonly | kFast | kWalksTerm,
           .keys = {1, 1, 1},
           .group = "autocomplete",
           .since = "0.1.0",

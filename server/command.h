@@ -94,6 +94,9 @@ enum CommandFlag : uint32_t {
   kSkipSlowlog = 1 << 14,
   // Not a write, but goes into the replication stream (PUBLISH): CLIENT PAUSE WRITE holds it.
   kMayReplicate = 1 << 15,
+  // Ours: args[1] is a dictionary and args[2] a term whose path in it the command walks; a
+  // batch of such commands warms their paths together first (Trie::WarmPaths).
+  kWalksTerm = 1 << 16,
 };
 
 // ACL categories, in the order Redis lists them (COMMAND and ACL CAT show them so), then ours.

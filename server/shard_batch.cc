@@ -8,6 +8,10 @@
 #include "server/shard.h"
 
 namespace typeahead::server {
+namespace {
+// WarmPaths's terms, reused; per thread, as the shards' parts of one batch run in parallel.
+thread_local std::vector<std::string_view> t_warm;
+}  // namespace
 
 ShardBatch::ShardBatch(ShardSet& shards, Shard& home, boost::asio::steady_timer& wake,
                        SlowLogClient client)
@@ -36,6 +40,7 @@ void ShardBatch::RunOn(Shard& s, std::string& out) {
   r.set_resp3(resp3_);
   r.set_error_counts(&s.stats().errors);
   uint64_t log_end = s.journal().end();
+  WarmPaths(s);
   for (Pending& p : pending_) {
     if (p.shard != s.id()) continue;
     p.reply_begin = out.size();
@@ -43,6 +48,30 @@ void ShardBatch::RunOn(Shard& s, std::string& out) {
     p.reply_end = out.size();
   }
   if (s.journal().end() != log_end) durable_need_[s.id()] = s.journal().end();
+}
+
+void ShardBatch::WarmPaths(Shard& s) {
+  // Runs of commands on one dictionary, warmed a run at a time; one command alone has no
+  // other walk to overlap with.
+  const storage::Trie* dict = nullptr;
+  std::string_view key;
+  std::vector<std::string_view>& warm = t_warm;
+  auto flush = [&] {
+    if (dict != nullptr && warm.size() > 1) dict->WarmPaths(warm);
+    warm.clear();
+  };
+  for (const Pending& p : pending_) {
+    if (p.shard != s.id() || !(p.spec->flags & kWalksTerm) || p.arg_count < 3) continue;
+    std::string_view k = args_[p.arg_begin + 1];
+    if (dict == nullptr || k != key || warm.size() == storage::Trie::kWarmWalks) {
+      flush();
+      key = k;
+      dict = s.partition().Find(k);
+      if (dict == nullptr) continue;
+    }
+    warm.push_back(args_[p.arg_begin + 2]);
+  }
+  flush();
 }
 
 bool ShardBatch::RunHere(std::string& out, bool resp3, Clock::time_point& clock_mark) {

@@ -90,6 +90,9 @@ class ShardBatch {
   static void HopBack(MailboxTask* task, bool run);
   // Runs s's part on s's thread, appending its replies to out.
   void RunOn(Shard& s, std::string& out);
+  // Before s's part runs: the paths of its kWalksTerm commands, brought toward the cache
+  // together (storage::Trie::WarmPaths).
+  void WarmPaths(Shard& s);
   void WaitDurableOn(Hop& hop);  // on hop.shard's thread
   void HopFinished();            // on the home thread
   void Account(Clock::time_point& clock_mark);

@@ -164,7 +164,7 @@ std::vector<CommandSpec> SuggestionCommands() {
       {
           .name = "ft.sugadd",
           .arity = -4,
-          .flags = kWrite | kDenyOom,
+          .flags = kWrite | kDenyOom | kWalksTerm,
           .keys = {1, 1, 1},
           .group = "autocomplete",
           .since = "1.0.0",

@@ -52,6 +52,52 @@ uint32_t Trie::FindNode(std::string_view term, uint32_t* deepest, size_t* depth)
   return n;
 }
 
+void Trie::WarmPaths(std::span<const std::string_view> terms) const {
+  // Each walk alternates two steps, a round of every walk at a time: at a node (asked for in
+  // the round before), ask for its child block and the rest of its label; at a block, pick the
+  // child by the next byte and ask for it, and for the block's cache slot, which the write's
+  // climb back up reads.
+  struct Walk {
+    uint32_t node;
+    uint32_t pos;
+    bool at_block;
+  };
+  Walk walks[kWarmWalks];
+  size_t count = std::min(terms.size(), kWarmWalks), active = count;
+  for (size_t i = 0; i < count; ++i) walks[i] = {kRoot, 0, true};
+  while (active != 0) {
+    for (size_t i = 0; i < count; ++i) {
+      Walk& w = walks[i];
+      if (w.node == kNone) continue;
+      std::string_view term = terms[i];
+      const Node& node = nodes_[w.node];
+      if (!w.at_block) {
+        w.pos += node.label_len;
+        if (node.label_len > 1) __builtin_prefetch(labels_.data() + node.label_off + 1);
+        if ((node.flags & kBranch) && w.pos < term.size()) {
+          __builtin_prefetch(&child_pool_[node.payload]);
+          w.at_block = true;
+          continue;
+        }
+      } else if ((node.flags & kBranch) && w.pos < term.size()) {
+        if (uint32_t cache = B(w.node).cache; cache != kNone) {
+          __builtin_prefetch(Slot(cache));
+          __builtin_prefetch(Slot(cache) + kSlotWidth - 1);
+        }
+        uint32_t c = FindChild(w.node, static_cast<uint8_t>(term[w.pos]));
+        if (c != kNone) {
+          __builtin_prefetch(&nodes_[c]);
+          w.node = c;
+          w.at_block = false;
+          continue;
+        }
+      }
+      w.node = kNone;
+      --active;
+    }
+  }
+}
+
 uint32_t Trie::Locus(std::string_view prefix, size_t* path_len) const {
   uint32_t n = kRoot;
   size_t pos = 0, above = 0;

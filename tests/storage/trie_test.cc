@@ -416,3 +416,32 @@ TEST_CASE("Trie: a cache's floor holds around the 32-bit cap on frequencies") {
     REQUIRE(d.CheckInvariants() == "");
   }
 }
+
+TEST_CASE("Trie: warming paths changes nothing, whatever the terms") {
+  Trie d;
+  std::vector<std::string_view> none = {"", "a", "abc"};
+  d.WarmPaths(none);  // an empty trie
+  std::mt19937_64 rng(7);
+  Oracle oracle;
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = typeahead::test::RandomTerm(rng, 8);
+    d.IncrBy(t, 1 + static_cast<int64_t>(rng() % 5));
+    oracle.IncrBy(t, *d.Score(t) - oracle.Score(t));
+  }
+  // Present terms, their prefixes, absent terms, the empty string, a term far past any path,
+  // and more terms than one warming walks.
+  std::vector<std::string> terms = {"", std::string(300, 'a')};
+  for (int i = 0; i < 2 * static_cast<int>(Trie::kWarmWalks); ++i) {
+    std::string t = typeahead::test::RandomTerm(rng, 8);
+    terms.push_back(t);
+    terms.push_back(t.substr(0, t.size() / 2));
+  }
+  std::vector<std::string_view> views(terms.begin(), terms.end());
+  d.WarmPaths(views);
+  d.WarmPaths(std::span(views).first(1));
+  CHECK(d.CheckInvariants() == "");
+  for (const std::string& t : terms) {
+    CHECK(Top(d, t, 20) == oracle.TopK(t, 20));
+    CHECK(d.Score(t).value_or(0) == oracle.Score(t));
+  }
+}
