@@ -20,11 +20,14 @@ const Trie* Partition::Find(std::string_view key) const {
 }
 
 OpResult<int64_t> Partition::IncrBy(std::string_view key, std::string_view term, int64_t delta) {
+  return IncrByAt(keys_.find(key), key, term, delta);
+}
+
+OpResult<int64_t> Partition::IncrByAt(KeyMap::iterator it, std::string_view key,
+                                      std::string_view term, int64_t delta) {
   if (delta == 0) {
-    const Trie* dict = Find(key);
-    return dict == nullptr ? int64_t{0} : dict->Score(term).value_or(0);
+    return it == keys_.end() ? int64_t{0} : it->second.Score(term).value_or(0);
   }
-  auto it = keys_.find(key);
   if (it == keys_.end() && delta < 0) return int64_t{0};  // nothing to remove, nothing to create
   BeforeTermChange(key, term);
   if (it == keys_.end()) it = keys_.emplace(std::string(key), Trie()).first;
@@ -44,8 +47,8 @@ OpResult<int64_t> Partition::Suggest(std::string_view key, std::string_view term
                                      std::string_view payload) {
   auto it = keys_.find(key);
   std::string_view current = it == keys_.end() ? std::string_view() : it->second.Payload(term);
-  if (current == payload) return IncrBy(key, term, delta);  // the payload stays as it is
-  if (it == keys_.end() && delta <= 0) return int64_t{0};   // nothing to create
+  if (current == payload) return IncrByAt(it, key, term, delta);  // the payload stays
+  if (it == keys_.end() && delta <= 0) return int64_t{0};         // nothing to create
   BeforeTermChange(key, term);
   if (it == keys_.end()) it = keys_.emplace(std::string(key), Trie()).first;
   Trie& dict = it->second;

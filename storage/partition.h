@@ -95,6 +95,9 @@ class Partition {
   void Emit(const Mutation& m) {
     if (sink_ != nullptr) sink_->Apply(m);
   }
+  // IncrBy on the key it points to (end(): absent), found once by IncrBy or Suggest.
+  OpResult<int64_t> IncrByAt(KeyMap::iterator it, std::string_view key, std::string_view term,
+                             int64_t delta);
   // Drops a key without emitting: the mutator that calls it emits what it did as a whole.
   void Drop(KeyMap::iterator it);
   void DropAll();

@@ -46,12 +46,6 @@ bool GetVarint(std::string_view* in, uint64_t* v) {
   return false;
 }
 
-// A snapshot's term into *into: Suggest only for a payload, sparing the common case a lookup.
-OpResult<int64_t> Load(Partition* into, std::string_view key, std::string_view term, int64_t freq,
-                       std::string_view payload) {
-  return payload.empty() ? into->IncrBy(key, term, freq) : into->Suggest(key, term, freq, payload);
-}
-
 }  // namespace
 
 SnapshotFile::SnapshotFile(std::string path, const SnapshotInfo& info)
@@ -310,7 +304,7 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, 
   if (progress == nullptr) {
     auto sink = [into](std::string_view key, std::string_view term, int64_t freq,
                        std::string_view payload) {
-      return static_cast<bool>(Load(into, key, term, freq, payload));
+      return static_cast<bool>(into->Suggest(key, term, freq, payload));
     };
     return DecodeSnapshot(*data, path, sink, info, error);
   }
@@ -320,7 +314,7 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, 
     if (progress->term_delay_us > 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(progress->term_delay_us));
     }
-    return static_cast<bool>(Load(into, key, term, freq, payload));
+    return static_cast<bool>(into->Suggest(key, term, freq, payload));
   };
   bool ok = DecodeSnapshot(*data, path, sink, info, error, &progress->bytes);
   if (!ok && progress->stop.load(std::memory_order_relaxed)) *error = kLoadStopped;
