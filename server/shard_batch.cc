@@ -51,23 +51,23 @@ void ShardBatch::RunOn(Shard& s, std::string& out) {
 }
 
 void ShardBatch::WarmPaths(Shard& s) {
-  // Runs of commands on one dictionary, warmed a run at a time; one command alone has no
-  // other walk to overlap with.
-  const storage::Trie* dict = nullptr;
+  // Runs of commands on one dictionary, warmed a run at a time. A run of one has no other walk
+  // to overlap with: it costs not even the dictionary's lookup, so unpipelined commands pay
+  // nothing for this.
   std::string_view key;
   std::vector<std::string_view>& warm = t_warm;
   auto flush = [&] {
-    if (dict != nullptr && warm.size() > 1) dict->WarmPaths(warm);
+    if (warm.size() > 1) {
+      if (const storage::Trie* dict = s.partition().Find(key)) dict->WarmPaths(warm);
+    }
     warm.clear();
   };
   for (const Pending& p : pending_) {
     if (p.shard != s.id() || !(p.spec->flags & kWalksTerm) || p.arg_count < 3) continue;
     std::string_view k = args_[p.arg_begin + 1];
-    if (dict == nullptr || k != key || warm.size() == storage::Trie::kWarmWalks) {
+    if (k != key || warm.size() == storage::Trie::kWarmWalks) {
       flush();
       key = k;
-      dict = s.partition().Find(k);
-      if (dict == nullptr) continue;
     }
     warm.push_back(args_[p.arg_begin + 2]);
   }
