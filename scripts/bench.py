@@ -19,7 +19,9 @@ unpipelined and 16 deep; Redis's hash is first driven out of its rehashing, whic
 bucket per access, so that the pairs meet it in its steady state. The fuzzy rows: prefixes of
 3 to 6 letters with one random edit, ACTOPK ... FUZZY 1 beside
 RediSearch's FT.SUGGET ... FUZZY and FUZZY 2 alone, and each one's share of exact top-10
-answers over a sample, against tools/fuzzy-oracle's brute force.
+answers over a sample, against tools/fuzzy-oracle's brute force. The blend rows: the typing
+prefixes with ACTOPK ... BLEND of a 1000-term user dictionary at weight 5, paired against the
+same prefixes without it on the same server, unpipelined and 16 deep.
 """
 import argparse
 import json
@@ -394,6 +396,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             http_rows(args, tools, servers["typeahead"], ports["typeahead"], work, add)
         if big and want("durability"):
             durability(args, tools, servers, n, work, add)
+        if want("blend"):
+            blend_pairs(args, tools, servers, n, work, add_paired)
         # Last: new terms grow both dictionaries, which no row after these should see.
         if want("record"):
             new_term_pairs(args, tools, servers, n, work, add_paired)
@@ -434,6 +438,25 @@ def new_term_pairs(args, tools, servers, n, work, add_paired):
                    seconds=min(1, args.duration))
     os.remove(ours)
     os.remove(peer)
+
+
+def blend_pairs(args, tools, servers, n, work, add_paired):
+    """ACTOPK of typing prefixes blended with a user's dictionary (1000 terms of another seed,
+    Zipf frequencies, weight 5) against the same prefixes without BLEND, on the same server:
+    what personalising a suggestion costs."""
+    ours = servers["typeahead"]
+    user = gen(tools, os.path.join(work, "user.resp"), 1000, "acincrby", seed=42, key="user:42")
+    bulk_load(ours, user)
+    os.remove(user)
+    ops = max(200000, int(args.duration * 400000))
+    blended = gen(tools, os.path.join(work, "blend.resp"), ops, "typeahead", dict=n, records=0,
+                  blend="user:42:5")
+    plain = gen(tools, os.path.join(work, "plain.resp"), ops, "typeahead", dict=n, records=0)
+    for pipeline in (1, 16):
+        add_paired("topk blend", ours, blended, ours, plain, pipeline=pipeline,
+                   system="typeahead BLEND vs plain ACTOPK")
+    os.remove(blended)
+    os.remove(plain)
 
 
 def add_pairs(add, workload, system, runs, ours):

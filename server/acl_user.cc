@@ -317,17 +317,15 @@ AclDenied AclUser::Check(const CommandSpec& spec, std::span<const std::string_vi
   if (!all_commands_ && !(spec.flags & kNoAuth) && !Bit(allowed_, spec.stat_index)) {
     return AclDenied::kCommand;
   }
-  if (!all_keys_ && spec.keys.first > 0) {
+  if (!all_keys_) {
     // A write needs write permission, a read read; others (WATCH) any matching pattern.
     uint8_t needed = (spec.flags & kWrite) ? kKeyWrite : (spec.flags & kReadonly) ? kKeyRead : 0;
-    int n = static_cast<int>(args.size());
-    int last = spec.keys.last < 0 ? n + spec.keys.last : spec.keys.last;
-    for (int i = spec.keys.first; i <= last && i < n; i += spec.keys.step) {
-      if (!KeyAllowed(args[i], needed)) {
-        *arg = static_cast<size_t>(i);
-        return AclDenied::kKey;
-      }
-    }
+    bool allowed = ForEachKey(spec, args, [&](size_t i) {
+      if (KeyAllowed(args[i], needed)) return true;
+      *arg = i;
+      return false;
+    });
+    if (!allowed) return AclDenied::kKey;
   }
   if (!all_channels_ && spec.channels != ChannelArgs::kNone) {
     size_t end =

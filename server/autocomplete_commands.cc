@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
+#include <cmath>
 #include <iterator>
 
 #include "protocol/ascii.h"
@@ -18,6 +19,7 @@
 #include "server/ranked_read.h"
 #include "server/server.h"
 #include "server/shard.h"
+#include "storage/blend.h"
 #include "storage/routing.h"
 
 namespace typeahead::server {
@@ -31,6 +33,7 @@ ptrdiff_t RouteTopK(Args args, size_t shards) {
   std::string_view prefix = args[2];
   int64_t distance = 0, exact = 0;
   for (size_t i = 4; i + 1 < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "BLEND")) break;  // the rest are keys and weights
     if (EqualsIgnoreCase(args[i], "FUZZY")) {
       if (!protocol::ParseInt64(args[++i], &distance)) return 0;
     } else if (EqualsIgnoreCase(args[i], "PREFIXLEN")) {
@@ -97,7 +100,8 @@ awaitable<void> AcDel(CommandContext& cx, Args args) {
   cx.reply.Integer(total);
 }
 
-// ACTOPK's k (capped at max-topk) and options: WITHSCORES, FUZZY d [PREFIXLEN n].
+// ACTOPK's k (capped at max-topk) and options: WITHSCORES, FUZZY d [PREFIXLEN n], and last,
+// BLEND key weight [key weight ...], everything after it in pairs, so any key name will do.
 Status ParseTopK(const Config& config, Args args, RankedRequest* req) {
   int64_t k;
   if (!protocol::ParseInt64(args[3], &k)) return Status::kNotInteger;
@@ -123,6 +127,17 @@ Status ParseTopK(const Config& config, Args args, RankedRequest* req) {
         req->exact_bytes = static_cast<size_t>(n);
         i += 2;
       }
+    } else if (EqualsIgnoreCase(args[i], "BLEND")) {
+      size_t pairs = args.size() - i - 1;
+      if (pairs == 0 || pairs % 2 != 0) return Status::kSyntax;
+      req->blend_at = i + 1;
+      for (size_t j = i + 2; j < args.size(); j += 2) {
+        double w;
+        if (!protocol::ParseDouble(args[j], &w)) return Status::kWeightNotFloat;
+        if (!(w >= 0) || std::isinf(w)) return Status::kWeightNegative;
+        req->blend_weights.push_back(w);
+      }
+      break;
     } else {
       return Status::kSyntax;
     }
@@ -130,11 +145,37 @@ Status ParseTopK(const Config& config, Args args, RankedRequest* req) {
   return Status::kOk;
 }
 
+// The blend's top k on this shard: the first key at weight 1, then each BLEND key with its
+// weight, every one read from this shard's partition (routing is by term, so a term's
+// frequencies in every dictionary live on one shard).
+void BlendOnShard(Shard& s, Args args, const RankedRequest& req,
+                  std::vector<storage::ScoredTerm>* out) {
+  static thread_local std::vector<storage::BlendSource> sources;  // the shard thread's, reused
+  sources.clear();
+  auto add = [&](std::string_view key, double weight) {
+    const storage::Trie* dict = s.partition().Find(key);
+    if (dict != nullptr) dict->Touch(s.clock());
+    sources.push_back({dict, weight});
+  };
+  add(args[1], 1);
+  for (size_t i = 0; i < req.blend_weights.size(); ++i) {
+    add(args[req.blend_at + 2 * i], req.blend_weights[i]);
+  }
+  storage::BlendQuery q{.prefix = args[2],
+                        .k = req.limit,
+                        .fuzzy = req.fuzzy,
+                        .max_distance = req.max_distance,
+                        .exact_bytes = req.exact_bytes};
+  storage::BlendTopK(sources, q, out);
+}
+
 // ACTOPK as a ranked read: this shard's top k under the prefix (the fan-out's part).
 Status AcTopKRanked(Shard& s, Args args, RankedRequest* req,
                     std::vector<storage::ScoredTerm>* out) {
   if (Status st = ParseTopK(s.config(), args, req); st != Status::kOk) return st;
-  if (const storage::Trie* dict = s.partition().Find(args[1])) {
+  if (req->blend()) {
+    BlendOnShard(s, args, *req, out);
+  } else if (const storage::Trie* dict = s.partition().Find(args[1])) {
     dict->Touch(s.clock());
     if (req->fuzzy) {
       dict->FuzzyTopK(args[2], req->limit, req->max_distance, req->exact_bytes, out);
@@ -150,6 +191,14 @@ Status AcTopKRanked(Shard& s, Args args, RankedRequest* req,
 Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   RankedRequest req;
   if (Status st = ParseTopK(s.config(), args, &req); st != Status::kOk) return st;
+  if (req.blend()) {  // strings built per result, as for a fuzzy read
+    static thread_local std::vector<storage::ScoredTerm> items;  // the shard thread's, reused
+    items.clear();
+    BlendOnShard(s, args, req, &items);
+    ++(items.empty() ? s.stats().keyspace_misses : s.stats().keyspace_hits);
+    ReplyRanked(r, items, req);
+    return Status::kOk;
+  }
   const storage::Trie* dict = s.partition().Find(args[1]);
   if (dict == nullptr) {
     ++s.stats().keyspace_misses;
@@ -257,9 +306,11 @@ std::vector<CommandSpec> AutocompleteCommands() {
           .arity = -4,
           .flags = kReadonly,
           .keys = {1, 1, 1},
+          .keyword_keys = {"blend", 4, -2, 2},
           .group = "autocomplete",
           .since = "0.1.0",
-          .summary = "Returns the k most frequent terms starting with a prefix.",
+          .summary = "Returns the k most frequent terms starting with a prefix, or the k best "
+                     "by a weighted sum over several dictionaries (BLEND).",
           .complexity = "O(M log k) where M is the number of matching terms",
           .args = {key,
                    {"prefix", "string"},
@@ -270,7 +321,8 @@ std::vector<CommandSpec> AutocompleteCommands() {
                     {},
                     true,
                     false,
-                    {{"distance", "integer", "FUZZY"}, {"length", "integer", "PREFIXLEN", true}}}},
+                    {{"distance", "integer", "FUZZY"}, {"length", "integer", "PREFIXLEN", true}}},
+                   {"blend", "block", "BLEND", true, true, {{"key", "key"}, {"weight", "double"}}}},
           .route = RouteTopK,
           .on_shard = AcTopKOnShard,
           .ranked = AcTopKRanked,

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/ascii.h"
 #include "protocol/reply_builder.h"
 #include "server/errors.h"
 #include "storage/trie.h"
@@ -61,6 +62,12 @@ struct RankedRequest {
   size_t exact_bytes = 0;
   bool suggestion = false;
   bool with_payloads = false;
+  // A blend (ACTOPK ... BLEND, storage/blend.h): the other keys start at args[blend_at], each
+  // followed by its weight, which blend_weights holds (the first key's, 1, not among them).
+  // Scores are then the blend's weighted sums, doubles.
+  size_t blend_at = 0;
+  std::vector<double> blend_weights;
+  bool blend() const { return blend_at != 0; }
 };
 // A ranked read (a prefix command) on one shard: parses args into *req and appends the
 // shard's best req->limit terms to *out, in ranking order (storage::RanksBefore). The table
@@ -154,6 +161,17 @@ struct KeyRange {
   int first = 0, last = 0, step = 0;
 };
 
+// Keys that follow a keyword (ACTOPK ... BLEND key weight ...), as a Redis 7 key spec whose
+// begin_search is a keyword: after the first argument at or after index `from` equal to keyword
+// (any case), every step-th argument up to `last` (negative: from the end; -1 the last
+// argument). Empty keyword: none.
+struct KeywordKeys {
+  std::string_view keyword = {};
+  int from = 0;
+  int last = 0;
+  int step = 0;
+};
+
 // One entry of a container's HELP reply: a usage line and the lines that explain it.
 struct HelpEntry {
   std::string_view usage;
@@ -167,7 +185,8 @@ struct CommandSpec {
   int arity = 0;
   uint32_t flags = 0;
   KeyRange keys = {};
-  std::string_view group = {};  // "connection", "server", "generic", "autocomplete"
+  KeywordKeys keyword_keys = {};  // more keys, after a keyword
+  std::string_view group = {};    // "connection", "server", "generic", "autocomplete"
   std::string_view since = {};
   std::string_view summary = {};
   std::string_view complexity = {};
@@ -193,6 +212,31 @@ struct CommandSpec {
     return arity > 0 ? n == arity : n >= -arity;
   }
 };
+
+// Calls fn(i) for the index of each key in args (the command's name at 0): the range's, then
+// those after the keyword. Stops at the first fn that returns false, and returns false then.
+template <typename Fn>
+bool ForEachKey(const CommandSpec& spec, Args args, Fn&& fn) {
+  int n = static_cast<int>(args.size());
+  const KeyRange& range = spec.keys;
+  if (range.first > 0) {
+    int last = range.last < 0 ? n + range.last : range.last;
+    for (int i = range.first; i <= last && i < n; i += range.step) {
+      if (!fn(static_cast<size_t>(i))) return false;
+    }
+  }
+  const KeywordKeys& kw = spec.keyword_keys;
+  if (kw.keyword.empty()) return true;
+  for (int at = kw.from; at < n; ++at) {
+    if (!EqualsIgnoreCase(args[at], kw.keyword)) continue;
+    int last = kw.last < 0 ? n + kw.last : at + kw.last;
+    for (int i = at + 1; i <= last && i < n; i += kw.step) {
+      if (!fn(static_cast<size_t>(i))) return false;
+    }
+    break;
+  }
+  return true;
+}
 
 // The spec's ACL categories: those its flags imply, as Redis derives them (write, read,
 // admin and dangerous, pubsub, fast or else slow), autocomplete for that group, and its own.

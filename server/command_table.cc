@@ -180,16 +180,47 @@ void ContainerHelp(CommandContext& cx, Args args) {
   }
 }
 
+namespace {
+// A key spec's opening (a map of flags, begin_search, find_keys) and its flags.
+void ReplyKeySpecFlags(protocol::ReplyBuilder& r, const CommandSpec& spec) {
+  r.Map(3);
+  r.Bulk("flags");
+  bool write = spec.flags & kWrite;
+  r.Set(2);
+  r.Simple(write ? "RW" : "RO");
+  r.Simple(write ? "UPDATE" : "ACCESS");
+}
+// A key spec's find_keys, a range.
+void ReplyFindKeys(protocol::ReplyBuilder& r, int last, int step) {
+  r.Bulk("find_keys");
+  r.Map(2);
+  r.Bulk("type");
+  r.Bulk("range");
+  r.Bulk("spec");
+  r.Map(3);
+  r.Bulk("lastkey");
+  r.Integer(last);
+  r.Bulk("keystep");
+  r.Integer(step);
+  r.Bulk("limit");
+  r.Integer(0);
+}
+}  // namespace
+
 void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
   r.Array(10);
   r.Bulk(spec.name);
   r.Integer(spec.arity);
   size_t nflags = 0;
   for (auto [flag, name] : kFlagNames) nflags += (spec.flags & flag) ? 1 : 0;
-  r.Set(nflags);
+  // Keys after a keyword move with the arguments: Redis flags such a command so that clients
+  // ask COMMAND GETKEYS for them.
+  bool keyword = !spec.keyword_keys.keyword.empty();
+  r.Set(nflags + keyword);
   for (auto [flag, name] : kFlagNames) {
     if (spec.flags & flag) r.Simple(name);
   }
+  if (keyword) r.Simple("movablekeys");
   r.Integer(spec.keys.first);
   r.Integer(spec.keys.last);
   r.Integer(spec.keys.step);
@@ -200,14 +231,9 @@ void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
   }
   r.Set(0);  // tips
   // Key specs and subcommands are sets, as Redis 7 replies them (~ in RESP3).
+  r.Set(spec.keys.first > 0 ? 1 + keyword : 0);
   if (spec.keys.first > 0) {
-    r.Set(1);
-    r.Map(3);
-    r.Bulk("flags");
-    bool write = spec.flags & kWrite;
-    r.Set(2);
-    r.Simple(write ? "RW" : "RO");
-    r.Simple(write ? "UPDATE" : "ACCESS");
+    ReplyKeySpecFlags(r, spec);
     r.Bulk("begin_search");
     r.Map(2);
     r.Bulk("type");
@@ -216,20 +242,23 @@ void ReplyCommandInfo(protocol::ReplyBuilder& r, const CommandSpec& spec) {
     r.Map(1);
     r.Bulk("index");
     r.Integer(spec.keys.first);
-    r.Bulk("find_keys");
+    ReplyFindKeys(r, spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first,
+                  spec.keys.step);
+  }
+  if (spec.keys.first > 0 && keyword) {
+    const KeywordKeys& kw = spec.keyword_keys;
+    ReplyKeySpecFlags(r, spec);
+    r.Bulk("begin_search");
     r.Map(2);
     r.Bulk("type");
-    r.Bulk("range");
+    r.Bulk("keyword");
     r.Bulk("spec");
-    r.Map(3);
-    r.Bulk("lastkey");
-    r.Integer(spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first);
-    r.Bulk("keystep");
-    r.Integer(spec.keys.step);
-    r.Bulk("limit");
-    r.Integer(0);
-  } else {
-    r.Set(0);
+    r.Map(2);
+    r.Bulk("keyword");
+    r.Bulk(ToUpper(kw.keyword));
+    r.Bulk("startfrom");
+    r.Integer(kw.from);
+    ReplyFindKeys(r, kw.last, kw.step);
   }
   r.Set(spec.subcommands.size());
   for (const auto& sub : spec.subcommands) ReplyCommandInfo(r, sub);

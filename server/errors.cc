@@ -184,6 +184,10 @@ void ReplyError(protocol::ReplyBuilder& r, Status status, int64_t max_term_lengt
       return r.Error(kFuzzyDistance);
     case Status::kNotFloat:
       return r.Error(kNotFloat);
+    case Status::kWeightNotFloat:
+      return r.Error(kWeightNotFloat);
+    case Status::kWeightNegative:
+      return r.Error(kWeightNegative);
     case Status::kScoreFractional:
       return r.Error(kScoreFractional);
     case Status::kScoreNotPositive:

@@ -65,6 +65,9 @@ std::string TermTooLong(int64_t max_term_length);
 inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view kFuzzyDistance = "ERR FUZZY distance must be 0, 1 or 2";
 inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+// ACTOPK ... BLEND: Redis's text for a bad ZUNION weight; and ours for one it would take.
+inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kWeightNegative = "ERR BLEND weight must be a finite number >= 0";
 inline constexpr std::string_view kScoreFractional =
     "ERR score must be an integer: fractional scores are not supported";
 inline constexpr std::string_view kScoreNotPositive =
@@ -189,6 +192,7 @@ std::string HttpUnknownParameter(std::string_view name);
 inline constexpr std::string_view kHttpBadBool =
     "ERR withscores must be true, false, 1, 0, yes or no";
 inline constexpr std::string_view kHttpPrefixLenAlone = "ERR prefixlen needs fuzzy";
+inline constexpr std::string_view kHttpBadBlend = "ERR blend must be key:weight";
 std::string HttpBadJson(std::string_view reason);
 inline constexpr std::string_view kHttpRecordBody =
     "ERR the body must be an object with \"term\" (a string) or \"terms\" (an array of "
@@ -228,6 +232,8 @@ enum class Status : uint8_t {
   kOverflow,
   kFuzzyDistance,
   kNotFloat,
+  kWeightNotFloat,
+  kWeightNegative,
   kScoreFractional,
   kScoreNotPositive,
   kWrongType,

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -114,6 +115,11 @@ class ReplyReader {
     return b;
   }
   size_t Aggregate() { return static_cast<size_t>(Integer()); }
+  double Double() {
+    double v = 0;
+    protocol::ParseDouble(Line(), &v);
+    return v;
+  }
 
  private:
   std::string_view Line() {
@@ -265,10 +271,8 @@ int64_t MicrosSince(Clock::time_point start) {
 // Runs args as user; false with the error response made when the reply is an error.
 awaitable<bool> Run(Connection& conn, const AclUser* user, const std::vector<std::string>& args,
                     std::string* reply, Response* res) {
-  std::array<std::string_view, 9> views;  // ACTOPK's with every option is the longest
-  if (args.size() > views.size()) throw std::logic_error("http_api Run: too many arguments");
-  for (size_t i = 0; i < args.size(); ++i) views[i] = args[i];
-  co_await conn.RunForHttp(user, std::span(views).first(args.size()), reply);
+  std::vector<std::string_view> views(args.begin(), args.end());  // BLEND makes it unbounded
+  co_await conn.RunForHttp(user, views, reply);
   ReplyReader r(*reply);
   if (r.is_error()) {
     res->ErrorReply(r.Error());
@@ -281,6 +285,7 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
                      const Route& route, Response* res) {
   auto start = Clock::now();
   std::string prefix, k = "10", fuzzy, prefixlen;
+  std::vector<std::string> blend;  // BLEND's arguments: key, weight, key, weight, ...
   bool with_scores = false;
   bool bad = false;
   ForEachQueryParam(req.query, [&](std::string_view name, std::string_view raw) {
@@ -299,6 +304,14 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
     } else if (name == "prefixlen") {
       prefixlen = std::move(*value);
       return true;
+    } else if (name == "blend") {  // key:weight, split at the last colon (keys may hold one)
+      size_t colon = value->rfind(':');
+      if (colon != std::string::npos && colon != 0) {
+        blend.push_back(value->substr(0, colon));
+        blend.push_back(value->substr(colon + 1));
+        return true;
+      }
+      res->Error(400, errors::kHttpBadBlend);
     } else if (name == "withscores") {
       if (*value == "true" || *value == "1" || *value == "yes" || value->empty()) {
         with_scores = true;
@@ -323,6 +336,11 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
     args.insert(args.end(), {"fuzzy", fuzzy});
     if (!prefixlen.empty()) args.insert(args.end(), {"prefixlen", prefixlen});
   }
+  bool blended = !blend.empty();
+  if (blended) {
+    args.emplace_back("blend");
+    std::move(blend.begin(), blend.end(), std::back_inserter(args));
+  }
   std::string reply;
   bool ok = co_await Run(conn, user, args, &reply, res);
   if (!ok) co_return;
@@ -333,9 +351,13 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
   for (size_t n = r.Aggregate(); n > 0; --n) {
     w.BeginObject();
     if (with_scores) {
-      r.Aggregate();  // [term, freq] or [term, freq, distance]
+      r.Aggregate();  // [term, freq] or [term, freq, distance]; a blend's score, a double
       WriteTerm(w, "term", r.Bulk());
-      w.Key("freq").Int(r.Integer());
+      if (blended) {
+        w.Key("score").Double(r.Double());
+      } else {
+        w.Key("freq").Int(r.Integer());
+      }
       if (!fuzzy.empty()) w.Key("distance").Int(r.Integer());
     } else {
       WriteTerm(w, "term", r.Bulk());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <boost/json/src.hpp>
+#include <cmath>
 
 #include "base/utf8.h"
 
@@ -69,6 +70,13 @@ JsonWriter& JsonWriter::String(std::string_view s, bool* valid_utf8) {
 }
 
 JsonWriter& JsonWriter::Int(int64_t v) {
+  Separate();
+  fmt::format_to(std::back_inserter(*out_), "{}", v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Double(double v) {
+  if (std::isinf(v)) return String(v > 0 ? "inf" : "-inf");
   Separate();
   fmt::format_to(std::back_inserter(*out_), "{}", v);
   return *this;

@@ -34,6 +34,8 @@ class JsonWriter {
   // *valid_utf8, when given: whether s was valid UTF-8 (one pass does both).
   JsonWriter& String(std::string_view s, bool* valid_utf8 = nullptr);
   JsonWriter& Int(int64_t v);
+  // The shortest decimal that reads back as v; JSON has no infinity, so +-inf is "inf"/"-inf".
+  JsonWriter& Double(double v);
   JsonWriter& Bool(bool v);
 
  private:

@@ -27,7 +27,8 @@ errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r);
 
 // A ranked reply: an array of n terms; WITHSCORES adds each frequency after its term (RESP2)
 // or makes each element a [term, frequency] pair (RESP3, as Redis 7's ZRANGE ... WITHSCORES),
-// and a fuzzy read's distance after the frequency ([term, frequency, distance] in RESP3).
+// and a fuzzy read's distance after the frequency ([term, frequency, distance] in RESP3). A
+// blend's scores are its weighted sums instead, as doubles (RESP3 doubles, RESP2 bulk strings).
 // fields: what each element carries, 1 (the term), 2 (and its frequency) or 3 (and distance).
 inline int RankedFields(const RankedRequest& req) {
   return req.with_scores ? (req.fuzzy ? 3 : 2) : 1;

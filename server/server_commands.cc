@@ -113,12 +113,12 @@ void CommandGetKeys(CommandContext& cx, Args args) {
     if (spec == nullptr) return cx.Error(errors::kInvalidCommand);
   }
   if (!spec->ArityOk(cmd.size())) return cx.Error(errors::kInvalidArgCount);
-  int argc = static_cast<int>(cmd.size());
-  const KeyRange& range = spec->keys;
-  if (range.first == 0) return cx.Error(errors::kNoKeyArguments);
-  int last = range.last < 0 ? argc + range.last : range.last;
+  if (spec->keys.first == 0) return cx.Error(errors::kNoKeyArguments);
   std::vector<std::string_view> keys;
-  for (int i = range.first; i <= last && i < argc; i += range.step) keys.push_back(cmd[i]);
+  ForEachKey(*spec, cmd, [&](size_t i) {
+    keys.push_back(cmd[i]);
+    return true;
+  });
   cx.reply.Array(keys.size());
   for (auto k : keys) cx.reply.Bulk(k);
 }

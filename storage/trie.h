@@ -71,6 +71,8 @@ struct ScoredTerm {
   // The term's payload where the caller asked for it (FT.SUGGET WITHPAYLOADS); the trie's
   // queries leave it empty.
   std::string payload = {};
+  // A blend's weighted sum of frequencies (storage/blend.h); 0 for every other query.
+  double score = 0;
   bool operator==(const ScoredTerm&) const = default;
 };
 

@@ -1,5 +1,5 @@
 // gen-terms N [--seed S] [--format F] [--key K] [--dict D] [--records PERCENT] [--sha SHA]
-//           [--max-prefix M] [--typo 1 [--fuzzy D]]
+//           [--max-prefix M] [--typo 1 [--fuzzy D]] [--blend KEY:WEIGHT]
 //
 // Data (N unique English-like terms with Zipf(s=1) frequencies, the same terms for the same
 // seed), as RESP commands for `redis-cli --pipe` or loadgen:
@@ -22,6 +22,8 @@
 // --typo 1: prefixes of 3..M letters with one random edit (a letter substituted, inserted or
 // deleted, or two adjacent letters swapped), what a user with a typo types; --fuzzy D then
 // makes the queries ACTOPK K prefix 10 FUZZY D and FT.SUGGET K prefix MAX 10 FUZZY.
+// --blend KEY:WEIGHT makes them ACTOPK K prefix 10 BLEND KEY WEIGHT (split at the last colon),
+// the same prefixes as without it for the same seed.
 #include <algorithm>
 #include <cstddef>
 #include <cstdio>
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
   }
   uint64_t n = std::strtoull(argv[1], nullptr, 10);
   uint64_t seed = 1, dict = n, records = 100, max_prefix = 6, typo = 0;
-  std::string fuzzy;
+  std::string fuzzy, blend_key, blend_weight;
   std::string format = "acincrby", key = "terms", sha;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
@@ -109,6 +111,15 @@ int main(int argc, char** argv) {
       typo = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (a == "--fuzzy") {
       fuzzy = argv[i + 1];
+    } else if (a == "--blend") {
+      std::string_view v = argv[i + 1];
+      size_t colon = v.rfind(':');
+      if (colon == std::string_view::npos) {
+        std::fprintf(stderr, "gen-terms: --blend wants KEY:WEIGHT\n");
+        return 1;
+      }
+      blend_key = v.substr(0, colon);
+      blend_weight = v.substr(colon + 1);
     } else if (a == "--max-prefix") {
       max_prefix = std::max<uint64_t>(1, std::strtoull(argv[i + 1], nullptr, 10));
     } else {
@@ -171,6 +182,8 @@ int main(int argc, char** argv) {
         Resp(&out, {"ACRECORD", key, t});
       } else if (!fuzzy.empty()) {
         Resp(&out, {"ACTOPK", key, prefix, "10", "FUZZY", fuzzy});
+      } else if (!blend_key.empty()) {
+        Resp(&out, {"ACTOPK", key, prefix, "10", "BLEND", blend_key, blend_weight});
       } else {
         Resp(&out, {"ACTOPK", key, prefix, "10"});
       }

@@ -184,8 +184,16 @@ TEST_CASE("COMMAND reports the one command table") {
   REQUIRE(info->elements == 3);
   CHECK(Render(info->element[0]->element[0]) == "\"actopk\"");
   CHECK(info->element[0]->element[1]->integer == -4);
-  CHECK(Render(info->element[0]->element[2]) == "[+readonly]");
+  // BLEND's keys follow a keyword: movablekeys, and a second key spec that says where.
+  CHECK(Render(info->element[0]->element[2]) == "[+readonly, +movablekeys]");
   CHECK(info->element[0]->element[3]->integer == 1);
+  REQUIRE(info->element[0]->element[8]->elements == 2);
+  CHECK(Render(info->element[0]->element[8]->element[1]) ==
+        R"(["flags", [+RO, +ACCESS], "begin_search", ["type", "keyword", "spec", ["keyword", )"
+        R"("BLEND", "startfrom", :4]], "find_keys", ["type", "range", "spec", ["lastkey", :-2, )"
+        R"("keystep", :2, "limit", :0]]])");
+  CHECK(Run(c.get(), {"COMMAND", "GETKEYS", "ACTOPK", "g", "a", "3", "WITHSCORES", "BLEND", "u",
+                      "2", "v", "0.5"}) == R"(["g", "u", "v"])");
   CHECK(info->element[1]->type == REDIS_REPLY_NIL);
   CHECK(Render(info->element[2]->element[0]) == "\"client|list\"");
   CHECK(Run(c.get(), {"COMMAND", "GETKEYS", "ACRECORD", "dict", "term"}) == "[\"dict\"]");

@@ -120,6 +120,20 @@ def endpoints(api, r):
     check(b["terms"] == [{"term": "apple"}], "prefixlen=0: a substituted first byte is one edit")
     check(r.execute_command("ACTOPK", "q", "aple", 3, "FUZZY", 1) == [b"apple", b"appetite"],
           "the same answer over RESP")
+    # Blends: blend=key:weight, repeated; split at the last colon, so keys may hold colons.
+    r.execute_command("ACINCRBY", "user:42", "appetite", 3)
+    r.execute_command("ACINCRBY", "user:42", "apps", 1)
+    s, _, b = api.call("GET", "/v1/keys/q/topk?prefix=app&k=3&withscores=1&blend=user:42:0.5")
+    check(s == 200 and b["terms"] == [{"term": "appetite", "score": 2.5},
+                                      {"term": "apple", "score": 2}, {"term": "app", "score": 1}],
+          f"blend=user:42:0.5: weighted sums as JSON numbers ({b})")
+    b = api.call("GET", "/v1/keys/q/topk?prefix=app&k=5&blend=user:42:0.5&blend=nokey:3")[2]
+    check([t["term"] for t in b["terms"]] == ["appetite", "apple", "app", "application", "apps"],
+          f"two blend parameters, one a missing key; terms only without withscores ({b})")
+    b = api.call("GET", "/v1/keys/q/topk?prefix=aple&k=1&fuzzy=1&withscores=1&blend=user:42:10")[2]
+    check(b["terms"] == [{"term": "appetite", "score": 31, "distance": 1}],
+          f"blend with fuzzy: the distance beside the score ({b})")
+    r.delete("user:42")
 
     s, _, b = api.call("POST", "/v1/keys/q/record", {"terms": ["pear", "plum", "pear"]})
     check(s == 200 and b["terms"] == [{"term": "pear", "freq": 1}, {"term": "plum", "freq": 1},
@@ -200,6 +214,11 @@ def errors(api, port, r):
         (("GET", "/v1/keys/q/topk?withscores=maybe"), None),
         (("GET", "/v1/keys/q/topk?fuzzy=3"), "ERR FUZZY distance must be 0, 1 or 2"),
         (("GET", "/v1/keys/q/topk?prefixlen=1"), "ERR prefixlen needs fuzzy"),
+        (("GET", "/v1/keys/q/topk?blend=user"), "ERR blend must be key:weight"),
+        (("GET", "/v1/keys/q/topk?blend=:2"), "ERR blend must be key:weight"),
+        (("GET", "/v1/keys/q/topk?blend=user:x"), "ERR weight value is not a float"),
+        (("GET", "/v1/keys/q/topk?blend=user:-1"),
+         "ERR BLEND weight must be a finite number >= 0"),
         (("GET", "/v1/keys/q/topk?fuzzy=1&prefixlen=-1"),
          "ERR value is out of range, must be positive"),
         (("GET", "/v1/keys/q/topk?prefix=%zz"), "ERR invalid percent-encoding in the URL"),

@@ -64,6 +64,23 @@ TEST_CASE("AUTH and HELLO log in as a user; a wrong password changes nothing") {
   CHECK(d.Run({"AUTH", "tenant_b", "pb"}) == kWrongPass);
 }
 
+TEST_CASE("NOPERM: a blend's every key is checked, as a read") {
+  TestServer server(2);
+  TestClient admin(server);
+  SetUpTenants(admin);
+  admin.Run({"ACRECORD", "a:global", "apple"});
+  admin.Run({"ACRECORD", "b:user", "apple"});
+  REQUIRE(admin.Run({"ACL", "SETUSER", "a_reader", "on", "nopass", "%R~a:*", "+actopk"}) == "+OK");
+  TestClient a(server);
+  REQUIRE(a.Run({"AUTH", "a_reader", "x"}) == "+OK");
+  CHECK(a.Run({"ACTOPK", "a:global", "app", "3", "BLEND", "a:user", "2"}) == R"(["apple"])");
+  CHECK(a.Run({"ACTOPK", "a:global", "app", "3", "BLEND", "a:user", "2", "b:user", "1"}) ==
+        kNoPermKey);
+  CHECK(a.Run({"ACTOPK", "a:global", "", "3", "BLEND", "b:user", "1"}) == kNoPermKey);
+  CHECK(admin.Run({"ACL", "DRYRUN", "a_reader", "ACTOPK", "a:global", "a", "1", "BLEND", "b:user",
+                   "1"}) == "\"This user has no permissions to access the 'b:user' key\"");
+}
+
 TEST_CASE("NOPERM: commands, keys and channels; refused commands change nothing") {
   TestServer server(2);
   TestClient admin(server);

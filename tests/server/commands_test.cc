@@ -4,11 +4,13 @@
 // (docs/commands.md), written out rather than taken from server/errors.h, so that a changed
 // text fails here as it would fail a client.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <set>
 #include <string>
 #include <vector>
 
+#include "storage/blend.h"
 #include "storage/routing.h"
 #include "storage/trie.h"
 #include "tests/server/command_fixture.h"
@@ -200,6 +202,106 @@ TEST_CASE("ACTOPK FUZZY: routed and fanned-out reads equal one trie's answer") {
                                "PREFIXLEN", std::to_string(exact)}) == expect,
                         shards << " shards, '" << q << "' within " << d << ", exact " << exact);
         }
+      }
+    }
+  }
+}
+
+TEST_CASE("ACTOPK BLEND: weighted sums as doubles, errors, and every shard's terms") {
+  TestServer server(4);
+  TestClient c(server);
+  for (auto [term, n] : {std::pair{"apple", 100},
+                         {"app", 50},
+                         {"application", 40},
+                         {"appetite", 10},
+                         {"maple", 30}}) {
+    c.Run({"ACINCRBY", "global", term, std::to_string(n)});
+  }
+  c.Run({"ACINCRBY", "user:42", "appetite", "20"});
+  c.Run({"ACINCRBY", "user:42", "apps", "8"});
+  c.Run({"ACINCRBY", "user:42", "maple", "1"});
+  // appetite 10 + 5 x 20; apps (5 x 8) ties application (40): term order.
+  CHECK(c.Run({"ACTOPK", "global", "app", "5", "BLEND", "user:42", "5"}) ==
+        R"(["appetite", "apple", "app", "application", "apps"])");
+  CHECK(c.Command({"ACTOPK", "global", "app", "2", "WITHSCORES", "BLEND", "user:42", "0.5"}).raw ==
+        "*4\r\n$5\r\napple\r\n$3\r\n100\r\n$3\r\napp\r\n$2\r\n50\r\n");
+  CHECK(c.Run({"ACTOPK", "global", "app", "7", "WITHSCORES", "BLEND", "user:42", "0.5"}) ==
+        R"(["apple", "100", "app", "50", "application", "40", "appetite", "20", "apps", "4"])");
+  // The empty prefix fans out: maple lives on another shard than the a-terms.
+  CHECK(c.Run({"ACTOPK", "global", "", "3", "WITHSCORES", "blend", "user:42", "100"}) ==
+        R"(["appetite", "2010", "apps", "800", "maple", "130"])");
+  // Keys may repeat and be absent; a key absent from the blend's first place counts 0.
+  CHECK(c.Run({"ACTOPK", "nokey", "app", "2", "WITHSCORES", "BLEND", "user:42", "1", "user:42",
+               "1"}) == R"(["appetite", "40", "apps", "16"])");
+  CHECK(c.Run({"ACTOPK", "nokey", "app", "2", "BLEND", "nokey2", "1"}) == "[]");
+  // With FUZZY: distance first, and it rides along with WITHSCORES.
+  CHECK(c.Run({"ACTOPK", "global", "aple", "2", "WITHSCORES", "FUZZY", "1", "BLEND", "user:42",
+               "5"}) == R"(["appetite", "110", :1, "apple", "100", :1])");
+  c.Run({"HELLO", "3"});
+  CHECK(c.Command({"ACTOPK", "global", "app", "1", "WITHSCORES", "BLEND", "user:42", "0.25"}).raw ==
+        "*1\r\n*2\r\n$5\r\napple\r\n,100\r\n");
+  CHECK(c.Run({"ACTOPK", "global", "aple", "1", "WITHSCORES", "FUZZY", "1", "BLEND", "user:42",
+               "5"}) == R"([["appetite", ,110, :1]])");
+  CHECK(c.Run({"ACTOPK", "global", "app", "1", "WITHSCORES", "BLEND", "user:42", "0.1"}) ==
+        R"([["apple", ,100]])");
+  c.Run({"HELLO", "2"});
+
+  std::string before = DumpAll(c);
+  CHECK(c.Run({"ACTOPK", "global", "app", "2", "BLEND"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "global", "app", "2", "BLEND", "user:42"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "global", "app", "2", "BLEND", "user:42", "1", "WITHSCORES"}) ==
+        "-ERR syntax error");
+  CHECK(c.Run({"ACTOPK", "global", "app", "2", "BLEND", "user:42", "x"}) ==
+        "-ERR weight value is not a float");
+  CHECK(c.Run({"ACTOPK", "global", "app", "2", "BLEND", "user:42", "nan"}) ==
+        "-ERR weight value is not a float");
+  CHECK(c.Run({"ACTOPK", "global", "app", "2", "BLEND", "user:42", "-1"}) ==
+        "-ERR BLEND weight must be a finite number >= 0");
+  CHECK(c.Run({"ACTOPK", "global", "", "2", "BLEND", "user:42", "inf"}) ==
+        "-ERR BLEND weight must be a finite number >= 0");
+  CHECK(DumpAll(c) == before);
+  // After BLEND everything is a key or a weight: a key may be named like an option.
+  c.Run({"ACINCRBY", "FUZZY", "apple", "1"});
+  CHECK(c.Run({"ACTOPK", "global", "app", "1", "WITHSCORES", "BLEND", "FUZZY", "1"}) ==
+        R"(["apple", "101"])");
+  CHECK(c.Run({"COMMAND", "GETKEYS", "ACTOPK", "global", "app", "1", "BLEND", "u", "1", "v",
+               "2"}) == R"(["global", "u", "v"])");
+  CHECK(c.Run({"COMMAND", "GETKEYS", "ACTOPK", "global", "BLEND", "1"}) == R"(["global"])");
+}
+
+TEST_CASE("ACTOPK BLEND: routed and fanned-out blends equal one partition's answer") {
+  // Three dictionaries over first bytes a..f; 1, 4 and 8 shards route by none, one and two
+  // bytes, so the prefixes take every path.
+  typeahead::storage::Trie all[3];
+  uint64_t x = 777;
+  auto next = [&] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+  std::vector<std::pair<int, std::string>> writes;
+  for (int i = 0; i < 900; ++i) {
+    std::string t;
+    for (size_t n = 1 + next() % 5; n > 0; --n) t += static_cast<char>('a' + next() % 6);
+    int key = next() % 5 == 0 ? 1 + static_cast<int>(next() % 2) : 0;
+    writes.emplace_back(key, t);
+    all[key].IncrBy(t, 1);
+  }
+  const char* keys[] = {"g", "u1", "u2"};
+  for (size_t shards : {1, 4, 8}) {
+    TestServer server(shards);
+    TestClient c(server);
+    for (const auto& [key, t] : writes) c.Run({"ACRECORD", keys[key], t});
+    for (std::string q : {"", "a", "ab", "bca", "f"}) {
+      for (size_t k : {3, 25}) {
+        typeahead::storage::BlendSource sources[] = {{&all[0], 1}, {&all[1], 2.5}, {&all[2], 0}};
+        std::vector<typeahead::storage::ScoredTerm> want;
+        typeahead::storage::BlendTopK(sources, {.prefix = q, .k = k}, &want);
+        std::string expect = "[";
+        for (const auto& s : want) {
+          if (expect.size() > 1) expect += ", ";
+          expect += "\"" + s.term + "\", \"" + fmt::format("{:.17g}", s.score) + "\"";
+        }
+        expect += "]";
+        CHECK_MESSAGE(c.Run({"ACTOPK", "g", q, std::to_string(k), "WITHSCORES", "BLEND", "u1",
+                             "2.5", "u2", "0"}) == expect,
+                      shards << " shards, '" << q << "' k " << k);
       }
     }
   }
