@@ -31,18 +31,13 @@ void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTer
   }
   int fields = RankedFields(req);
   RankedHeader(r, items.size(), fields);
-  if (req.blend()) {  // the weighted sums, as doubles (RESP2: ZSCORE's bulk strings)
-    for (const auto& s : items) {
-      if (fields > 1 && r.resp3()) r.Array(fields);
-      r.Bulk(s.term);
-      if (fields > 1) r.Double(s.score);
-      if (fields > 2) r.Integer(s.distance);
-    }
-    return;
-  }
   for (const auto& s : items) {
-    RankedElement(r, fields, s.freq, s.distance, s.term.size(),
-                  [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); });
+    auto spell = [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); };
+    if (req.blend()) {  // the weighted sums, as doubles (RESP2: ZSCORE's bulk strings)
+      RankedElement(r, fields, s.score, s.distance, s.term.size(), spell);
+    } else {
+      RankedElement(r, fields, s.freq, s.distance, s.term.size(), spell);
+    }
   }
 }
 
@@ -73,12 +68,10 @@ boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args) {
   std::vector<storage::ScoredTerm> merged;
   for (auto& p : parts) std::move(p.items.begin(), p.items.end(), std::back_inserter(merged));
   size_t n = std::min(first.req.limit, merged.size());
-  if (first.req.blend()) {
-    std::partial_sort(merged.begin(), merged.begin() + n, merged.end(), storage::BlendRanksBefore);
-  } else {
-    std::partial_sort(merged.begin(), merged.begin() + n, merged.end(),
-                      [](const auto& a, const auto& b) { return storage::RanksBefore(a, b); });
-  }
+  using Order = bool (*)(const storage::ScoredTerm&, const storage::ScoredTerm&);
+  Order ranks =
+      first.req.blend() ? storage::BlendRanksBefore : static_cast<Order>(storage::RanksBefore);
+  std::partial_sort(merged.begin(), merged.begin() + n, merged.end(), ranks);
   merged.resize(n);
   ++(n > 0 ? cx.shard.stats().keyspace_hits : cx.shard.stats().keyspace_misses);
   ReplyRanked(cx.reply, merged, first.req);

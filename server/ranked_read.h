@@ -12,6 +12,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <type_traits>
 #include <vector>
 
 #include "server/command.h"
@@ -37,12 +38,17 @@ inline void RankedHeader(protocol::ReplyBuilder& r, size_t n, int fields) {
   r.Array(r.resp3() ? n : n * fields);
 }
 // One element of it, whose term spell(dst) writes (size bytes).
-template <typename Spell>
-void RankedElement(protocol::ReplyBuilder& r, int fields, int64_t freq, int distance, size_t size,
+// score: a frequency (an integer) or a blend's weighted sum (a double).
+template <typename Score, typename Spell>
+void RankedElement(protocol::ReplyBuilder& r, int fields, Score score, int distance, size_t size,
                    Spell&& spell) {
   if (fields > 1 && r.resp3()) r.Array(fields);
   spell(r.BulkSpace(size));
-  if (fields > 1) r.Integer(freq);
+  if constexpr (std::is_floating_point_v<Score>) {
+    if (fields > 1) r.Double(score);
+  } else {
+    if (fields > 1) r.Integer(score);
+  }
   if (fields > 2) r.Integer(distance);
 }
 // The reply for req: RankedHeader and RankedElement's shape, or for a suggestion read
