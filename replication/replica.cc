@@ -293,18 +293,31 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   std::vector<uint64_t> cuts;
   for (const auto& part : decoder.parts()) cuts.push_back(part.cut);
   std::thread loader([load, &decoder, local] {
+    // A decaying key's decay reaches every partition its terms may route to, before them;
+    // its terms come on the source partition's scale (shift), which Restore converts.
+    std::unordered_map<std::string, int64_t> shifts;  // of the source partition's keys
+    auto adopt = [&](std::string_view key, const storage::Decay& d) {
+      for (storage::Partition& part : load->staging) part.AdoptDecay(key, d);
+      shifts[std::string(key)] = d.shift;
+    };
     auto sink = [&](std::string_view key, std::string_view term, int64_t freq,
                     std::string_view payload) {
-      return static_cast<bool>(
-          load->staging[storage::PartitionOfTerm(term, local)].Suggest(key, term, freq, payload));
+      int64_t shift = 0;
+      if (!shifts.empty()) {
+        if (auto it = shifts.find(std::string(key)); it != shifts.end()) shift = it->second;
+      }
+      return static_cast<bool>(load->staging[storage::PartitionOfTerm(term, local)].Restore(
+          key, term, freq, payload, shift));
     };
     for (size_t p = 0; p < decoder.parts().size() && load->error.empty(); ++p) {
       storage::SnapshotInfo info;
       std::string name = fmt::format("from the master (partition {})", p);
-      if (!storage::DecodeSnapshot(decoder.parts()[p].snapshot, name, sink, &info, &load->error)) {
+      if (!storage::DecodeSnapshot(decoder.parts()[p].snapshot, name, sink, adopt, &info,
+                                   &load->error)) {
         break;
       }
       std::string().swap(decoder.parts()[p].snapshot);
+      shifts.clear();
     }
     load->done = true;
   });

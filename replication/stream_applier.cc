@@ -95,6 +95,7 @@ void StreamApplier::Route(const std::vector<std::string_view>& args) {
       return;
     case storage::MutationKind::kEraseKeys:
     case storage::MutationKind::kRename:
+    case storage::MutationKind::kDecay:
     case storage::MutationKind::kClear:
       if (partition_ < 0) {
         ++unknown;

@@ -21,7 +21,9 @@ bucket per access, so that the pairs meet it in its steady state. The fuzzy rows
 RediSearch's FT.SUGGET ... FUZZY and FUZZY 2 alone, and each one's share of exact top-10
 answers over a sample, against tools/fuzzy-oracle's brute force. The blend rows: the typing
 prefixes with ACTOPK ... BLEND of a 1000-term user dictionary at weight 5, paired against the
-same prefixes without it on the same server, unpipelined and 16 deep.
+same prefixes without it on the same server, unpipelined and 16 deep. The decay rows: the
+dictionary again as a decaying key, ACTOPK and ACRECORD on it paired against the counting
+key, ACDECAY's conversion and a rebase of the whole key timed, with ACTOPK's latency during it.
 """
 import argparse
 import json
@@ -398,6 +400,8 @@ def run_suite(args, tools, server_bin, n, suffix, rows, planned, big=False):
             durability(args, tools, servers, n, work, add)
         if want("blend"):
             blend_pairs(args, tools, servers, n, work, add_paired)
+        if want("decay"):
+            decay_pairs(args, tools, servers, n, work, add, add_paired)
         # Last: new terms grow both dictionaries, which no row after these should see.
         if want("record"):
             new_term_pairs(args, tools, servers, n, work, add_paired)
@@ -457,6 +461,58 @@ def blend_pairs(args, tools, servers, n, work, add_paired):
                    system="typeahead BLEND vs plain ACTOPK")
     os.remove(blended)
     os.remove(plain)
+
+
+def decay_pairs(args, tools, servers, n, work, add, add_paired):
+    """The same dictionary again under key trend, made to decay with a one-day half-life,
+    against the counting one on the same server: ACTOPK of typing prefixes (with and without
+    WITHSCORES) and ACRECORD of existing terms, unpipelined and 16 deep. Then what the one-pass
+    operations cost at this size: ACDECAY's conversion of counts into scores, and a rebase (a
+    write 600 half-lives on), each timed from the client, the latter while ACTOPK runs from
+    other connections at a fixed rate, whose latencies (from when each was due) it delays."""
+    ours = servers["typeahead"]
+    rss0 = rss_bytes(ours.proc.pid)
+    data = gen(tools, os.path.join(work, "trend.resp"), n, "acincrby", key="trend")
+    bulk_load(ours, data)
+    os.remove(data)
+    start = time.time()
+    ours.cli("ACDECAY", "trend", "86400")
+    seconds = time.time() - start
+    add("decay convert", "typeahead", {"ops": n, "seconds": seconds, "ops_per_sec": n / seconds,
+                                       "rss": rss_bytes(ours.proc.pid),
+                                       "rss_added": rss_bytes(ours.proc.pid) - rss0})
+    ops = max(200000, int(args.duration * 400000))
+    files = {}
+    for name, kw in (("topk", {"records": 0}), ("record", {"records": 100})):
+        for key in ("trend", "terms"):
+            files[name, key] = gen(tools, os.path.join(work, f"decay-{name}-{key}.resp"), ops,
+                                   "typeahead", dict=n, key=key, **kw)
+    for name in ("topk", "record"):
+        for pipeline in (1, 16):
+            add_paired(f"{name} decay", ours, files[name, "trend"], ours, files[name, "terms"],
+                       pipeline=pipeline, system="typeahead decaying vs counting")
+    for key in ("trend", "terms"):
+        files["scores", key] = gen(tools, os.path.join(work, f"decay-scores-{key}.resp"), ops,
+                                   "typeahead", dict=n, key=key, records=0, withscores=1)
+    add_paired("topk decay withscores", ours, files["scores", "trend"], ours,
+               files["scores", "terms"], system="typeahead decaying vs counting")
+    # The rebase: one write far ahead divides every stored value of the key.
+    probe = subprocess.Popen(
+        ["taskset", "-c", "1", os.path.join(tools, "loadgen"), "--port", str(ours.port),
+         "--workload", files["topk", "terms"], "--connections", "10", "--duration", "4",
+         "--rate", "5000"], stdout=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    ahead = int(time.time() * 1000) + 600 * 86400 * 1000
+    start = time.time()
+    ours.cli("ACINCRBY", "trend", "rebase-probe", "1", "AT", str(ahead))
+    rebase = time.time() - start
+    during = json.loads(probe.communicate()[0])
+    add("decay rebase", "typeahead", {"ops": n, "seconds": rebase, "p99_us": during["p99_us"],
+                                      "p50_us": during["p50_us"], "max_us": during["max_us"],
+                                      "ops_per_sec": during["ops_per_sec"],
+                                      "rss": rss_bytes(ours.proc.pid)})
+    for path in files.values():
+        os.remove(path)
 
 
 def add_pairs(add, workload, system, runs, ours):
@@ -673,12 +729,13 @@ def main():
         def f(key, fmt="{:.1f}"):
             return fmt.format(r[key]) if r.get(key) is not None else "-"
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        timed = r["workload"].startswith(("load", "restart"))
+        timed = r["workload"].startswith(("load", "restart", "decay "))
         seconds = r["seconds"] if timed else r.get("bgsave_seconds")
+        digits = 3 if r["workload"].startswith("decay ") else 1
         rate = "-" if r["workload"].startswith("restart") else f"{r['ops_per_sec']:.0f}"
         print(f"| {r['workload']} | {r['system']} | {rate} | {f('p50_us')} | "
               f"{f('p99_us')} | {f('p999_us')} | {f('max_us', '{:.0f}')} | "
-              f"{'-' if seconds is None else f'{seconds:.1f}'} | "
+              f"{'-' if seconds is None else f'{seconds:.{digits}f}'} | "
               f"{f('cpu_us_per_op', '{:.2f}')} | {r['rss'] / 1e6:.1f} | {ratio} | "
               f"{f('cpu_ratio', '{:.3f}')} | {f('exact_share', '{:.0%}')} |")
 

@@ -1,9 +1,9 @@
 // The autocomplete commands of the contract: ACRECORD, ACINCRBY, ACTOPK, ACSCORE, ACDEL,
-// ACCARD. Commands that touch one term (or one non-empty prefix) name their shard with a
-// router and run entirely there, replying into a buffer the connection splices in order, so a
-// pipeline of them costs one hop per shard (see Connection). ACDEL and ACCARD ask every
-// shard; ACTOPK is a ranked read (server/ranked_read.h), whose fan-out for the empty prefix
-// the table builds.
+// ACCARD, and ACDECAY, which makes a key's scores decay (storage/decay.h). Commands that touch one
+// term (or one non-empty prefix) name their shard with a router and run entirely there, replying
+// into a buffer the connection splices in order, so a pipeline of them costs one hop per shard (see
+// Connection). ACDEL and ACCARD ask every shard; ACTOPK is a ranked read (server/ranked_read.h),
+// whose fan-out for the empty prefix the table builds.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,6 +20,7 @@
 #include "server/server.h"
 #include "server/shard.h"
 #include "storage/blend.h"
+#include "storage/decay.h"
 #include "storage/routing.h"
 
 namespace typeahead::server {
@@ -44,39 +45,78 @@ ptrdiff_t RouteTopK(Args args, size_t shards) {
   return storage::PartitionOfPrefix(prefix, shards);  // -1: too short, fan out
 }
 
-// The partition logs the change (its sink is the journal).
-Status IncrByOnShard(Shard& s, Args args, int64_t delta, protocol::ReplyBuilder& r) {
-  auto result = s.partition().IncrBy(args[1], args[2], delta);
+// An optional trailing AT unix-ms from args[at] on: *ms gets it, or kNoTime without one.
+Status ParseAt(Args args, size_t at, int64_t* ms) {
+  *ms = storage::kNoTime;
+  if (args.size() == at) return Status::kOk;
+  if (args.size() != at + 2 || !EqualsIgnoreCase(args[at], "AT")) return Status::kSyntax;
+  return storage::ParseEventTime(args[at + 1], ms) ? Status::kOk : Status::kBadEventTime;
+}
+
+// A stored frequency as a reply: the count, or a decaying key's score at t_ms, a double.
+void ReplyStored(protocol::ReplyBuilder& r, int64_t stored, const storage::Decay& decay,
+                 int64_t t_ms) {
+  if (!decay.on()) return r.Integer(stored);
+  r.Double(stored == 0 ? 0.0 : decay.ScoreAt(storage::DecodeStored(stored), t_ms));
+}
+
+// The partition logs the change (its sink is the journal), with its event time for a key
+// that decays. The reply is the new frequency, or score now.
+Status IncrByOnShard(Shard& s, Args args, int64_t delta, size_t at, protocol::ReplyBuilder& r) {
+  int64_t at_ms;
+  if (Status st = ParseAt(args, at, &at_ms); st != Status::kOk) return st;
+  storage::Decay decay;
+  auto result = s.partition().Add(args[1], args[2], delta, at_ms, &decay);
   if (!result) return errors::FromStorage(result.status());
-  r.Integer(*result);
+  ReplyStored(r, *result, decay, decay.on() ? storage::WallClockMs() : 0);
   return Status::kOk;
 }
 
 Status AcRecordOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (Status st = CheckTerm(s.config(), args[2]); st != Status::kOk) return st;
-  return IncrByOnShard(s, args, 1, r);
+  return IncrByOnShard(s, args, 1, 3, r);
 }
 
 Status AcIncrByOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (Status st = CheckTerm(s.config(), args[2]); st != Status::kOk) return st;
   int64_t delta;
   if (!protocol::ParseInt64(args[3], &delta)) return Status::kNotInteger;
-  return IncrByOnShard(s, args, delta, r);
+  return IncrByOnShard(s, args, delta, 4, r);
 }
 
+// ACSCORE key term [AT unix-ms]: a decaying key's score at that time (now without one).
 Status AcScoreOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   if (Status st = CheckTerm(s.config(), args[2]); st != Status::kOk) return st;
+  int64_t at_ms;
+  if (Status st = ParseAt(args, 3, &at_ms); st != Status::kOk) return st;
   const storage::Trie* dict = s.partition().Find(args[1]);
   if (dict != nullptr) dict->Touch(s.clock());
   auto score = dict ? dict->Score(args[2]) : std::nullopt;
   if (score) {
     ++s.stats().keyspace_hits;
-    r.Integer(*score);
+    const storage::Decay& decay = dict->decay();
+    ReplyStored(r, *score, decay,
+                at_ms != storage::kNoTime || !decay.on() ? at_ms : storage::WallClockMs());
   } else {
     ++s.stats().keyspace_misses;
     r.Null();
   }
   return Status::kOk;
+}
+
+// ACDECAY key half-life-seconds [AT unix-ms]: on every partition, each keeping its terms'
+// scores as of that time (now without one).
+awaitable<void> AcDecay(CommandContext& cx, Args args) {
+  int64_t half_life, at_ms;
+  if (!storage::ParseHalfLife(args[2], &half_life)) co_return cx.Fail(Status::kBadHalfLife);
+  if (Status st = ParseAt(args, 3, &at_ms); st != Status::kOk) co_return cx.Fail(st);
+  if (at_ms == storage::kNoTime) at_ms = storage::WallClockMs();
+  std::string_view key = args[1];
+  co_await cx.server.shards().RunAll([&](Shard& s) {
+    s.partition().SetDecay(key, half_life, at_ms);
+    return 0;
+  });
+  cx.reply.Ok();
 }
 
 awaitable<void> AcDel(CommandContext& cx, Args args) {
@@ -165,7 +205,8 @@ void BlendOnShard(Shard& s, Args args, const RankedRequest& req,
                         .k = req.limit,
                         .fuzzy = req.fuzzy,
                         .max_distance = req.max_distance,
-                        .exact_bytes = req.exact_bytes};
+                        .exact_bytes = req.exact_bytes,
+                        .now_ms = storage::WallClockMs()};
   storage::BlendTopK(sources, q, out);
 }
 
@@ -177,11 +218,13 @@ Status AcTopKRanked(Shard& s, Args args, RankedRequest* req,
     BlendOnShard(s, args, *req, out);
   } else if (const storage::Trie* dict = s.partition().Find(args[1])) {
     dict->Touch(s.clock());
+    size_t first = out->size();
     if (req->fuzzy) {
       dict->FuzzyTopK(args[2], req->limit, req->max_distance, req->exact_bytes, out);
     } else {
       dict->TopK(args[2], req->limit, out);
     }
+    ScoreDecaying(*dict, req, out, first);
   }
   return Status::kOk;
 }
@@ -210,12 +253,15 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
     static thread_local std::vector<storage::ScoredTerm> items;  // the shard thread's, reused
     items.clear();
     dict->FuzzyTopK(args[2], req.limit, req.max_distance, req.exact_bytes, &items);
+    ScoreDecaying(*dict, &req, &items);
     ++(items.empty() ? s.stats().keyspace_misses : s.stats().keyspace_hits);
     ReplyRanked(r, items, req);
     return Status::kOk;
   }
   bool with_scores = req.with_scores;
   int fields = RankedFields(req);
+  const storage::Decay& decay = dict->decay();
+  int64_t now = with_scores && decay.on() ? storage::WallClockMs() : 0;
   // Without scores the reply is the ranked terms alone, the same bytes in RESP2 and RESP3:
   // the trie keeps them at the prefix's node while its top k stands.
   storage::Trie::RenderSpot spot;
@@ -236,7 +282,8 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
         RankedHeader(r, n, fields);
       },
       [&](int64_t freq, size_t size, auto spell) {
-        RankedElement(r, fields, freq, 0, size, spell);
+        if (now == 0) return RankedElement(r, fields, freq, 0, size, spell);
+        RankedElement(r, fields, decay.ScoreAt(storage::DecodeStored(freq), now), 0, size, spell);
       });
   if (!with_scores) dict->KeepRendered(spot, std::string_view(*out).substr(start));
   return Status::kOk;
@@ -273,23 +320,25 @@ Status CheckTerm(const Config& config, std::string_view term) {
 std::vector<CommandSpec> AutocompleteCommands() {
   ArgDoc key{"key", "key"};
   ArgDoc term{"term", "string"};
+  ArgDoc at{"unix-time-milliseconds", "unix-time", "AT", true};
   return {
       {
           .name = "acrecord",
-          .arity = 3,
+          .arity = -3,
           .flags = kWrite | kDenyOom | kFast | kWalksTerm,
           .keys = {1, 1, 1},
           .group = "autocomplete",
           .since = "0.1.0",
-          .summary = "Records one use of a term: adds it with frequency 1 or increments it.",
+          .summary = "Records one use of a term: adds it with frequency 1 or increments it; "
+                     "on a decaying key, at the event time AT gives.",
           .complexity = "O(L) where L is the length of the term",
-          .args = {key, term},
+          .args = {key, term, at},
           .route = RouteByTerm,
           .on_shard = AcRecordOnShard,
       },
       {
           .name = "acincrby",
-          .arity = 4,
+          .arity = -4,
           .flags = kWrite | kDenyOom | kFast | kWalksTerm,
           .keys = {1, 1, 1},
           .group = "autocomplete",
@@ -297,7 +346,7 @@ std::vector<CommandSpec> AutocompleteCommands() {
           .summary =
               "Adds a signed increment to a term's frequency; removes the term at zero or below.",
           .complexity = "O(L) where L is the length of the term",
-          .args = {key, term, {"increment", "integer"}},
+          .args = {key, term, {"increment", "integer"}, at},
           .route = RouteByTerm,
           .on_shard = AcIncrByOnShard,
       },
@@ -329,14 +378,14 @@ std::vector<CommandSpec> AutocompleteCommands() {
       },
       {
           .name = "acscore",
-          .arity = 3,
+          .arity = -3,
           .flags = kReadonly | kFast | kWalksTerm,
           .keys = {1, 1, 1},
           .group = "autocomplete",
           .since = "0.1.0",
-          .summary = "Returns a term's frequency.",
+          .summary = "Returns a term's frequency, or a decaying key's score now or at AT.",
           .complexity = "O(L) where L is the length of the term",
-          .args = {key, term},
+          .args = {key, term, at},
           .route = RouteByTerm,
           .on_shard = AcScoreOnShard,
       },
@@ -351,6 +400,19 @@ std::vector<CommandSpec> AutocompleteCommands() {
           .complexity = "O(N) where N is the number of terms removed",
           .args = {key, {"term", "string", {}, false, true}},
           .async = AcDel,
+      },
+      {
+          .name = "acdecay",
+          .arity = -3,
+          .flags = kWrite | kDenyOom,
+          .keys = {1, 1, 1},
+          .group = "autocomplete",
+          .since = "0.1.0",
+          .summary = "Makes a dictionary's scores decay with a half-life (0: back to counts), "
+                     "each term keeping its score as of now or AT.",
+          .complexity = "O(N) where N is the number of terms in the dictionary",
+          .args = {key, {"half-life-seconds", "double"}, at},
+          .async = AcDecay,
       },
       {
           .name = "accard",

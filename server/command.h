@@ -68,6 +68,9 @@ struct RankedRequest {
   size_t blend_at = 0;
   std::vector<double> blend_weights;
   bool blend() const { return blend_at != 0; }
+  // The key decays (storage/decay.h): each result's score holds its current score, a double.
+  bool decaying = false;
+  bool double_scores() const { return blend() || decaying; }
 };
 // A ranked read (a prefix command) on one shard: parses args into *req and appends the
 // shard's best req->limit terms to *out, in ranking order (storage::RanksBefore). The table

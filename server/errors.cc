@@ -188,6 +188,12 @@ void ReplyError(protocol::ReplyBuilder& r, Status status, int64_t max_term_lengt
       return r.Error(kWeightNotFloat);
     case Status::kWeightNegative:
       return r.Error(kWeightNegative);
+    case Status::kBadEventTime:
+      return r.Error(kBadEventTime);
+    case Status::kBadHalfLife:
+      return r.Error(kBadHalfLife);
+    case Status::kDecayingKey:
+      return r.Error(kDecayingKey);
     case Status::kScoreFractional:
       return r.Error(kScoreFractional);
     case Status::kScoreNotPositive:

@@ -68,6 +68,12 @@ inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
 // ACTOPK ... BLEND: Redis's text for a bad ZUNION weight; and ours for one it would take.
 inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
 inline constexpr std::string_view kWeightNegative = "ERR BLEND weight must be a finite number >= 0";
+inline constexpr std::string_view kBadEventTime =
+    "ERR AT must be a unix time in milliseconds from 0 to 253402300799999";
+inline constexpr std::string_view kBadHalfLife =
+    "ERR half-life must be 0 or a number of seconds from 0.001 to 10000000000";
+inline constexpr std::string_view kDecayingKey =
+    "ERR the key decays: FT.SUGADD cannot add a fixed score to it, use ACINCRBY";
 inline constexpr std::string_view kScoreFractional =
     "ERR score must be an integer: fractional scores are not supported";
 inline constexpr std::string_view kScoreNotPositive =
@@ -234,6 +240,9 @@ enum class Status : uint8_t {
   kNotFloat,
   kWeightNotFloat,
   kWeightNegative,
+  kBadEventTime,
+  kBadHalfLife,
+  kDecayingKey,
   kScoreFractional,
   kScoreNotPositive,
   kWrongType,

@@ -115,6 +115,7 @@ class ReplyReader {
     return b;
   }
   size_t Aggregate() { return static_cast<size_t>(Integer()); }
+  bool is_double() const { return type() == ','; }
   double Double() {
     double v = 0;
     protocol::ParseDouble(Line(), &v);
@@ -131,6 +132,16 @@ class ReplyReader {
   std::string_view s_;
   size_t pos_ = 0;
 };
+
+// A term's number: "freq", an integer count, or "score", a double (a blend's weighted sum, a
+// decaying key's current score).
+void WriteScore(JsonWriter& w, ReplyReader& r) {
+  if (r.is_double()) {
+    w.Key("score").Double(r.Double());
+  } else {
+    w.Key("freq").Int(r.Integer());
+  }
+}
 
 struct Route {
   enum Kind { kNone, kPage, kKeys, kKey, kTopk, kRecord, kTerm } kind = kNone;
@@ -353,11 +364,7 @@ awaitable<void> TopK(Connection& conn, const AclUser* user, const HttpRequest& r
     if (with_scores) {
       r.Aggregate();  // [term, freq] or [term, freq, distance]; a blend's score, a double
       WriteTerm(w, "term", r.Bulk());
-      if (blended) {
-        w.Key("score").Double(r.Double());
-      } else {
-        w.Key("freq").Int(r.Integer());
-      }
+      WriteScore(w, r);
       if (!fuzzy.empty()) w.Key("distance").Int(r.Integer());
     } else {
       WriteTerm(w, "term", r.Bulk());
@@ -411,24 +418,27 @@ awaitable<void> Record(Shard& shard, Connection& conn, const AclUser* user, cons
       co_return;
     }
   }
-  std::vector<int64_t> freqs;
+  std::vector<std::string> scores;  // each term's reply: a frequency or a decaying score
   for (const std::string& term : terms) {
     std::vector<std::string> args = command(term);
     bool ok = co_await Run(conn, user, args, &reply, res);
     if (!ok) co_return;
-    freqs.push_back(ReplyReader(reply).Integer());
+    scores.push_back(reply);
   }
   JsonWriter w(&res->body());
   w.BeginObject().Key("key").String(route.key);
   if (single) {
     WriteTerm(w, "term", terms[0]);
-    w.Key("freq").Int(freqs[0]);
+    ReplyReader r(scores[0]);
+    WriteScore(w, r);
   } else {
     w.Key("terms").BeginArray();
     for (size_t i = 0; i < terms.size(); ++i) {
       w.BeginObject();
       WriteTerm(w, "term", terms[i]);
-      w.Key("freq").Int(freqs[i]).EndObject();
+      ReplyReader r(scores[i]);
+      WriteScore(w, r);
+      w.EndObject();
     }
     w.EndArray();
   }
@@ -453,7 +463,7 @@ awaitable<void> Term(Connection& conn, const AclUser* user, const HttpRequest& r
   if (remove) {
     w.Key("deleted").Bool(true);
   } else {
-    w.Key("freq").Int(r.Integer());
+    WriteScore(w, r);
   }
   w.Key("took_us").Int(MicrosSince(start)).EndObject();
 }

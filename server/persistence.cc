@@ -191,9 +191,11 @@ void Persistence::Recover() {
   if (m != n) {
     for (auto& part : staging) {
       for (const auto& [key, dict] : part.keys()) {
+        // Stored values move as they are, under the decay that gives them their meaning.
+        for (size_t p = 0; p < n; ++p) shards_[p].partition().AdoptDecay(key, dict.decay());
         dict.ForEach([&, &key = key, &dict = dict](std::string_view term, int64_t freq) {
-          shards_[storage::PartitionOfTerm(term, n)].partition().Suggest(key, term, freq,
-                                                                         dict.Payload(term));
+          shards_[storage::PartitionOfTerm(term, n)].partition().Restore(
+              key, term, freq, dict.Payload(term), dict.decay().shift);
         });
       }
       part.Clear();

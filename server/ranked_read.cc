@@ -24,7 +24,7 @@ void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTer
     r.Array(items.size() * (1 + req.with_scores + req.with_payloads));
     for (const auto& s : items) {
       r.Bulk(s.term);
-      if (req.with_scores) r.Double(static_cast<double>(s.freq));
+      if (req.with_scores) r.Double(req.decaying ? s.score : static_cast<double>(s.freq));
       if (req.with_payloads) s.payload.empty() ? r.Null() : r.Bulk(s.payload);
     }
     return;
@@ -33,11 +33,24 @@ void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTer
   RankedHeader(r, items.size(), fields);
   for (const auto& s : items) {
     auto spell = [&s](char* dst) { std::memcpy(dst, s.term.data(), s.term.size()); };
-    if (req.blend()) {  // the weighted sums, as doubles (RESP2: ZSCORE's bulk strings)
+    if (req.double_scores()) {  // as doubles (RESP2: ZSCORE's bulk strings)
       RankedElement(r, fields, s.score, s.distance, s.term.size(), spell);
     } else {
       RankedElement(r, fields, s.freq, s.distance, s.term.size(), spell);
     }
+  }
+}
+
+void ScoreDecaying(const storage::Trie& dict, RankedRequest* req,
+                   std::vector<storage::ScoredTerm>* items, size_t from) {
+  const storage::Decay& decay = dict.decay();
+  if (!decay.on()) return;
+  req->decaying = true;
+  int64_t now = storage::WallClockMs();
+  for (size_t i = from; i < items->size(); ++i) {
+    storage::ScoredTerm& t = (*items)[i];
+    t.score = decay.ScoreAt(storage::DecodeStored(t.freq), now);
+    t.scale = decay.shift;
   }
 }
 
@@ -65,16 +78,20 @@ boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args) {
   // Every shard parsed the same arguments: the first part says how the request went.
   const Part& first = parts.front();
   if (first.status != errors::Status::kOk) co_return cx.Fail(first.status);
+  RankedRequest req = first.req;
+  for (const Part& p : parts) req.decaying = req.decaying || p.req.decaying;
   std::vector<storage::ScoredTerm> merged;
   for (auto& p : parts) std::move(p.items.begin(), p.items.end(), std::back_inserter(merged));
-  size_t n = std::min(first.req.limit, merged.size());
+  size_t n = std::min(req.limit, merged.size());
+  // Stored frequencies of a decaying key are on each partition's own scale (its shift).
   using Order = bool (*)(const storage::ScoredTerm&, const storage::ScoredTerm&);
-  Order ranks =
-      first.req.blend() ? storage::BlendRanksBefore : static_cast<Order>(storage::RanksBefore);
+  Order ranks = req.blend()    ? storage::BlendRanksBefore
+                : req.decaying ? storage::DecayingRanksBefore
+                               : static_cast<Order>(storage::RanksBefore);
   std::partial_sort(merged.begin(), merged.begin() + n, merged.end(), ranks);
   merged.resize(n);
   ++(n > 0 ? cx.shard.stats().keyspace_hits : cx.shard.stats().keyspace_misses);
-  ReplyRanked(cx.reply, merged, first.req);
+  ReplyRanked(cx.reply, merged, req);
 }
 
 }  // namespace typeahead::server

@@ -29,7 +29,8 @@ errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r);
 // A ranked reply: an array of n terms; WITHSCORES adds each frequency after its term (RESP2)
 // or makes each element a [term, frequency] pair (RESP3, as Redis 7's ZRANGE ... WITHSCORES),
 // and a fuzzy read's distance after the frequency ([term, frequency, distance] in RESP3). A
-// blend's scores are its weighted sums instead, as doubles (RESP3 doubles, RESP2 bulk strings).
+// blend's scores are its weighted sums instead, and a decaying key's its current scores, as
+// doubles (RESP3 doubles, RESP2 bulk strings as ZSCORE's).
 // fields: what each element carries, 1 (the term), 2 (and its frequency) or 3 (and distance).
 inline int RankedFields(const RankedRequest& req) {
   return req.with_scores ? (req.fuzzy ? 3 : 2) : 1;
@@ -56,5 +57,9 @@ void RankedElement(protocol::ReplyBuilder& r, int fields, Score score, int dista
 // payload (nil for none) with WITHPAYLOADS, in RESP2 and RESP3 alike.
 void ReplyRanked(protocol::ReplyBuilder& r, const std::vector<storage::ScoredTerm>& items,
                  const RankedRequest& req);
+// For a decaying dict: sets the score of each of items from `from` on to its current score
+// (from its stored frequency) and marks req decaying. Nothing for a dict that does not decay.
+void ScoreDecaying(const storage::Trie& dict, RankedRequest* req,
+                   std::vector<storage::ScoredTerm>* items, size_t from = 0);
 
 }  // namespace typeahead::server

@@ -78,10 +78,9 @@ awaitable<void> SugAdd(CommandContext& cx, Args args) {
   Status status = co_await shards.Run(owner, [&](Shard& s) {
     storage::Partition& p = s.partition();
     int64_t delta = req.score;
-    if (!req.incr) {
-      const storage::Trie* dict = p.Find(key);
-      delta -= (dict ? dict->Score(term) : std::nullopt).value_or(0);  // both positive
-    }
+    const storage::Trie* dict = p.Find(key);
+    if (dict != nullptr && dict->decay().on()) return Status::kDecayingKey;
+    if (!req.incr) delta -= (dict ? dict->Score(term) : std::nullopt).value_or(0);  // both > 0
     auto result =
         req.with_payload ? p.Suggest(key, term, delta, req.payload) : p.IncrBy(key, term, delta);
     return result ? Status::kOk : errors::FromStorage(result.status());
@@ -147,6 +146,7 @@ Status SugGetRanked(Shard& s, Args args, RankedRequest* req,
   } else {
     dict->TopK(args[2], req->limit, out);
   }
+  ScoreDecaying(*dict, req, out, first);
   if (req->with_payloads && dict->payload_count() > 0) {
     for (size_t i = first; i < out->size(); ++i) {
       (*out)[i].payload.assign(dict->Payload((*out)[i].term));

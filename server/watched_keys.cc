@@ -19,6 +19,7 @@ void WatchedKeys::Touch(const storage::Mutation& m) {
     case MutationKind::kIncrement:
     case MutationKind::kSuggest:
     case MutationKind::kEraseTerms:
+    case MutationKind::kDecay:
       return TouchKey(m.key);
     case MutationKind::kEraseKeys:
       for (std::string_view key : m.names) TouchKey(key);

@@ -49,10 +49,18 @@ class RankedStream {
   bool complete_ = false;
 };
 
+// What frequency f in source s is worth before its weight: the count, or for a decaying
+// dictionary the score at the query's time. Non-decreasing in f either way, as the bounds need.
+double Value(const BlendSource& s, int64_t f, int64_t now_ms) {
+  if (f == 0) return 0;
+  const Decay& decay = s.dict->decay();
+  return decay.on() ? decay.ScoreAt(DecodeStored(f), now_ms) : static_cast<double>(f);
+}
+
 // The weighted sum over the sources in their order: the one order the thresholds use too.
 // The term came from `known`'s stream with frequency known_freq: no lookup there.
 double ScoreOf(std::span<const BlendSource> sources, std::string_view term, const Trie* known,
-               int64_t known_freq, int64_t* first) {
+               int64_t known_freq, int64_t now_ms, int64_t* first) {
   double sum = 0;
   for (size_t i = 0; i < sources.size(); ++i) {
     int64_t f = 0;
@@ -62,7 +70,7 @@ double ScoreOf(std::span<const BlendSource> sources, std::string_view term, cons
       f = sources[i].dict->Score(term).value_or(0);
     }
     if (i == 0) *first = f;
-    sum += sources[i].weight * static_cast<double>(f);
+    sum += sources[i].weight * Value(sources[i], f, now_ms);
   }
   return sum;
 }
@@ -95,15 +103,15 @@ void BlendTopK(std::span<const BlendSource> sources, const BlendQuery& q,
         int64_t f = next != nullptr && next->distance == d ? next->freq : 0;
         if (f == 0) continue;  // none left in this band: it adds 0 to every bound
         open = true;
-        double w = sources[i].weight;
-        bound += w * static_cast<double>(f);
-        bound_below += w * static_cast<double>(f - 1);
+        double w = sources[i].weight, value = Value(sources[i], f, q.now_ms);
+        bound += w * value;
+        bound_below += w * Value(sources[i], f - 1, q.now_ms);
         if (w > 0 && (least == nullptr || next->term < *least)) {
           least = &next->term;
           least_at = i;
         }
-        if (w * static_cast<double>(f) > top) {
-          top = w * static_cast<double>(f);
+        if (w * value > top) {
+          top = w * value;
           top_at = i;
         }
       }
@@ -121,7 +129,7 @@ void BlendTopK(std::span<const BlendSource> sources, const BlendQuery& q,
       const ScoredTerm* next = streams[at].Peek();
       if (seen.insert(next->term).second) {
         ScoredTerm t{next->term, 0, next->distance};
-        t.score = ScoreOf(sources, t.term, sources[at].dict, next->freq, &t.freq);
+        t.score = ScoreOf(sources, t.term, sources[at].dict, next->freq, q.now_ms, &t.freq);
         if (best.size() < need) {
           best.push_back(std::move(t));
           std::push_heap(best.begin(), best.end(), BlendRanksBefore);

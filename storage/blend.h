@@ -1,7 +1,8 @@
 // Blends (ACTOPK key prefix k ... BLEND key2 weight2 ...): the top k terms under a prefix by a
 // weighted sum of their frequencies in several dictionaries of one partition, a term absent
 // from a dictionary counting 0 there; the candidates are every dictionary's terms under the
-// prefix (the union, as ZUNION's, so a term only in a weight-0 dictionary scores 0). Order:
+// prefix (the union, as ZUNION's, so a term only in a weight-0 dictionary scores 0); a
+// decaying dictionary's frequency is its current score (storage/decay.h). Order:
 // a fuzzy query's distance ascending, then the weighted sum descending, then term ascending.
 //
 // Exact without materialising the union: Fagin's threshold algorithm over one ranked stream per
@@ -38,14 +39,15 @@ struct BlendSource {
   double weight = 1;
 };
 
-// What a blend reads: the prefix, k, and for a fuzzy blend the distance and exact bytes
-// (Trie::FuzzyTopK's meaning).
+// What a blend reads: the prefix, k, for a fuzzy blend the distance and exact bytes
+// (Trie::FuzzyTopK's meaning), and the time decaying dictionaries' scores are taken at.
 struct BlendQuery {
   std::string_view prefix;
   size_t k = 0;
   bool fuzzy = false;
   int max_distance = 0;
   size_t exact_bytes = 0;
+  int64_t now_ms = 0;
 };
 
 // True when a ranks before b in a blend: distance ascending, score descending, term ascending.

@@ -20,6 +20,18 @@ constexpr std::string_view kEraseTermsName = "ACDEL";
 constexpr std::string_view kEraseKeysName = "DEL";
 constexpr std::string_view kRenameName = "RENAME";
 constexpr std::string_view kClearName = "FLUSHALL";
+constexpr std::string_view kDecayName = "ACDECAY";
+constexpr std::string_view kAtToken = "AT";
+
+// Whether args end in AT unix-ms from position at on (*ms then gets it), or end at at.
+bool EventTimeAt(std::span<const std::string_view> args, size_t at, int64_t* ms) {
+  if (args.size() == at) {
+    *ms = kNoTime;
+    return true;
+  }
+  return args.size() == at + 2 && EqualsIgnoreCase(args[at], kAtToken) &&
+         ParseEventTime(args[at + 1], ms);
+}
 
 }  // namespace
 
@@ -27,7 +39,9 @@ bool operator==(const Mutation& a, const Mutation& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {
     case MutationKind::kIncrement:
-      return a.key == b.key && a.term == b.term && a.delta == b.delta;
+      return a.key == b.key && a.term == b.term && a.delta == b.delta && a.at_ms == b.at_ms;
+    case MutationKind::kDecay:
+      return a.key == b.key && a.delta == b.delta && a.at_ms == b.at_ms;
     case MutationKind::kSuggest:
       return a.key == b.key && a.term == b.term && a.delta == b.delta && a.payload == b.payload;
     case MutationKind::kEraseTerms:
@@ -52,7 +66,17 @@ std::span<const std::string_view> MutationEncoder::Encode(const Mutation& m) {
         auto end = std::to_chars(delta_, delta_ + sizeof delta_, m.delta).ptr;
         args_.insert(args_.end(), {kIncrByName, m.key, m.term, {delta_, end}});
       }
+      if (m.at_ms != kNoTime) {
+        auto end = std::to_chars(at_, at_ + sizeof at_, m.at_ms).ptr;
+        args_.insert(args_.end(), {kAtToken, {at_, end}});
+      }
       break;
+    case MutationKind::kDecay: {
+      size_t n = FormatHalfLife(m.delta, delta_);
+      auto end = std::to_chars(at_, at_ + sizeof at_, m.at_ms).ptr;
+      args_.insert(args_.end(), {kDecayName, m.key, {delta_, n}, kAtToken, {at_, end}});
+      break;
+    }
     case MutationKind::kSuggest: {
       auto end = std::to_chars(delta_, delta_ + sizeof delta_, m.delta).ptr;
       args_.insert(
@@ -87,15 +111,29 @@ bool DecodeMutation(std::span<const std::string_view> args, Mutation* out) {
   auto holdable = [](std::string_view term) {
     return !term.empty() && term.size() <= Trie::kMaxTermLength;
   };
+  int64_t at_ms;
   if (EqualsIgnoreCase(name, kRecordName)) {
-    if (n != 3 || !holdable(args[2])) return false;
+    if (n < 3 || !holdable(args[2]) || !EventTimeAt(args, 3, &at_ms)) return false;
     *out = Mutation::Increment(args[1], args[2], 1);
+    out->at_ms = at_ms;
     return true;
   }
   if (EqualsIgnoreCase(name, kIncrByName)) {
     int64_t delta;
-    if (n != 4 || !holdable(args[2]) || !protocol::ParseInt64(args[3], &delta)) return false;
+    if (n < 4 || !holdable(args[2]) || !protocol::ParseInt64(args[3], &delta) ||
+        !EventTimeAt(args, 4, &at_ms)) {
+      return false;
+    }
     *out = Mutation::Increment(args[1], args[2], delta);
+    out->at_ms = at_ms;
+    return true;
+  }
+  if (EqualsIgnoreCase(name, kDecayName)) {
+    int64_t half_life;
+    if (n != 5 || !ParseHalfLife(args[2], &half_life) || !EventTimeAt(args, 3, &at_ms)) {
+      return false;
+    }
+    *out = Mutation::Decay(args[1], half_life, at_ms);
     return true;
   }
   if (EqualsIgnoreCase(name, kSuggestName)) {

@@ -9,6 +9,9 @@
 //
 //   kIncrement    ACRECORD key term             (delta 1)
 //                 ACINCRBY key term delta       (any other delta)
+//                 either followed by AT unix-ms on a decaying key: the event time, so a
+//                 replay and a replica scale the increment as the primary did
+//   kDecay        ACDECAY key half-life-seconds AT unix-ms   (half-life to the millisecond)
 //   kSuggest      FT.SUGADD key term delta INCR PAYLOAD payload
 //                 (an increment, maybe 0, that also sets the term's payload; empty: none)
 //   kEraseTerms   ACDEL key term [term ...]
@@ -29,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/decay.h"
+
 namespace typeahead::storage {
 
 enum class MutationKind : uint8_t {
@@ -37,14 +42,16 @@ enum class MutationKind : uint8_t {
   kEraseTerms,
   kEraseKeys,
   kRename,
-  kClear
+  kClear,
+  kDecay
 };
 
 struct Mutation {
   MutationKind kind = MutationKind::kClear;
   std::string_view key;      // kIncrement, kSuggest, kEraseTerms, kRename (the old name)
   std::string_view term;     // kIncrement, kSuggest
-  int64_t delta = 0;         // kIncrement, kSuggest
+  int64_t delta = 0;         // kIncrement, kSuggest; kDecay: the half-life in milliseconds
+  int64_t at_ms = kNoTime;   // kIncrement: the event time (kNoTime: none); kDecay: always
   std::string_view payload;  // kSuggest
   std::string_view new_key;  // kRename
   std::span<const std::string_view> names;  // kEraseTerms: the terms; kEraseKeys: the keys
@@ -85,6 +92,14 @@ struct Mutation {
     return m;
   }
   static Mutation Clear() { return Mutation(); }
+  static Mutation Decay(std::string_view key, int64_t half_life_ms, int64_t at_ms) {
+    Mutation m;
+    m.kind = MutationKind::kDecay;
+    m.key = key;
+    m.delta = half_life_ms;
+    m.at_ms = at_ms;
+    return m;
+  }
 };
 
 bool operator==(const Mutation& a, const Mutation& b);
@@ -106,11 +121,13 @@ class MutationEncoder {
  private:
   std::vector<std::string_view> args_;
   char delta_[24];
+  char at_[24];
 };
 
 // False when args are not a mutation: an unknown command, a wrong argument count, an
 // increment's term empty or longer than Trie::kMaxTermLength, or a delta that is not an
-// integer. *out views into args.
+// integer, an event time that is not one (storage/decay.h ParseEventTime), a half-life that
+// is not one. *out views into args.
 bool DecodeMutation(std::span<const std::string_view> args, Mutation* out);
 
 }  // namespace typeahead::storage

@@ -1,5 +1,9 @@
 #include "storage/partition.h"
 
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
 namespace typeahead::storage {
 
 void Partition::RemoveObserver(ChangeObserver* observer) { std::erase(observers_, observer); }
@@ -38,7 +42,7 @@ OpResult<int64_t> Partition::IncrByAt(KeyMap::iterator it, std::string_view key,
   if (!result) return result;
   // A negative delta on an absent term changes nothing; on a present one it lowers or removes.
   bool changed = *result != 0 || dict.size() != before;
-  if (dict.empty()) Drop(it);
+  DropIfEmpty(it);
   if (changed) Emit(Mutation::Increment(key, term, delta));
   return result;
 }
@@ -56,15 +60,136 @@ OpResult<int64_t> Partition::Suggest(std::string_view key, std::string_view term
   bool existed = dict.Score(term).has_value();
   auto result = dict.IncrBy(term, delta);
   if (!result) {
-    if (dict.empty()) Drop(it);
+    DropIfEmpty(it);
     return result;
   }
   // The payload differs from the term's: a term there before or after changes either way.
   bool changed = existed || *result != 0;
   if (*result != 0) dict.SetPayload(term, payload);
-  if (dict.empty()) Drop(it);
+  DropIfEmpty(it);
   if (changed) Emit(Mutation::Suggest(key, term, delta, payload));
   return result;
+}
+
+OpResult<int64_t> Partition::Add(std::string_view key, std::string_view term, int64_t delta,
+                                 int64_t at_ms, Decay* decay) {
+  auto it = keys_.find(key);
+  if (it == keys_.end() || !it->second.decay().on()) {
+    if (decay != nullptr) *decay = Decay();
+    return IncrByAt(it, key, term, delta);
+  }
+  Trie& dict = it->second;
+  if (at_ms == kNoTime) at_ms = WallClockMs();
+  if (delta == 0) return dict.Score(term).value_or(0);
+  if (int64_t m = dict.decay().RebaseBy(at_ms); m > 0) {
+    // Whole half-lives, so every stored value is divided by a power of two: exact, and every
+    // order and tie stays. A replay meets the same record and rebases the same way.
+    Decay d = dict.decay();
+    d.shift += m;
+    ShiftDown(key, &dict, m, d);
+  }
+  double grown = dict.decay().Grown(static_cast<double>(delta), at_ms);
+  BeforeTermChange(key, term);
+  if (clock_ != nullptr) dict.Touch(*clock_);
+  bool changed = false;
+  auto result = dict.Update(term, [&](int64_t f) -> OpResult<int64_t> {
+    double v = (f == 0 ? 0.0 : DecodeStored(f)) + grown;
+    if (v > DBL_MAX) return OpStatus::kOverflow;
+    int64_t next = Storable(v) ? EncodeStored(v) : 0;
+    changed = next != f;
+    return next;
+  });
+  if (changed) {
+    Mutation m = Mutation::Increment(key, term, delta);
+    m.at_ms = at_ms;
+    Emit(m);
+  }
+  if (decay != nullptr) *decay = dict.decay();
+  return result;
+}
+
+void Partition::Rescale(std::string_view key, Trie* dict, const std::function<int64_t(int64_t)>& fn,
+                        const Decay& decay) {
+  if (!observers_.empty()) {
+    Trie copy = *dict;
+    BeforeKeyDropped(key, &copy);
+  }
+  dict->Rescale(fn);
+  dict->set_decay(decay);
+}
+
+void Partition::ShiftDown(std::string_view key, Trie* dict, int64_t m, const Decay& decay) {
+  int down = static_cast<int>(-std::min<int64_t>(m, 4096));  // beyond, every value is gone
+  Rescale(
+      key, dict,
+      [down](int64_t f) {
+        double v = std::ldexp(DecodeStored(f), down);
+        return Storable(v) ? EncodeStored(v) : 0;
+      },
+      decay);
+}
+
+void Partition::SetDecay(std::string_view key, int64_t half_life_ms, int64_t at_ms) {
+  auto it = keys_.find(key);
+  Decay was = it == keys_.end() ? Decay() : it->second.decay();
+  if (half_life_ms == was.half_life_ms) return;  // a repeat (or 0 on a key that counts)
+  Decay next{.half_life_ms = half_life_ms, .epoch_ms = half_life_ms == 0 ? 0 : at_ms};
+  if (it == keys_.end()) {
+    it = keys_.emplace(std::string(key), Trie()).first;
+    it->second.set_decay(next);
+  } else if (!was.on()) {  // counts become the scores at at_ms
+    Rescale(
+        key, &it->second, [](int64_t f) { return EncodeStored(static_cast<double>(f)); }, next);
+  } else if (next.on()) {  // each score at at_ms is the new stored value
+    Rescale(
+        key, &it->second,
+        [&was, at_ms](int64_t f) {
+          double v = was.ScoreAt(DecodeStored(f), at_ms);
+          return Storable(v) ? EncodeStored(v) : 0;
+        },
+        next);
+  } else {  // each score at at_ms rounded is the new count
+    Rescale(
+        key, &it->second,
+        [&was, at_ms](int64_t f) {
+          double v = std::round(was.ScoreAt(DecodeStored(f), at_ms));
+          return v >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(v);
+        },
+        next);
+    DropIfEmpty(it);
+  }
+  Mutation m = Mutation::Decay(key, half_life_ms, at_ms);
+  Emit(m);
+}
+
+void Partition::AdoptDecay(std::string_view key, const Decay& decay) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) {
+    if (!decay.on()) return;
+    it = keys_.emplace(std::string(key), Trie()).first;
+  }
+  Trie& dict = it->second;
+  const Decay& was = dict.decay();
+  bool same_clock =
+      was.on() && was.half_life_ms == decay.half_life_ms && was.epoch_ms == decay.epoch_ms;
+  if (!same_clock || dict.empty()) {
+    dict.set_decay(decay);
+  } else if (decay.shift > was.shift) {
+    ShiftDown(key, &dict, decay.shift - was.shift, decay);
+  }
+  DropIfEmpty(it);
+}
+
+OpResult<int64_t> Partition::Restore(std::string_view key, std::string_view term, int64_t freq,
+                                     std::string_view payload, int64_t shift) {
+  auto it = keys_.find(key);
+  if (it != keys_.end() && it->second.decay().on() && it->second.decay().shift != shift) {
+    int64_t up = std::clamp<int64_t>(shift - it->second.decay().shift, -4096, 4096);
+    double v = std::ldexp(DecodeStored(freq), static_cast<int>(up));
+    if (!Storable(v)) return int64_t{0};
+    freq = EncodeStored(v);
+  }
+  return Suggest(key, term, freq, payload);
 }
 
 size_t Partition::EraseTerms(std::string_view key, std::span<const std::string_view> terms) {
@@ -75,7 +200,7 @@ size_t Partition::EraseTerms(std::string_view key, std::span<const std::string_v
     BeforeTermChange(key, term);
     if (it->second.Erase(term)) erased_.push_back(term);
   }
-  if (it->second.empty()) Drop(it);
+  DropIfEmpty(it);
   if (!erased_.empty()) Emit(Mutation::EraseTerms(key, erased_));
   return erased_.size();
 }
@@ -133,7 +258,7 @@ void Partition::Replace(Partition&& other) {
 OpResult<int64_t> Partition::Apply(const Mutation& m) {
   switch (m.kind) {
     case MutationKind::kIncrement:
-      return IncrBy(m.key, m.term, m.delta);
+      return Add(m.key, m.term, m.delta, m.at_ms);
     case MutationKind::kSuggest:
       return Suggest(m.key, m.term, m.delta, m.payload);
     case MutationKind::kEraseTerms:
@@ -146,6 +271,9 @@ OpResult<int64_t> Partition::Apply(const Mutation& m) {
     case MutationKind::kClear:
       Clear();
       return int64_t{0};
+    case MutationKind::kDecay:
+      SetDecay(m.key, m.delta, m.at_ms);
+      return int64_t{1};
   }
   return int64_t{0};
 }

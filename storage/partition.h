@@ -1,6 +1,11 @@
 // Partition owns, for every autocomplete key, the terms whose routing rule (storage/routing.h)
-// maps to it. A key exists in a partition only while it has at least one term there; a key
-// exists in the server when any partition has it.
+// maps to it. A key exists in a partition only while it has at least one term there, or
+// decays (ACDECAY sets that on every partition, so a trending dictionary keeps its half-life
+// while empty); a key exists in the server when any partition has it.
+//
+// Frequencies are what the trie stores: integer counts, or for a decaying key the bits of
+// the scaled scores storage/decay.h describes. IncrBy and Suggest add to the stored value as
+// it is (loading, the integer commands); Add is a use at an event time, whatever the key is.
 // Every change goes through the mutators below, which tell the attached ChangeObservers
 // (snapshots in progress: a checkpoint, a replica's full sync) before anything changes, so each
 // can save what it has not written yet, and tell the MutationSink (the journal) after it
@@ -45,6 +50,31 @@ class Partition {
   // Emits kSuggest when the payload changed, else as IncrBy does.
   OpResult<int64_t> Suggest(std::string_view key, std::string_view term, int64_t delta,
                             std::string_view payload);
+  // A use of term by delta at event time at_ms (kNoTime: none given, now then):
+  // IncrBy on a key that does not decay; on one that does, delta grown to the stored scale
+  // (Decay::Grown) is added to the stored score, after a rebase when at_ms is far past the
+  // epoch, and the term goes when its score is no longer positive. Returns the new stored
+  // frequency (0 when removed or not inserted); the change is emitted with its event time.
+  // *decay (may be null) gets the key's decay afterwards, off for a key that does not decay.
+  OpResult<int64_t> Add(std::string_view key, std::string_view term, int64_t delta, int64_t at_ms,
+                        Decay* decay = nullptr);
+  // ACDECAY: from at_ms on, key's scores decay with half_life_ms (0: they stop decaying). Each
+  // term keeps its score at at_ms: the counts of a key that did not decay become scores; a
+  // decaying key's scores are rescaled to the new half-life, or at 0 rounded to the nearest
+  // integer count (terms rounding to 0 go). A missing key is created empty when it will decay.
+  // A half-life the key already has changes nothing. One pass over the key's terms.
+  void SetDecay(std::string_view key, int64_t half_life_ms, int64_t at_ms);
+  // Loading (a snapshot, a full sync, a key moving between partitionings): gives key the
+  // decay, creating it empty when absent. Where the key decays already with the same
+  // half-life and epoch (its part from another source partition), it keeps the larger shift,
+  // its stored values divided down to it. Emits nothing.
+  void AdoptDecay(std::string_view key, const Decay& decay);
+  // Loading: Suggest of a stored frequency read from a source whose decay of key had the
+  // given shift, brought to this partition's (a decaying key's parts from several source
+  // partitions are on their own scales). A value too small for this scale is no score: the
+  // term is not loaded.
+  OpResult<int64_t> Restore(std::string_view key, std::string_view term, int64_t freq,
+                            std::string_view payload, int64_t shift);
   // Removes term from key's dictionary; false when it was not there.
   bool EraseTerm(std::string_view key, std::string_view term) {
     return EraseTerms(key, std::span(&term, 1)) == 1;
@@ -100,7 +130,18 @@ class Partition {
                              int64_t delta);
   // Drops a key without emitting: the mutator that calls it emits what it did as a whole.
   void Drop(KeyMap::iterator it);
+  // Drops it when its dictionary is empty and does not decay.
+  void DropIfEmpty(KeyMap::iterator it) {
+    if (it->second.empty() && !it->second.decay().on()) Drop(it);
+  }
   void DropAll();
+  // Replaces each stored frequency of *dict by fn's, telling observers first (as a drop: they
+  // keep a copy of the old dictionary), then sets its decay.
+  void Rescale(std::string_view key, Trie* dict, const std::function<int64_t(int64_t)>& fn,
+               const Decay& decay);
+  // Rescale dividing every stored value by 2^m (exact: a value that would leave the normal
+  // doubles goes), the decay then being decay, whose shift is m more.
+  void ShiftDown(std::string_view key, Trie* dict, int64_t m, const Decay& decay);
 
   KeyMap keys_;
   std::vector<ChangeObserver*> observers_;

@@ -63,12 +63,21 @@ bool ApplyLoggedFrom(Partition* p, std::span<const std::string_view> args, size_
     }
     case MutationKind::kRename: {
       if (m.key == m.new_key) return true;
+      const Trie* from = p->Find(m.key);
+      Decay decay = from == nullptr ? Decay() : from->decay();
       auto moved = TermsFrom(*p, m.key, source, sources);
       EraseFrom(p, m.new_key, source, sources);
       EraseFrom(p, m.key, source, sources);
+      // Stored values move as they are, so the decay that gives them meaning goes with them;
+      // a decaying key stays while empty, so the last share's rename drops it.
+      p->AdoptDecay(m.new_key, decay);
+      if (const Trie* left = p->Find(m.key); left != nullptr && left->empty()) p->Erase(m.key);
       for (const HeldTerm& t : moved) p->Suggest(m.new_key, t.term, t.freq, t.payload);
       return true;
     }
+    case MutationKind::kDecay:  // the same on every partition, and a repeat changes nothing
+      p->Apply(m);
+      return true;
     case MutationKind::kIncrement:  // term-level: routed to their own partition instead
     case MutationKind::kSuggest:
     case MutationKind::kEraseTerms:

@@ -22,7 +22,7 @@ constexpr char kMagic[8] = {'T', 'A', 'H', 'S', 'N', 'A', 'P', '1'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 32, kTrailerSize = 20;
 constexpr size_t kBlockBytes = 256 * 1024;
-constexpr uint8_t kKeyTag = 1, kTermTag = 2, kPayloadTermTag = 3;
+constexpr uint8_t kKeyTag = 1, kTermTag = 2, kPayloadTermTag = 3, kDecayTag = 4;
 
 void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -189,18 +189,25 @@ void SnapshotWriter::BeforeKeyMoved(std::string_view key) {
   }
 }
 
-void SnapshotWriter::Emit(Entry& e, std::string_view term, int64_t freq, std::string_view payload) {
-  size_t index = static_cast<size_t>(&e - entries_.data());
-  if (index != open_entry_) {
-    // A key record opens each run of a key's terms. A key finished out of turn (RENAME)
-    // interrupts the run of the key being walked, which then opens again.
-    raw_.push_back(static_cast<char>(kKeyTag));
-    PutVarint(&raw_, e.key.size());
-    raw_.append(e.key);
-    last_term_.clear();
-    open_entry_ = index;
-    ++info_.keys;
+void SnapshotWriter::OpenKey(Entry& e) {
+  raw_.push_back(static_cast<char>(kKeyTag));
+  PutVarint(&raw_, e.key.size());
+  raw_.append(e.key);
+  if (e.decay.on()) {
+    raw_.push_back(static_cast<char>(kDecayTag));
+    PutVarint(&raw_, static_cast<uint64_t>(e.decay.half_life_ms));
+    PutVarint(&raw_, static_cast<uint64_t>(e.decay.epoch_ms));
+    PutVarint(&raw_, static_cast<uint64_t>(e.decay.shift));
   }
+  last_term_.clear();
+  open_entry_ = static_cast<size_t>(&e - entries_.data());
+  ++info_.keys;
+}
+
+void SnapshotWriter::Emit(Entry& e, std::string_view term, int64_t freq, std::string_view payload) {
+  // A key record opens each run of a key's terms. A key finished out of turn (RENAME)
+  // interrupts the run of the key being walked, which then opens again.
+  if (static_cast<size_t>(&e - entries_.data()) != open_entry_) OpenKey(e);
   size_t shared = 0, limit = std::min(term.size(), last_term_.size());
   while (shared < limit && term[shared] == last_term_[shared]) ++shared;
   raw_.push_back(static_cast<char>(payload.empty() ? kTermTag : kPayloadTermTag));
@@ -222,6 +229,9 @@ size_t SnapshotWriter::Walk(Entry& e, size_t budget) {
   size_t given = 0;
   bool finished = true;
   if (dict != nullptr) {
+    e.decay = dict->decay();  // as of the cut: a change of decay adopts the old dictionary
+    // A decaying key exists while empty: its key record alone keeps its half-life.
+    if (dict->empty() && e.decay.on() && !e.scanned) OpenKey(e);
     std::string after = e.cursor;  // the walk moves e.cursor
     finished = dict->Scan(after, !e.scanned, budget, [&](std::string_view term, int64_t f) {
       ++given;
@@ -301,12 +311,14 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, 
                   LoadProgress* progress) {
   auto data = ReadWholeFile(path, error);
   if (!data) return false;
+  // The decay comes before the key's terms, so they load as the stored values they are.
+  auto adopt = [into](std::string_view key, const Decay& d) { into->AdoptDecay(key, d); };
   if (progress == nullptr) {
     auto sink = [into](std::string_view key, std::string_view term, int64_t freq,
                        std::string_view payload) {
       return static_cast<bool>(into->Suggest(key, term, freq, payload));
     };
-    return DecodeSnapshot(*data, path, sink, info, error);
+    return DecodeSnapshot(*data, path, sink, adopt, info, error);
   }
   auto sink = [into, progress](std::string_view key, std::string_view term, int64_t freq,
                                std::string_view payload) {
@@ -316,13 +328,14 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, 
     }
     return static_cast<bool>(into->Suggest(key, term, freq, payload));
   };
-  bool ok = DecodeSnapshot(*data, path, sink, info, error, &progress->bytes);
+  bool ok = DecodeSnapshot(*data, path, sink, adopt, info, error, &progress->bytes);
   if (!ok && progress->stop.load(std::memory_order_relaxed)) *error = kLoadStopped;
   return ok;
 }
 
 bool DecodeSnapshot(std::string_view bytes, std::string_view name, const SnapshotSink& sink,
-                    SnapshotInfo* info, std::string* error, std::atomic<uint64_t>* done) {
+                    const DecaySink& decay_sink, SnapshotInfo* info, std::string* error,
+                    std::atomic<uint64_t>* done) {
   const std::string_view* data = &bytes;
   auto bad = [&](std::string_view what) {
     *error = fmt::format("snapshot {} is damaged: {}", name, what);
@@ -380,6 +393,17 @@ bool DecodeSnapshot(std::string_view bytes, std::string_view name, const Snapsho
         in.remove_prefix(a);
         term.clear();
         ++info->keys;
+      } else if (tag == kDecayTag) {
+        Decay d;
+        if (!GetVarint(&in, &a) || !GetVarint(&in, &b) || !GetVarint(&in, &f) || a == 0 ||
+            a > INT64_MAX || b > static_cast<uint64_t>(kMaxEventTime) || f > INT64_MAX ||
+            !term.empty()) {
+          return bad("bad decay entry");
+        }
+        d.half_life_ms = static_cast<int64_t>(a);
+        d.epoch_ms = static_cast<int64_t>(b);
+        d.shift = static_cast<int64_t>(f);
+        if (decay_sink) decay_sink(key, d);
       } else if (tag == kTermTag || tag == kPayloadTermTag) {
         if (!GetVarint(&in, &a) || !GetVarint(&in, &b) || a > term.size() || b > in.size()) {
           return bad("bad term entry");

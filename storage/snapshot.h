@@ -8,6 +8,9 @@
 // key's terms, 0x02 <varint shared><varint len><suffix><varint freq> is a term sharing its first
 // `shared` bytes with the key's previous term, and 0x03 is the same followed by <varint len>
 // <payload> for a term with a payload (a reader that predates payloads fails on it loudly).
+// 0x04 <varint half-life ms><varint epoch ms><varint shift> right after a key record says the key
+// decays (storage/decay.h) and its terms' frequencies are stored scores; a decaying key with no
+// terms is a key record and this alone. A reader that predates decay fails on it loudly.
 //
 // Point-in-time without fork(): SnapshotWriter walks the partition a slice at a time
 // (Step) and, as the partition's ChangeObserver, saves a term's old frequency before a change
@@ -101,6 +104,7 @@ class SnapshotWriter final : public ChangeObserver {
     std::string key;
     std::unique_ptr<Trie> adopted;  // the dictionary as of the cut, once dropped from the map
     bool scanned = false, done = false;
+    Decay decay;         // the dictionary's, as of the cut
     std::string cursor;  // last term written
     struct Before {
       int64_t freq = 0;  // 0: was absent
@@ -111,6 +115,8 @@ class SnapshotWriter final : public ChangeObserver {
   // Writes up to budget terms of e; returns terms written.
   size_t Walk(Entry& e, size_t budget);
   void Emit(Entry& e, std::string_view term, int64_t freq, std::string_view payload);
+  // Writes e's key record (and its decay) and makes it the open run.
+  void OpenKey(Entry& e);
   Entry* Pending(std::string_view key);
   void WriteBlock();
   void Fail(std::string what);
@@ -152,9 +158,12 @@ bool LoadSnapshot(const std::string& path, Partition* into, SnapshotInfo* info, 
 // frequency overflow. Lets a replica spread a primary's partition over its own partitions.
 using SnapshotSink =
     std::function<bool(std::string_view, std::string_view, int64_t, std::string_view)>;
+// Told decay_sink(key, decay) for a decaying key before any of its terms (may be empty).
+using DecaySink = std::function<void(std::string_view, const Decay&)>;
 // done (may be null) counts the bytes of data decoded so far.
 bool DecodeSnapshot(std::string_view data, std::string_view name, const SnapshotSink& sink,
-                    SnapshotInfo* info, std::string* error, std::atomic<uint64_t>* done = nullptr);
+                    const DecaySink& decay_sink, SnapshotInfo* info, std::string* error,
+                    std::atomic<uint64_t>* done = nullptr);
 
 // Writes a whole snapshot of *partition at once (start-up, tests): a writer run to the end.
 bool WriteSnapshot(Partition* partition, const std::string& path, SnapshotInfo info,

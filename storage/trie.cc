@@ -259,34 +259,62 @@ void Trie::Remove(uint32_t n) {
 }
 
 OpResult<int64_t> Trie::IncrBy(std::string_view term, int64_t delta) {
-  size_t depth = 0;
-  uint32_t deepest = kRoot;
-  uint32_t n = FindNode(term, &deepest, &depth);
-  if (n == kNone || !IsTerm(n)) {
-    if (delta <= 0) return int64_t{0};
-    uint32_t t = Insert(term, delta, deepest, depth);
-    for (uint32_t a = t; a != kNone; a = nodes_[a].parent) {
-      if (!HasBranch(a)) continue;  // a leaf's count is implicit; a new leaf has no rendering
-      ++B(a).count;
-      bool moved = SyncCacheWithCount(a) || B(a).cache == kNone || Promote(a, t);
-      if (moved) ForgetRendered(a);
-    }
-    return delta;
-  }
-  int64_t next;
-  if (__builtin_add_overflow(Freq(n), delta, &next)) return OpStatus::kOverflow;
-  if (next <= 0) {
-    Remove(n);
-    DropPayload(term);
-    return int64_t{0};
-  }
-  SetFreq(n, next);
-  if (delta == 0) return next;
-  for (uint32_t a = n; a != kNone; a = nodes_[a].parent) {
-    bool moved = Cache(a) == kNone || (delta > 0 ? Promote(a, n) : Demote(a, n));
+  return Update(term, [delta](int64_t f) -> OpResult<int64_t> {
+    int64_t next;
+    if (__builtin_add_overflow(f, delta, &next)) return OpStatus::kOverflow;
+    return next;
+  });
+}
+
+int64_t Trie::InsertTerm(std::string_view term, int64_t f, uint32_t deepest, size_t depth) {
+  if (f <= 0) return 0;
+  uint32_t t = Insert(term, f, deepest, depth);
+  for (uint32_t a = t; a != kNone; a = nodes_[a].parent) {
+    if (!HasBranch(a)) continue;  // a leaf's count is implicit; a new leaf has no rendering
+    ++B(a).count;
+    bool moved = SyncCacheWithCount(a) || B(a).cache == kNone || Promote(a, t);
     if (moved) ForgetRendered(a);
   }
-  return next;
+  return f;
+}
+
+int64_t Trie::SetTermFreq(uint32_t n, std::string_view term, int64_t f) {
+  if (f <= 0) {
+    Remove(n);
+    DropPayload(term);
+    return 0;
+  }
+  int64_t was = Freq(n);
+  if (f == was) return f;
+  SetFreq(n, f);
+  for (uint32_t a = n; a != kNone; a = nodes_[a].parent) {
+    bool moved = Cache(a) == kNone || (f > was ? Promote(a, n) : Demote(a, n));
+    if (moved) ForgetRendered(a);
+  }
+  return f;
+}
+
+void Trie::Rescale(const std::function<int64_t(int64_t)>& fn) {
+  std::vector<std::string> gone;
+  ForEach([&](std::string_view term, int64_t f) {
+    if (fn(f) <= 0) gone.emplace_back(term);
+  });
+  for (const std::string& term : gone) Erase(term);
+  std::vector<uint32_t> ids;
+  Enumerate(kRoot, &ids);
+  for (uint32_t n : ids) SetFreq(n, fn(Freq(n)));
+  // Every cache from its children's, so each node after its descendants: reversed pre-order.
+  ids.clear();
+  std::vector<uint32_t> stack{kRoot};
+  while (!stack.empty()) {
+    uint32_t n = stack.back();
+    stack.pop_back();
+    ForgetRendered(n);
+    if (!HasBranch(n)) continue;
+    if (B(n).cache != kNone) ids.push_back(n);
+    for (uint32_t i = 0; i < B(n).nchildren; ++i) stack.push_back(ChildIds(n)[i]);
+  }
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) Repair(*it);
 }
 
 std::optional<int64_t> Trie::Score(std::string_view term) const {

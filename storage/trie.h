@@ -52,6 +52,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/decay.h"
 #include "storage/op_result.h"
 #include "storage/topk_memo.h"
 
@@ -71,8 +72,12 @@ struct ScoredTerm {
   // The term's payload where the caller asked for it (FT.SUGGET WITHPAYLOADS); the trie's
   // queries leave it empty.
   std::string payload = {};
-  // A blend's weighted sum of frequencies (storage/blend.h); 0 for every other query.
+  // A blend's weighted sum of frequencies (storage/blend.h), or a decaying dictionary's
+  // current score (its caller sets it); 0 for every other query.
   double score = 0;
+  // For a decaying dictionary's term, its caller sets the shift of the stored value's scale
+  // (storage/decay.h): freq's double times 2^scale ranks across partitions.
+  int64_t scale = 0;
   bool operator==(const ScoredTerm&) const = default;
 };
 
@@ -85,6 +90,16 @@ inline bool RanksBefore(int64_t fa, std::string_view a, int64_t fb, std::string_
 inline bool RanksBefore(const ScoredTerm& a, const ScoredTerm& b) {
   if (a.distance != b.distance) return a.distance < b.distance;
   return RanksBefore(a.freq, a.term, b.freq, b.term);
+}
+
+// The same for terms of a decaying dictionary from several partitions (scale set).
+inline bool DecayingRanksBefore(const ScoredTerm& a, const ScoredTerm& b) {
+  if (a.distance != b.distance) return a.distance < b.distance;
+  if (a.freq != b.freq || a.scale != b.scale) {
+    if (StoredAbove(a.freq, a.scale, b.freq, b.scale)) return true;
+    if (StoredAbove(b.freq, b.scale, a.freq, a.scale)) return false;
+  }
+  return a.term < b.term;
 }
 
 // A term's distance from a fuzzy query's prefix q: the least optimal-string-alignment distance
@@ -103,7 +118,21 @@ class Trie {
   // the result is <= 0. Returns the new frequency, 0 when removed or not inserted.
   // On kOverflow nothing changes. REQUIRES: 1 <= term.size() <= kMaxTermLength.
   OpResult<int64_t> IncrBy(std::string_view term, int64_t delta);
+  // Sets term's frequency to next(f), f its frequency (0 when absent), as IncrBy does: next
+  // returns the new frequency (<= 0: remove the term, or do not insert it) or a status, and
+  // then nothing changes. Returns the new frequency, 0 when removed or not inserted.
+  template <typename Next>
+  OpResult<int64_t> Update(std::string_view term, Next&& next);
   std::optional<int64_t> Score(std::string_view term) const;
+  // Replaces every term's frequency f by fn(f), removing the terms it maps to 0 or below, and
+  // rebuilds every cache and forgets every rendering: one pass over the whole trie.
+  // REQUIRES: fn is non-decreasing over the frequencies present (ties it makes are allowed).
+  void Rescale(const std::function<int64_t(int64_t)>& fn);
+
+  // How the dictionary's frequencies decay (storage/decay.h); off by default. The trie only
+  // keeps it: what the frequencies mean is its owner's business (storage/partition.h).
+  const Decay& decay() const { return decay_; }
+  void set_decay(const Decay& decay) { decay_ = decay; }
   // Brings the nodes, child blocks and cache slots on each term's path (or prefix's) toward
   // the cache, the walks interleaved a level at a time so that their misses overlap: a
   // pipeline's writes then find their paths warm instead of waiting on one miss after another
@@ -270,6 +299,10 @@ class Trie {
   // Inserts term below n, whose path is term's first pos bytes. Returns the term's node.
   uint32_t Insert(std::string_view term, int64_t freq, uint32_t n, size_t pos);
   void Remove(uint32_t n);
+  // Update's two cases: the term at node n takes frequency f; the absent term is inserted at f
+  // below deepest, whose path is its first depth bytes.
+  int64_t SetTermFreq(uint32_t n, std::string_view term, int64_t f);
+  int64_t InsertTerm(std::string_view term, int64_t f, uint32_t deepest, size_t depth);
   void MergeWithOnlyChild(uint32_t n);
   void MaybeCompactLabels();
 
@@ -396,7 +429,19 @@ class Trie {
   }
   mutable uint32_t last_access_ = 0;
   mutable uint64_t accesses_ = 0;
+  Decay decay_;
 };
+
+template <typename Next>
+OpResult<int64_t> Trie::Update(std::string_view term, Next&& next) {
+  size_t depth = 0;
+  uint32_t deepest = kRoot;
+  uint32_t n = FindNode(term, &deepest, &depth);
+  bool present = n != kNone && IsTerm(n);
+  OpResult<int64_t> f = next(present ? Freq(n) : int64_t{0});
+  if (!f) return f;
+  return present ? SetTermFreq(n, term, *f) : InsertTerm(term, *f, deepest, depth);
+}
 
 template <typename OnCount, typename OnTerm>
 void Trie::VisitTopK(std::string_view prefix, size_t k, OnCount&& count, OnTerm&& term) const {

@@ -1,5 +1,5 @@
 // gen-terms N [--seed S] [--format F] [--key K] [--dict D] [--records PERCENT] [--sha SHA]
-//           [--max-prefix M] [--typo 1 [--fuzzy D]] [--blend KEY:WEIGHT]
+//           [--max-prefix M] [--typo 1 [--fuzzy D]] [--blend KEY:WEIGHT] [--withscores 1]
 //
 // Data (N unique English-like terms with Zipf(s=1) frequencies, the same terms for the same
 // seed), as RESP commands for `redis-cli --pipe` or loadgen:
@@ -23,7 +23,8 @@
 // deleted, or two adjacent letters swapped), what a user with a typo types; --fuzzy D then
 // makes the queries ACTOPK K prefix 10 FUZZY D and FT.SUGGET K prefix MAX 10 FUZZY.
 // --blend KEY:WEIGHT makes them ACTOPK K prefix 10 BLEND KEY WEIGHT (split at the last colon),
-// the same prefixes as without it for the same seed.
+// the same prefixes as without it for the same seed. --withscores 1 makes the plain ACTOPK
+// queries ACTOPK K prefix 10 WITHSCORES.
 #include <algorithm>
 #include <cstddef>
 #include <cstdio>
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   uint64_t n = std::strtoull(argv[1], nullptr, 10);
-  uint64_t seed = 1, dict = n, records = 100, max_prefix = 6, typo = 0;
+  uint64_t seed = 1, dict = n, records = 100, max_prefix = 6, typo = 0, with_scores = 0;
   std::string fuzzy, blend_key, blend_weight;
   std::string format = "acincrby", key = "terms", sha;
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -120,6 +121,8 @@ int main(int argc, char** argv) {
       }
       blend_key = v.substr(0, colon);
       blend_weight = v.substr(colon + 1);
+    } else if (a == "--withscores") {
+      with_scores = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (a == "--max-prefix") {
       max_prefix = std::max<uint64_t>(1, std::strtoull(argv[i + 1], nullptr, 10));
     } else {
@@ -184,6 +187,8 @@ int main(int argc, char** argv) {
         Resp(&out, {"ACTOPK", key, prefix, "10", "FUZZY", fuzzy});
       } else if (!blend_key.empty()) {
         Resp(&out, {"ACTOPK", key, prefix, "10", "BLEND", blend_key, blend_weight});
+      } else if (with_scores != 0) {
+        Resp(&out, {"ACTOPK", key, prefix, "10", "WITHSCORES"});
       } else {
         Resp(&out, {"ACTOPK", key, prefix, "10"});
       }

@@ -93,6 +93,7 @@ KEY_COMMANDS = {
     "acscore": [["KEY", "x"]],
     "acdel": [["KEY", "secret"]],
     "accard": [["KEY"]],
+    "acdecay": [["KEY", "60"], ["KEY", "0"]],
     "ft.sugadd": [["KEY", "x", "1"], ["KEY", "secret", "1", "INCR", "PAYLOAD", "p"]],
     "ft.sugget": [["KEY", "sec"], ["KEY", "", "FUZZY", "WITHPAYLOADS"]],
     "ft.sugdel": [["KEY", "secret"]],

@@ -134,6 +134,19 @@ def endpoints(api, r):
     check(b["terms"] == [{"term": "appetite", "score": 31, "distance": 1}],
           f"blend with fuzzy: the distance beside the score ({b})")
     r.delete("user:42")
+    # A decaying key: "score" for "freq", the current score as a JSON number. A half-life of
+    # a century, so a score barely moves while the test runs.
+    r.execute_command("ACDECAY", "trend", str(100 * 365 * 86400))
+    s, _, b = api.call("POST", "/v1/keys/trend/record", {"term": "storm", "by": 4})
+    check(s == 200 and set(b) == {"key", "term", "score", "took_us"} and
+          abs(b["score"] - 4) < 1e-6, f"record on a decaying key: a score ({b})")
+    s, _, b = api.call("GET", "/v1/keys/trend/topk?prefix=st&withscores=1")
+    check(s == 200 and len(b["terms"]) == 1 and abs(b["terms"][0]["score"] - 4) < 1e-6,
+          f"topk on a decaying key: scores ({b})")
+    s, _, b = api.call("GET", "/v1/keys/trend/terms/storm")
+    check(s == 200 and abs(b["score"] - 4) < 1e-6 and "freq" not in b,
+          f"a term of a decaying key: its score ({b})")
+    r.delete("trend")
 
     s, _, b = api.call("POST", "/v1/keys/q/record", {"terms": ["pear", "plum", "pear"]})
     check(s == 200 and b["terms"] == [{"term": "pear", "freq": 1}, {"term": "plum", "freq": 1},

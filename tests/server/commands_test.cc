@@ -475,3 +475,107 @@ TEST_CASE("CLIENT REPLY: OFF drops every reply until ON, SKIP the next one, pipe
   CHECK(c.Run({"CLIENT", "REPLY", "MAYBE"}) == "-ERR syntax error");
   CHECK(c.Run({"ACTOPK", "q", "s", "1"}) == R"(["skipped"])");
 }
+
+TEST_CASE("ACDECAY: doubles for decaying keys, AT, errors, and the fan-out across rebases") {
+  TestServer server(4);
+  TestClient c(server);
+  const std::string t0 = "1700000000000", day = "86400";
+  for (auto [term, n] : {std::pair{"apple", 4}, {"app", 2}, {"maple", 1}}) {
+    c.Run({"ACINCRBY", "trend", term, std::to_string(n)});
+  }
+  CHECK(c.Run({"ACDECAY", "trend", day, "AT", t0}) == "+OK");
+  // Counts became the scores as of t0; a day later they are halved.
+  CHECK(c.Command({"ACSCORE", "trend", "apple", "AT", t0}).raw == "$1\r\n4\r\n");
+  CHECK(c.Run({"ACSCORE", "trend", "apple", "AT", "1700086400000"}) == R"("2")");
+  CHECK(c.Run({"ACSCORE", "trend", "app", "AT", "1699913600000"}) == R"("4")");
+  CHECK(c.Run({"ACSCORE", "trend", "nope", "AT", t0}) == "nil");
+  // A backfilled event a day before t0 adds half of itself at t0.
+  c.Run({"ACINCRBY", "trend", "maple", "6", "AT", "1699913600000"});
+  CHECK(c.Run({"ACSCORE", "trend", "maple", "AT", t0}) == R"("4")");
+  // Replies of writes are scores now (years after t0: tiny, but doubles).
+  auto now_score = c.Command({"ACRECORD", "trend", "app", "AT", t0});
+  REQUIRE(now_score.value.type == typeahead::test::RespType::kBulk);
+  CHECK(std::stod(now_score.value.str) < 1e-100);
+  CHECK(c.Run({"ACSCORE", "trend", "app", "AT", t0}) == R"("3")");
+  // Ranking by score, then term: apple 4, maple 4, app 3; the empty prefix fans out. The
+  // order holds whatever the time, even where the scores now underflow to 0.
+  CHECK(c.Run({"ACTOPK", "trend", "", "3"}) == R"(["apple", "maple", "app"])");
+  CHECK(c.Run({"ACTOPK", "trend", "ap", "3"}) == R"(["apple", "app"])");
+  auto with = c.Command({"ACTOPK", "trend", "", "1", "WITHSCORES"});
+  REQUIRE(with.value.strings().size() == 2);
+  CHECK(with.value.elements[1].type == typeahead::test::RespType::kBulk);
+  CHECK(std::stod(with.value.strings()[1]) >= 0);
+  c.Run({"HELLO", "3"});
+  CHECK(c.Command({"ACSCORE", "trend", "apple", "AT", t0}).raw == ",4\r\n");
+  CHECK(c.Command({"ACRECORD", "counts", "x"}).raw == ":1\r\n");  // counts stay integers
+  CHECK(c.Command({"ACTOPK", "trend", "app", "1", "WITHSCORES"})
+            .raw.starts_with("*1\r\n*2\r\n$5\r\napple\r\n,"));
+  c.Run({"HELLO", "2"});
+  // A non-decaying key takes AT and ignores it.
+  CHECK(c.Run({"ACRECORD", "counts", "x", "AT", "5"}) == ":2");
+  CHECK(c.Run({"ACSCORE", "counts", "x", "AT", "5"}) == ":2");
+
+  // Two shards of one key, one rebased (a millisecond half-life, events 900 ms apart): equal
+  // scores still tie exactly in the fan-out's merge, broken by term.
+  std::vector<std::string> terms = TermsOnEveryShard(4);
+  const std::string& a = terms[0];
+  const std::string& b = terms[1];
+  const std::string later = a + "z";  // a's shard
+  REQUIRE(typeahead::storage::PartitionOfTerm(later, 4) ==
+          typeahead::storage::PartitionOfTerm(a, 4));
+  CHECK(c.Run({"ACDECAY", "fast", "0.001", "AT", "1000"}) == "+OK");
+  c.Run({"ACINCRBY", "fast", a, "3", "AT", "1100"});
+  c.Run({"ACINCRBY", "fast", b, "3", "AT", "1100"});
+  c.Run({"ACRECORD", "fast", later, "AT", "1900"});
+  size_t a_shard = typeahead::storage::PartitionOfTerm(a, 4);
+  size_t b_shard = typeahead::storage::PartitionOfTerm(b, 4);
+  CHECK(server.OnShard(a_shard,
+                       [](Shard& s) { return s.partition().Find("fast")->decay().shift; }) > 0);
+  CHECK(server.OnShard(b_shard,
+                       [](Shard& s) { return s.partition().Find("fast")->decay().shift; }) == 0);
+  CHECK(c.Run({"ACSCORE", "fast", a, "AT", "1200"}) == c.Run({"ACSCORE", "fast", b, "AT", "1200"}));
+  CHECK(c.Run({"ACSCORE", "fast", a, "AT", "1200"}) ==
+        R"("2.3665827156630354e-30")");  // 3 x 2^-100
+  CHECK(c.Run({"ACTOPK", "fast", "", "3"}) ==
+        fmt::format(R"(["{}", "{}", "{}"])", later, std::min(a, b), std::max(a, b)));
+
+  // A decaying key exists while empty, on every shard; ACCARD 0; DEL drops it.
+  CHECK(c.Run({"ACDECAY", "empty", "60"}) == "+OK");
+  CHECK(c.Run({"EXISTS", "empty"}) == ":1");
+  CHECK(c.Run({"ACCARD", "empty"}) == ":0");
+  CHECK(c.Run({"ACTOPK", "empty", "", "5"}) == "[]");
+  CHECK(c.Run({"DEL", "empty"}) == ":1");
+  CHECK_FALSE(AnyShardHas(server, "empty"));
+  CHECK(c.Run({"ACDECAY", "missing", "0"}) == "+OK");
+  CHECK_FALSE(AnyShardHas(server, "missing"));
+
+  // Back to counts: each score at AT, rounded.
+  CHECK(c.Run({"ACDECAY", "trend", "0", "AT", "1700086400000"}) == "+OK");
+  CHECK(c.Run({"ACTOPK", "trend", "", "5", "WITHSCORES"}) ==
+        R"(["app", :2, "apple", :2, "maple", :2])");  // 1.5 rounds to 2
+  CHECK(c.Run({"ACRECORD", "trend", "apple"}) == ":3");
+
+  // Errors change nothing.
+  CHECK(c.Run({"ACDECAY", "fast", "0.01", "AT", "1000"}) == "+OK");
+  std::string before = c.Run({"ACSCORE", "fast", later, "AT", "2000"});
+  CHECK(c.Run({"ACDECAY", "fast", "-1"}) ==
+        "-ERR half-life must be 0 or a number of seconds from 0.001 to 10000000000");
+  CHECK(c.Run({"ACDECAY", "fast", "0.0001"}) ==
+        "-ERR half-life must be 0 or a number of seconds from 0.001 to 10000000000");
+  CHECK(c.Run({"ACDECAY", "fast", "x"}) ==
+        "-ERR half-life must be 0 or a number of seconds from 0.001 to 10000000000");
+  CHECK(c.Run({"ACDECAY", "fast", "1", "AT", "-5"}) ==
+        "-ERR AT must be a unix time in milliseconds from 0 to 253402300799999");
+  CHECK(c.Run({"ACDECAY", "fast", "1", "AT"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACDECAY", "fast", "1", "WHEN", "5"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACRECORD", "fast", "t", "AT", "x"}) ==
+        "-ERR AT must be a unix time in milliseconds from 0 to 253402300799999");
+  CHECK(c.Run({"ACINCRBY", "fast", "t", "1", "AT", "5", "6"}) == "-ERR syntax error");
+  CHECK(c.Run({"ACSCORE", "fast", "t", "AT", "1e3"}) ==
+        "-ERR AT must be a unix time in milliseconds from 0 to 253402300799999");
+  CHECK(c.Run({"FT.SUGADD", "fast", "t", "1"}) ==
+        "-ERR the key decays: FT.SUGADD cannot add a fixed score to it, use ACINCRBY");
+  CHECK(c.Run({"ACDECAY", "fast"}) == "-ERR wrong number of arguments for 'acdecay' command");
+  CHECK(c.Run({"ACSCORE", "fast", later, "AT", "2000"}) == before);
+  CHECK(c.Run({"ACSCORE", "fast", "t"}) == "nil");
+}

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -250,4 +251,60 @@ TEST_CASE("Persistence: a damaged log stops the start with a message naming the 
     message = e.what();
   }
   CHECK(message.find(log.substr(log.rfind('/') + 1)) != std::string::npos);
+}
+
+// A decaying key's state as replies that do not depend on the time: each term's score at a
+// fixed time (17 digits, so bit for bit) and the ranking.
+std::string DecayState(TestClient& c, const std::vector<std::string>& terms) {
+  std::string out = c.Run({"ACTOPK", "trend", "", "1000"}) + "\n";
+  for (const auto& t : terms) out += t + " " + c.Run({"ACSCORE", "trend", t, "AT", "5000"}) + "\n";
+  return out + c.Run({"EXISTS", "quiet"});
+}
+
+TEST_CASE("Persistence: a decaying key recovers bit for bit, rebases and half-lives included") {
+  size_t before = 3, after = 3;
+  bool save = true;
+  SUBCASE("from the logs alone") { save = false; }
+  SUBCASE("from a checkpoint and the logs after it") {}
+  SUBCASE("with another shard count, 3 to 2") { after = 2; }
+  TempDir dir;
+  std::vector<std::string> terms;
+  std::string state;
+  {
+    TestServer first(On(dir, before));
+    TestClient c(first);
+    uint64_t x = 99;
+    auto next = [&] { return (x = x * 6364136223846793005ull + 1442695040888963407ull) >> 33; };
+    for (int i = 0; i < 40; ++i) terms.push_back(std::string(1, 'a' + i % 7) + std::to_string(i));
+    for (const auto& t : terms) c.Run({"ACINCRBY", "trend", t, std::to_string(1 + next() % 5)});
+    REQUIRE(c.Run({"ACDECAY", "trend", "0.002", "AT", "1000"}) == "+OK");
+    REQUIRE(c.Run({"ACDECAY", "quiet", "60"}) == "+OK");  // empty: exists by its decay alone
+    // Event times 1 to 2.8 s at a 2 ms half-life, then a 3 ms one and events on a-terms
+    // alone: each shard rebases at its own times, and a-terms' shard further than the others.
+    for (int i = 0; i < 300; ++i) {
+      c.Run({"ACINCRBY", "trend", terms[next() % terms.size()], std::to_string(1 + next() % 3),
+             "AT", std::to_string(1000 + i * 6 + next() % 100)});
+    }
+    REQUIRE(c.Run({"ACDECAY", "trend", "0.003", "AT", "2900"}) == "+OK");
+    for (int i = 0; i < 300; ++i) {
+      c.Run({"ACINCRBY", "trend", terms[7 * (next() % 6)], std::to_string(1 + next() % 3), "AT",
+             std::to_string(2900 + i * 6 + next() % 100)});
+    }
+    std::set<int64_t> shifts;
+    for (size_t i = 0; i < before; ++i) {
+      shifts.insert(
+          first.OnShard(i, [](Shard& s) { return s.partition().Find("trend")->decay().shift; }));
+    }
+    CHECK(shifts.size() > 1);  // the shards rebased apart
+    if (save) CHECK(c.Run({"SAVE"}) == "+OK");
+    for (int i = 0; i < 50; ++i) {  // in the logs only
+      c.Run(
+          {"ACRECORD", "trend", terms[next() % terms.size()], "AT", std::to_string(4700 + i * 3)});
+    }
+    state = DecayState(c, terms);
+  }
+  TestServer second(On(dir, after));
+  TestClient c(second);
+  CHECK(DecayState(c, terms) == state);
+  CHECK(state.find("\"") != std::string::npos);  // scores are doubles
 }

@@ -280,7 +280,7 @@ TEST_CASE("Recovery: progress counts the files' bytes as they load, and stop end
     return sink(k, t, f, p);
   };
   st::SnapshotInfo info;
-  REQUIRE(st::DecodeSnapshot(bytes, "s.tas", watch, &info, &error, &done));
+  REQUIRE(st::DecodeSnapshot(bytes, "s.tas", watch, {}, &info, &error, &done));
   CHECK(seen_mid_block > 0);
   CHECK(seen_mid_block < done.load());
 
