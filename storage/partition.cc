@@ -109,12 +109,12 @@ OpResult<int64_t> Partition::Add(std::string_view key, std::string_view term, in
 }
 
 void Partition::Rescale(std::string_view key, Trie* dict, const std::function<int64_t(int64_t)>& fn,
-                        const Decay& decay) {
+                        const Decay& decay, bool strict) {
   if (!observers_.empty()) {
     Trie copy = *dict;
     BeforeKeyDropped(key, &copy);
   }
-  dict->Rescale(fn);
+  dict->Rescale(fn, strict);
   dict->set_decay(decay);
 }
 
@@ -126,7 +126,7 @@ void Partition::ShiftDown(std::string_view key, Trie* dict, int64_t m, const Dec
         double v = std::ldexp(DecodeStored(f), down);
         return Storable(v) ? EncodeStored(v) : 0;
       },
-      decay);
+      decay, /*strict=*/true);
 }
 
 void Partition::SetDecay(std::string_view key, int64_t half_life_ms, int64_t at_ms) {
@@ -137,9 +137,13 @@ void Partition::SetDecay(std::string_view key, int64_t half_life_ms, int64_t at_
   if (it == keys_.end()) {
     it = keys_.emplace(std::string(key), Trie()).first;
     it->second.set_decay(next);
-  } else if (!was.on()) {  // counts become the scores at at_ms
+  } else if (!was.on()) {  // counts become the scores at at_ms: exactly, up to 2^53
+    std::vector<ScoredTerm> top;
+    it->second.TopK("", 1, &top);
+    bool exact = top.empty() || top[0].freq <= (int64_t{1} << 53);
     Rescale(
-        key, &it->second, [](int64_t f) { return EncodeStored(static_cast<double>(f)); }, next);
+        key, &it->second, [](int64_t f) { return EncodeStored(static_cast<double>(f)); }, next,
+        exact);
   } else if (next.on()) {  // each score at at_ms is the new stored value
     Rescale(
         key, &it->second,

@@ -136,9 +136,9 @@ class Partition {
   }
   void DropAll();
   // Replaces each stored frequency of *dict by fn's, telling observers first (as a drop: they
-  // keep a copy of the old dictionary), then sets its decay.
+  // keep a copy of the old dictionary), then sets its decay. strict: as Trie::Rescale's.
   void Rescale(std::string_view key, Trie* dict, const std::function<int64_t(int64_t)>& fn,
-               const Decay& decay);
+               const Decay& decay, bool strict = false);
   // Rescale dividing every stored value by 2^m (exact: a value that would leave the normal
   // doubles goes), the decay then being decay, whose shift is m more.
   void ShiftDown(std::string_view key, Trie* dict, int64_t m, const Decay& decay);

@@ -294,27 +294,39 @@ int64_t Trie::SetTermFreq(uint32_t n, std::string_view term, int64_t f) {
   return f;
 }
 
-void Trie::Rescale(const std::function<int64_t(int64_t)>& fn) {
-  std::vector<std::string> gone;
-  ForEach([&](std::string_view term, int64_t f) {
-    if (fn(f) <= 0) gone.emplace_back(term);
-  });
-  for (const std::string& term : gone) Erase(term);
+void Trie::Rescale(const std::function<int64_t(int64_t)>& fn, bool strict) {
   std::vector<uint32_t> ids;
   Enumerate(kRoot, &ids);
-  for (uint32_t n : ids) SetFreq(n, fn(Freq(n)));
-  // Every cache from its children's, so each node after its descendants: reversed pre-order.
+  std::vector<int64_t> next(ids.size());
+  std::vector<std::string> gone;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    next[i] = fn(Freq(ids[i]));
+    if (next[i] <= 0) PathOf(ids[i], &gone.emplace_back());
+  }
+  // Removals first, with the caches still in the old order; a surviving term keeps its node.
+  for (const std::string& term : gone) Erase(term);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (next[i] > 0) SetFreq(ids[i], next[i]);
+  }
+  // A strictly increasing map keeps every order: only the floors move. Otherwise every cache
+  // is rebuilt from its children's, each node after its descendants: reversed pre-order.
   ids.clear();
   std::vector<uint32_t> stack{kRoot};
   while (!stack.empty()) {
     uint32_t n = stack.back();
     stack.pop_back();
-    ForgetRendered(n);
+    if (!strict) ForgetRendered(n);
     if (!HasBranch(n)) continue;
     if (B(n).cache != kNone) ids.push_back(n);
     for (uint32_t i = 0; i < B(n).nchildren; ++i) stack.push_back(ChildIds(n)[i]);
   }
-  for (auto it = ids.rbegin(); it != ids.rend(); ++it) Repair(*it);
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    if (strict) {
+      SetFloor(Slot(B(*it).cache));
+    } else {
+      Repair(*it);
+    }
+  }
 }
 
 std::optional<int64_t> Trie::Score(std::string_view term) const {

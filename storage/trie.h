@@ -125,9 +125,11 @@ class Trie {
   OpResult<int64_t> Update(std::string_view term, Next&& next);
   std::optional<int64_t> Score(std::string_view term) const;
   // Replaces every term's frequency f by fn(f), removing the terms it maps to 0 or below, and
-  // rebuilds every cache and forgets every rendering: one pass over the whole trie.
+  // rebuilds every cache and forgets every rendering: one pass over the whole trie. strict:
+  // fn is strictly increasing over the frequencies it keeps, so every order stands and only
+  // the caches' floors are rewritten (a rebase, counts made doubles).
   // REQUIRES: fn is non-decreasing over the frequencies present (ties it makes are allowed).
-  void Rescale(const std::function<int64_t(int64_t)>& fn);
+  void Rescale(const std::function<int64_t(int64_t)>& fn, bool strict = false);
 
   // How the dictionary's frequencies decay (storage/decay.h); off by default. The trie only
   // keeps it: what the frequencies mean is its owner's business (storage/partition.h).
@@ -358,7 +360,7 @@ class Trie {
   void FreeBlock(uint32_t block, uint32_t capacity);
 
   // Cache slots: caches_[slot * kSlotWidth] holds the length, then kCacheSize ids, then the
-  // floor: the last listed term's frequency, capped at UINT32_MAX. A term that rose to below
+  // floor: FloorOf the last listed term's frequency. A term that rose to below
   // the floor was not listed and is not now, which Promote tells from this one word, without
   // reading the last term's node (a likely miss) for its frequency.
   static constexpr size_t kSlotWidth = kCacheSize + 2;
@@ -372,9 +374,13 @@ class Trie {
   // Rebuilds n's cache from its own term and its children's lists.
   void Repair(uint32_t n);
   // Sets a cache's floor from its last term. REQUIRES: a full cache, as every cache is.
-  void SetFloor(uint32_t* slot) const {
-    slot[kFloor] = static_cast<uint32_t>(
-        std::min<int64_t>(Freq(slot[kCacheSize]), static_cast<int64_t>(UINT32_MAX)));
+  void SetFloor(uint32_t* slot) const { slot[kFloor] = FloorOf(Freq(slot[kCacheSize])); }
+  // A frequency's 32-bit summary, non-decreasing in it: the frequency itself below 2^31, above
+  // that 2^31 plus its top bits (of a decaying key's stored double, the exponent and 19 bits
+  // of mantissa), so a term whose summary is below a cache's floor ranks after its last term.
+  static uint32_t FloorOf(int64_t f) {
+    if (f <= INT32_MAX) return static_cast<uint32_t>(f);
+    return 0x80000000u | static_cast<uint32_t>(static_cast<uint64_t>(f) >> 33);
   }
   // Where t belongs in the ranked ids [ids, end); and the shift that puts it there.
   // REQUIRES for InsertAt: room for one more id at end.

@@ -88,7 +88,7 @@ std::string Trie::CheckInvariants() const {
         return "cache of '" + path + "' differs at position " + std::to_string(i);
       }
     }
-    if (slot[kFloor] != std::min<int64_t>(want[kCacheSize - 1].freq, UINT32_MAX)) {
+    if (slot[kFloor] != FloorOf(want[kCacheSize - 1].freq)) {
       return "cache floor differs from its last term's frequency";
     }
   }

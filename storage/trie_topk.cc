@@ -246,7 +246,7 @@ bool Trie::Promote(uint32_t n, uint32_t t) {
   uint32_t* slot = Slot(B(n).cache);
   // t rose (or appeared): had it been listed, it would now be above the floor.
   int64_t f = Freq(t);
-  if (f < slot[kFloor]) return false;  // the common case for a rare term: one word decides
+  if (FloorOf(f) < slot[kFloor]) return false;  // the common case for a rare term: one word
   uint32_t* ids = slot + 1;
   uint32_t* last = ids + kCacheSize - 1;
   if (uint32_t* at = std::find(ids, last + 1, t); at != last + 1) {

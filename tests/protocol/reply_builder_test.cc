@@ -2,6 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
 using typeahead::protocol::ReplyBuilder;
 
 TEST_CASE("ReplyBuilder: RESP2 renders") {
@@ -36,6 +42,43 @@ TEST_CASE("ReplyBuilder: RESP3 renders") {
   r.Bool(false);
   r.Verbatim("text");
   CHECK(out == "_\r\n_\r\n%1\r\n~2\r\n>3\r\n,1.5\r\n#f\r\n=8\r\ntxt:text\r\n");
+}
+
+TEST_CASE("ReplyBuilder: doubles print as printf's %.17g, Redis 7.0's ZSCORE format") {
+  std::string out;
+  typeahead::protocol::ReplyBuilder r(&out);
+  uint64_t x = 12345;
+  std::vector<double> values = {0,
+                                -0.0,
+                                1,
+                                0.1,
+                                1e-5,
+                                123456789012345678.0,
+                                1e300,
+                                5e-324,
+                                2.2250738585072014e-308,
+                                1.5,
+                                -2.75,
+                                1e16,
+                                1e17,
+                                0.30000000000000004};
+  for (int i = 0; i < 20000; ++i) {  // random bit patterns: every exponent and mantissa
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    double v;
+    std::memcpy(&v, &x, sizeof v);
+    if (std::isfinite(v)) values.push_back(v);
+  }
+  for (double v : values) {
+    out.clear();
+    r.Double(v);
+    char want[64];
+    int n = std::snprintf(want, sizeof want, "%.17g", v);
+    std::string expect = "$" + std::to_string(n) + "\r\n" + std::string(want, n) + "\r\n";
+    REQUIRE_MESSAGE(out == expect, want);
+  }
+  out.clear();
+  r.Double(-INFINITY);
+  CHECK(out == "$4\r\n-inf\r\n");
 }
 
 TEST_CASE("ReplyBuilder: integer extremes") {
