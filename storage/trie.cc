@@ -295,6 +295,7 @@ int64_t Trie::SetTermFreq(uint32_t n, std::string_view term, int64_t f) {
 }
 
 void Trie::Rescale(const std::function<int64_t(int64_t)>& fn, bool strict) {
+  if (strict) return RescaleInOrder(fn);
   std::vector<uint32_t> ids;
   Enumerate(kRoot, &ids);
   std::vector<int64_t> next(ids.size());
@@ -308,24 +309,40 @@ void Trie::Rescale(const std::function<int64_t(int64_t)>& fn, bool strict) {
   for (size_t i = 0; i < ids.size(); ++i) {
     if (next[i] > 0) SetFreq(ids[i], next[i]);
   }
-  // A strictly increasing map keeps every order: only the floors move. Otherwise every cache
-  // is rebuilt from its children's, each node after its descendants: reversed pre-order.
+  // Every cache from its children's, each node after its descendants: reversed pre-order.
   ids.clear();
   std::vector<uint32_t> stack{kRoot};
   while (!stack.empty()) {
     uint32_t n = stack.back();
     stack.pop_back();
-    if (!strict) ForgetRendered(n);
+    ForgetRendered(n);
     if (!HasBranch(n)) continue;
     if (B(n).cache != kNone) ids.push_back(n);
     for (uint32_t i = 0; i < B(n).nchildren; ++i) stack.push_back(ChildIds(n)[i]);
   }
-  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-    if (strict) {
-      SetFloor(Slot(B(*it).cache));
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) Repair(*it);
+}
+
+void Trie::RescaleInOrder(const std::function<int64_t(int64_t)>& fn) {
+  // The order stands, so no walk: the node array in index order (a free node is no term),
+  // the survivors rewritten in place, the rest removed after, each removal repairing the
+  // caches that list it. Until then a term to go keeps its old value, which may put it in a
+  // cache a removal repairs; the survivors' order is final from the first pass.
+  std::vector<uint32_t> gone;
+  for (uint32_t n = 0; n < nodes_.size(); ++n) {
+    if (!IsTerm(n)) continue;
+    int64_t f = fn(Freq(n));
+    if (f <= 0) {
+      gone.push_back(n);
     } else {
-      Repair(*it);
+      SetFreq(n, f);
     }
+  }
+  std::vector<std::string> terms(gone.size());
+  for (size_t i = 0; i < gone.size(); ++i) PathOf(gone[i], &terms[i]);
+  for (const std::string& term : terms) Erase(term);
+  for (uint32_t n = 0; n < nodes_.size(); ++n) {
+    if (HasBranch(n) && B(n).cache != kNone) SetFloor(Slot(B(n).cache));
   }
 }
 

@@ -301,6 +301,8 @@ class Trie {
   // Inserts term below n, whose path is term's first pos bytes. Returns the term's node.
   uint32_t Insert(std::string_view term, int64_t freq, uint32_t n, size_t pos);
   void Remove(uint32_t n);
+  // Rescale of a strictly increasing fn: rewrites frequencies in node order, no walk.
+  void RescaleInOrder(const std::function<int64_t(int64_t)>& fn);
   // Update's two cases: the term at node n takes frequency f; the absent term is inserted at f
   // below deepest, whose path is its first depth bytes.
   int64_t SetTermFreq(uint32_t n, std::string_view term, int64_t f);

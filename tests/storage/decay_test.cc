@@ -396,3 +396,37 @@ TEST_CASE("Half-lives and event times parse within their limits") {
   CHECK_FALSE(st::ParseEventTime("-1", &ms));
   CHECK_FALSE(st::ParseEventTime("1.5", &ms));
 }
+
+TEST_CASE("A rebase drops exactly the scores a double cannot hold, and every cache stays exact") {
+  st::Partition p;
+  p.SetDecay("k", 1, 0);  // a 1 ms half-life from t = 0
+  std::mt19937 rng(11);
+  std::map<std::string, int64_t> at;
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = "t" + std::to_string(i);
+    at[t] = rng() % 700;
+    REQUIRE(p.Add("k", t, 1 + rng() % 3, at[t]));
+  }
+  REQUIRE(p.Find("k")->size() == 3000);
+  // 1600 half-lives past the epoch: a rebase by 1600, and a value 2^t (t in ms) becomes
+  // 2^(t - 1600) (times at most 3), normal only from t >= 578 on.
+  REQUIRE(p.Add("k", "late", 1, 1600));
+  const st::Trie* dict = p.Find("k");
+  CHECK(dict->decay().shift == 1600);
+  CHECK(dict->CheckInvariants() == "");
+  for (const auto& [t, when] : at) {
+    INFO(t, " at ", when);
+    if (when >= 580) CHECK(dict->Score(t).has_value());
+    if (when < 576) CHECK_FALSE(dict->Score(t).has_value());
+  }
+  // The ranking is the stored values' (a brute force over what is left).
+  std::vector<std::pair<double, std::string>> all;
+  dict->ForEach([&](std::string_view t, int64_t f) {
+    all.emplace_back(-st::DecodeStored(f), std::string(t));
+  });
+  std::sort(all.begin(), all.end());
+  std::vector<st::ScoredTerm> top;
+  dict->TopK("", 100, &top);
+  REQUIRE(top.size() == 100);
+  for (size_t i = 0; i < top.size(); ++i) CHECK(top[i].term == all[i].second);
+}
