@@ -38,9 +38,8 @@ def main():
     procs = []
     try:
         pport, r1port, r2port = free_port(), free_port(), free_port()
-        primary = start_server(binary, work, "primary", pport, "--threads", "3",
-                               "--appendonly", "yes")
-        procs.append(primary)
+        procs.append(start_server(binary, work, "primary", pport, "--threads", "3",
+                                  "--appendonly", "yes"))
         p = redis.Redis(port=pport, socket_timeout=10)
         wait_for(p.ping, 20, "the primary answers PING")
         procs.append(start_server(binary, work, "replica1", r1port, "--threads", "2",
@@ -85,25 +84,23 @@ def main():
         check(p.execute_command("WAIT", 2, 10000) >= 2, "both replicas acknowledge")
         check(state(r2) == expected, "replica 2 (full sync, 1 shard) holds identical scores")
 
+        def kill_and_restart(what):
+            primary = procs.pop(0)
+            primary.send_signal(signal.SIGKILL)
+            primary.wait()
+            procs.insert(0, start_server(binary, work, "primary", pport, "--threads", "3",
+                                         "--appendonly", "yes"))
+            wait_for(p.ping, 30, f"the primary answers after {what}")
+
         # kill -9: the restart replays the logs.
-        primary.send_signal(signal.SIGKILL)
-        primary.wait()
-        primary = start_server(binary, work, "primary", pport, "--threads", "3",
-                               "--appendonly", "yes")
-        procs.append(primary)
-        wait_for(p.ping, 30, "the primary answers after kill -9")
+        kill_and_restart("kill -9")
         check(state(p) == expected, "after kill -9, the logs give identical scores")
 
         # A snapshot, more writes in the logs after it, kill -9 again.
         check(p.save(), "SAVE")
         p.execute_command("ACINCRBY", "trend", TERMS[0], 2, "AT", 6990)
         expected = state(p)
-        primary.send_signal(signal.SIGKILL)
-        primary.wait()
-        primary = start_server(binary, work, "primary", pport, "--threads", "3",
-                               "--appendonly", "yes")
-        procs.append(primary)
-        wait_for(p.ping, 30, "the primary answers after the second kill -9")
+        kill_and_restart("the second kill -9")
         check(state(p) == expected, "the snapshot and the logs after it give identical scores")
         wait_for(lambda: state(r1) == expected, 20, "replica 1 follows the restarted primary",
                  say_ok=True)

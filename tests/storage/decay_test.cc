@@ -118,6 +118,18 @@ Bits Contents(const st::Partition& p) {
   return out;
 }
 
+// A fresh partition that applied every record the sink kept, as a log replay does.
+st::Partition Replayed(const typeahead::testing::RecordingSink& sink) {
+  st::Partition replayed;
+  for (const auto& record : sink.records) {
+    std::vector<std::string_view> args(record.begin(), record.end());
+    st::Mutation m;
+    REQUIRE(st::DecodeMutation(args, &m));
+    replayed.Apply(m);
+  }
+  return replayed;
+}
+
 struct TempDir {
   std::string path;
   TempDir() {
@@ -200,14 +212,7 @@ TEST_CASE("Decaying scores match a brute-force oracle through rebases, and repla
 
   // The log the partition emitted rebuilds it bit for bit: event times, half-life changes and
   // the rebases they imply.
-  st::Partition replayed;
-  for (const auto& record : sink.records) {
-    std::vector<std::string_view> args(record.begin(), record.end());
-    st::Mutation m;
-    REQUIRE(st::DecodeMutation(args, &m));
-    replayed.Apply(m);
-  }
-  CHECK(Contents(replayed) == Contents(p));
+  CHECK(Contents(Replayed(sink)) == Contents(p));
 
   // So does a snapshot, the decay (with its shift) included.
   TempDir dir;
@@ -292,14 +297,7 @@ TEST_CASE("ACDECAY: counts become scores, half-life changes keep scores, 0 round
 
   // The log replays to the same state; an empty decaying key survives a snapshot.
   p.SetDecay("empty", 5'000, 77);
-  st::Partition replayed;
-  for (const auto& record : sink.records) {
-    std::vector<std::string_view> args(record.begin(), record.end());
-    st::Mutation m;
-    REQUIRE(st::DecodeMutation(args, &m));
-    replayed.Apply(m);
-  }
-  CHECK(Contents(replayed) == Contents(p));
+  CHECK(Contents(Replayed(sink)) == Contents(p));
   TempDir dir;
   std::string error;
   REQUIRE(st::WriteSnapshot(&p, dir.path + "/s.tas", st::SnapshotInfo{}, &error));
