@@ -68,8 +68,10 @@ struct RankedRequest {
   size_t blend_at = 0;
   std::vector<double> blend_weights;
   bool blend() const { return blend_at != 0; }
-  // The key decays (storage/decay.h): each result's score holds its current score, a double.
+  // The key decays (storage/decay.h): each result's score holds its current score, a double,
+  // and its freq the stored value under this partition's shift, scale.
   bool decaying = false;
+  int64_t scale = 0;
   bool double_scores() const { return blend() || decaying; }
 };
 // A ranked read (a prefix command) on one shard: parses args into *req and appends the

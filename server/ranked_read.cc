@@ -50,8 +50,8 @@ void ScoreDecaying(const storage::Trie& dict, RankedRequest* req,
   for (size_t i = from; i < items->size(); ++i) {
     storage::ScoredTerm& t = (*items)[i];
     t.score = decay.ScoreAt(storage::DecodeStored(t.freq), now);
-    t.scale = decay.shift;
   }
+  req->scale = decay.shift;
 }
 
 errors::Status RankedOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
@@ -79,15 +79,22 @@ boost::asio::awaitable<void> RankedFanOut(CommandContext& cx, Args args) {
   const Part& first = parts.front();
   if (first.status != errors::Status::kOk) co_return cx.Fail(first.status);
   RankedRequest req = first.req;
-  for (const Part& p : parts) req.decaying = req.decaying || p.req.decaying;
+  for (const Part& p : parts) {
+    req.decaying = req.decaying || p.req.decaying;
+    req.scale = std::max(req.scale, p.req.scale);
+  }
   std::vector<storage::ScoredTerm> merged;
-  for (auto& p : parts) std::move(p.items.begin(), p.items.end(), std::back_inserter(merged));
+  for (auto& p : parts) {
+    // A decaying key's stored values are on each partition's own scale (its shift): brought
+    // to the largest, they rank across partitions as they do within one.
+    if (req.decaying && !req.blend()) {
+      for (auto& t : p.items) t.freq = storage::StoredAt(t.freq, p.req.scale, req.scale);
+    }
+    std::move(p.items.begin(), p.items.end(), std::back_inserter(merged));
+  }
   size_t n = std::min(req.limit, merged.size());
-  // Stored frequencies of a decaying key are on each partition's own scale (its shift).
   using Order = bool (*)(const storage::ScoredTerm&, const storage::ScoredTerm&);
-  Order ranks = req.blend()    ? storage::BlendRanksBefore
-                : req.decaying ? storage::DecayingRanksBefore
-                               : static_cast<Order>(storage::RanksBefore);
+  Order ranks = req.blend() ? storage::BlendRanksBefore : static_cast<Order>(storage::RanksBefore);
   std::partial_sort(merged.begin(), merged.begin() + n, merged.end(), ranks);
   merged.resize(n);
   ++(n > 0 ? cx.shard.stats().keyspace_hits : cx.shard.stats().keyspace_misses);

@@ -93,14 +93,14 @@ inline double DecodeStored(int64_t bits) {
   std::memcpy(&v, &bits, sizeof v);
   return v;
 }
-// Whether stored value a (bits) under shift sa ranks before b under sb: a x 2^sa > b x 2^sb,
-// exact however far apart the shifts, and whatever the time (scores may underflow, this
-// does not). Partitions of one key rebase apart, so a merge of their answers compares so.
-inline bool StoredAbove(int64_t a, int64_t sa, int64_t b, int64_t sb) {
-  int ea, eb;
-  double ma = std::frexp(DecodeStored(a), &ea), mb = std::frexp(DecodeStored(b), &eb);
-  if (ea + sa != eb + sb) return ea + sa > eb + sb;
-  return ma > mb;
+// A stored value (bits) under shift `from` re-expressed under shift `to` >= from: the same
+// value divided by 2^(to - from), exact unless it falls below the normal doubles (then a
+// subnormal or 0, still ordered, as a rebase to `to` would have dropped it). Partitions of one
+// key rebase apart, so a merge of their answers first brings them to the largest shift.
+inline int64_t StoredAt(int64_t bits, int64_t from, int64_t to) {
+  if (from == to) return bits;
+  int down = static_cast<int>(std::min<int64_t>(to - from, 4096));
+  return EncodeStored(std::ldexp(DecodeStored(bits), -down));
 }
 
 // Whether v may be stored: a normal positive double (anything else removes the term).

@@ -75,9 +75,6 @@ struct ScoredTerm {
   // A blend's weighted sum of frequencies (storage/blend.h), or a decaying dictionary's
   // current score (its caller sets it); 0 for every other query.
   double score = 0;
-  // For a decaying dictionary's term, its caller sets the shift of the stored value's scale
-  // (storage/decay.h): freq's double times 2^scale ranks across partitions.
-  int64_t scale = 0;
   bool operator==(const ScoredTerm&) const = default;
 };
 
@@ -90,16 +87,6 @@ inline bool RanksBefore(int64_t fa, std::string_view a, int64_t fb, std::string_
 inline bool RanksBefore(const ScoredTerm& a, const ScoredTerm& b) {
   if (a.distance != b.distance) return a.distance < b.distance;
   return RanksBefore(a.freq, a.term, b.freq, b.term);
-}
-
-// The same for terms of a decaying dictionary from several partitions (scale set).
-inline bool DecayingRanksBefore(const ScoredTerm& a, const ScoredTerm& b) {
-  if (a.distance != b.distance) return a.distance < b.distance;
-  if (a.freq != b.freq || a.scale != b.scale) {
-    if (StoredAbove(a.freq, a.scale, b.freq, b.scale)) return true;
-    if (StoredAbove(b.freq, b.scale, a.freq, a.scale)) return false;
-  }
-  return a.term < b.term;
 }
 
 // A term's distance from a fuzzy query's prefix q: the least optimal-string-alignment distance
