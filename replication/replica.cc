@@ -9,7 +9,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <functional>
 #include <thread>
+#include <unordered_map>
 
 #include "base/log.h"
 #include "protocol/number.h"
@@ -295,17 +297,16 @@ awaitable<bool> Replication::LoadPayload(PrimaryLink& link, std::string replid, 
   std::thread loader([load, &decoder, local] {
     // A decaying key's decay reaches every partition its terms may route to, before them;
     // its terms come on the source partition's scale (shift), which Restore converts.
-    std::unordered_map<std::string, int64_t> shifts;  // of the source partition's keys
+    // Of the source partition's decaying keys; looked up by view, no string per term.
+    std::unordered_map<std::string, int64_t, storage::StringHash, std::equal_to<>> shifts;
     auto adopt = [&](std::string_view key, const storage::Decay& d) {
       for (storage::Partition& part : load->staging) part.AdoptDecay(key, d);
       shifts[std::string(key)] = d.shift;
     };
     auto sink = [&](std::string_view key, std::string_view term, int64_t freq,
                     std::string_view payload) {
-      int64_t shift = 0;
-      if (!shifts.empty()) {
-        if (auto it = shifts.find(std::string(key)); it != shifts.end()) shift = it->second;
-      }
+      auto it = shifts.find(key);
+      int64_t shift = it == shifts.end() ? 0 : it->second;
       return static_cast<bool>(load->staging[storage::PartitionOfTerm(term, local)].Restore(
           key, term, freq, payload, shift));
     };

@@ -261,7 +261,8 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   bool with_scores = req.with_scores;
   int fields = RankedFields(req);
   const storage::Decay& decay = dict->decay();
-  int64_t now = with_scores && decay.on() ? storage::WallClockMs() : 0;
+  bool decayed_scores = with_scores && decay.on();
+  int64_t now = decayed_scores ? storage::WallClockMs() : 0;
   // Without scores the reply is the ranked terms alone, the same bytes in RESP2 and RESP3:
   // the trie keeps them at the prefix's node while its top k stands.
   storage::Trie::RenderSpot spot;
@@ -282,7 +283,7 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
         RankedHeader(r, n, fields);
       },
       [&](int64_t freq, size_t size, auto spell) {
-        if (now == 0) return RankedElement(r, fields, freq, 0, size, spell);
+        if (!decayed_scores) return RankedElement(r, fields, freq, 0, size, spell);
         RankedElement(r, fields, decay.ScoreAt(storage::DecodeStored(freq), now), 0, size, spell);
       });
   if (!with_scores) dict->KeepRendered(spot, std::string_view(*out).substr(start));
