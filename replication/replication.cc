@@ -66,6 +66,10 @@ void Replication::SaveState(const std::string& dir) {
 }
 
 awaitable<void> Replication::Quiesce() {
+  if (!started_) {  // still loading: no stream data to keep an offset for
+    quiesced_ = false;
+    co_return;
+  }
   if (primary_) {
     const StreamApplier& a = primary_->applier;
     quiesced_host_ = primary_->host;
@@ -92,6 +96,7 @@ awaitable<void> Replication::Quiesce() {
 
 void Replication::Unquiesce() {
   quiesced_ = false;
+  if (!started_) return;  // Start() follows the primary once loaded
   if (!quiesced_host_.empty() && primary_ && primary_->stopped) {
     primary_.reset();
     replica_ = false;  // so ReplicaOf starts a new link instead of saying "already connected"
@@ -99,17 +104,35 @@ void Replication::Unquiesce() {
   }
 }
 
+namespace {
+// "host port" as the replicaof directive keeps it; an empty host when unset.
+std::pair<std::string, int64_t> ParseReplicaOf(const std::string& replicaof) {
+  auto space = replicaof.find(' ');
+  if (replicaof.empty() || space == std::string::npos) return {"", 0};
+  int64_t port = 0;
+  protocol::ParseInt64(std::string_view(replicaof).substr(space + 1), &port);
+  return {replicaof.substr(0, space), port};
+}
+}  // namespace
+
+void Replication::Announce() {
+  auto [host, port] = ParseReplicaOf(host_.settings().replicaof);
+  if (host.empty()) return;
+  replica_ = true;
+  // A link in state kConnect that nothing follows until Start().
+  primary_ = std::make_shared<PrimaryLink>(host_.home(), host, port, host_.partitions());
+}
+
 void Replication::Start() {
+  started_ = true;
   asio::co_spawn(host_.home(), Cron(), asio::detached);
-  const std::string replicaof = host_.settings().replicaof;
-  if (backlog_ && replicaof.empty()) {
+  auto [host, port] = ParseReplicaOf(host_.settings().replicaof);
+  if (backlog_ && host.empty()) {
     EnableFeeds();  // a restarted primary: every write goes on into the stream
   }
-  if (!replicaof.empty()) {
-    auto space = replicaof.find(' ');
-    int64_t port = 0;
-    protocol::ParseInt64(std::string_view(replicaof).substr(space + 1), &port);
-    ReplicaOf(replicaof.substr(0, space), port);
+  if (!host.empty()) {
+    primary_.reset();  // Announce()'s placeholder: ReplicaOf starts the real link
+    ReplicaOf(host, port);
   }
 }
 

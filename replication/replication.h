@@ -65,7 +65,10 @@ class Replication {
   // saved (SaveState) with the data, so replicas, or our primary, continue partially. The
   // file is removed at once: after a crash the data on disk may be past that offset.
   void LoadState(const std::string& dir);
-  // On shard 0's thread once serving: starts the cron and follows `replicaof` if set.
+  // Before the shard threads run: with `replicaof` set, the server is a replica from its first
+  // reply, as Redis is: while the data loads, INFO and ROLE show the primary, link down.
+  void Announce();
+  // On shard 0's thread once loaded: starts the cron and follows `replicaof` if set.
   void Start();
   // Shutdown, on shard 0 before the last save: stops following the primary and waits for
   // the stream data in flight to be applied, so the data matches the offset SaveState writes.
@@ -170,6 +173,7 @@ class Replication {
   uint64_t stream_raw_bytes_ = 0, stream_wire_bytes_ = 0;
   bool applying_ = false;  // Stream() is applying a read of the primary's stream
   bool quiesced_ = false;
+  bool started_ = false;       // Start() ran: the data is loaded and a primary may be followed
   std::string quiesced_host_;  // the primary Quiesce() stopped following
   int64_t quiesced_port_ = 0;
   // Where the primary's stream stood at our last clean shutdown (see LoadState), for the

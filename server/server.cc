@@ -228,6 +228,7 @@ int Server::Run() {
   supervision_.Notify("STATUS=Loading the data\n");
   // Clients are served from here on; until the data is loaded, what needs it gets -LOADING
   // (loading_), as Redis answers while it loads, so clients and Sentinel see a live server.
+  replication_->Announce();
   std::thread loader([this] { Load(); });
   LogLoadingProgress(std::make_shared<asio::steady_timer>(io0));
   shards_.Start(config_.pin_threads);

@@ -9,6 +9,10 @@ once and answers -LOADING until the data is in memory, as Redis does.
      -LOADING as a live answer) and still calls it the master afterwards.
   3. SIGTERM while loading stops the server at once without saving, and kill -9 while loading
      loses nothing: the next start loads every term.
+  4. Started with --replicaof, it is a replica from its first answer, as Redis is: while it
+     loads, INFO replication and ROLE name the primary with the link down (Sentinel and
+     clients that wait for master_link_status read them then); once loaded it tries to connect
+     and refuses writes; SIGTERM while it loads still stops it at once.
 
 key-load-delay slows the load to seconds with a few thousand terms. Every process is started
 here and stopped by pid; every wait is bounded. Usage: loading_test.py <typeahead-server>
@@ -162,6 +166,50 @@ def main():
         wait_for(lambda: c.execute_command("ACCARD", "q") == TERMS, 30,
                  "after SIGTERM and kill -9 while loading, every term loads", say_ok=True)
         check(c.execute_command("ACTOPK", "q", "t", 3) == expected, "with the same top 3")
+
+        # 4. A replica's role while it loads (its primary never answers: a port nobody holds).
+        server.terminate()
+        server.wait(timeout=30)
+        procs.remove(server)
+        nobody = free_port()
+        server = start(work, port, "--key-load-delay", str(DELAY_US),
+                       "--replicaof", "127.0.0.1", str(nobody))
+        procs.append(server)
+        c = connect_early(port)
+        check(c.info("persistence")["loading"] == 1, "the replica is loading")
+        info = c.info("replication")
+        check(info.get("role") == "slave" and info.get("master_link_status") == "down" and
+              info.get("master_port") == nobody,
+              f"INFO while loading: role:slave, master_link_status:down ({info.get('role')})")
+        check(c.execute_command("ROLE") == ["slave", "127.0.0.1", nobody, "connect", -1],
+              "ROLE while loading names the primary, state connect")
+        wait_for(lambda: c.info("persistence")["loading"] == 0, 60, "the replica loads",
+                 interval=0.2)
+        wait_for(lambda: "Connecting to MASTER 127.0.0.1:" + str(nobody) in
+                 open(os.path.join(work, "data.log")).read(), 10,
+                 "once loaded it connects to its primary", say_ok=True)
+        try:
+            c.execute_command("ACRECORD", "q", "new")
+            refused = "no error"
+        except redis.exceptions.ReadOnlyError as e:
+            refused = str(e)
+        check(refused.startswith("You can't write against a read only replica"),
+              f"and refuses writes ({refused})")
+        check(c.execute_command("ACCARD", "q") == TERMS, "serving the data it loaded")
+        server.terminate()
+        server.wait(timeout=30)
+        procs.remove(server)
+        server = start(work, port, "--key-load-delay", str(DELAY_US),
+                       "--replicaof", "127.0.0.1", str(nobody))
+        procs.append(server)
+        c = connect_early(port)
+        wait_for(lambda: c.info("persistence")["loading"] == 1, 5, "the replica loads again")
+        t0 = time.time()
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=30)
+        procs.remove(server)
+        check(code == 0 and time.time() - t0 < 3,
+              f"SIGTERM while a replica loads stops it at once ({time.time() - t0:.1f} s)")
     finally:
         stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)
