@@ -295,6 +295,20 @@ const std::vector<Directive>& Table() {
       // The trie stores a label length in 16 bits: 65535 is the longest possible term.
       Int("max-term-length", &Config::max_term_length, 1, 65535),
       Int("max-topk", &Config::max_topk, 1, 1000000),
+      {"decay-min-score", true,
+       [](Config& c, Args a) -> std::optional<std::string> {
+         if (auto e = OneArg(a)) return e;
+         char* end = nullptr;
+         errno = 0;
+         double v = std::strtod(a[0].c_str(), &end);
+         if (a[0].empty() || end != a[0].c_str() + a[0].size() || errno != 0 || !std::isfinite(v) ||
+             v < 0) {
+           return "argument must be a number >= 0";
+         }
+         c.decay_min_score = v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return fmt::format("{}", c.decay_min_score); }},
       Int("metrics-port", &Config::metrics_port, 0, 65535, false),
       Int("http-port", &Config::http_port, 0, 65535, false),
       {"http-bind", false,

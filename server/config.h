@@ -103,6 +103,9 @@ struct Config {
   bool pin_threads = false;
   int64_t max_term_length = 512;
   int64_t max_topk = 1000;
+  // Decaying keys' terms whose score falls below this are dropped by the shards' crons, a
+  // slice at a time (storage/decay_pruner.h), on a primary; 0: never.
+  double decay_min_score = 0;
 
   // HTTP's /metrics, /healthz and /readyz on a port of their own, on every bind address,
   // without credentials (server/http_endpoints.h); 0: none (they are on port and tls-port

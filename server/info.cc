@@ -246,6 +246,8 @@ void StatsSection(InfoText& t, const Figures& f) {
   t.Field("sync_partial_err", repl_counters[2]);
   t.Field("expired_keys", 0);
   t.Field("evicted_keys", 0);
+  // Ours: terms of decaying keys dropped below decay-min-score.
+  t.Field("decay_pruned_terms", total.decay_pruned_terms);
   t.Field("keyspace_hits", total.keyspace_hits);
   t.Field("keyspace_misses", total.keyspace_misses);
   t.Field("pubsub_channels", channels.size());
@@ -471,6 +473,7 @@ awaitable<std::string> BuildInfo(Server& server, const Config& config, Args sect
     total.writes_processed += s.stats.writes_processed;
     total.keyspace_hits += s.stats.keyspace_hits;
     total.keyspace_misses += s.stats.keyspace_misses;
+    total.decay_pruned_terms += s.stats.decay_pruned_terms;
     total.errors.Add(s.stats.errors);
     for (size_t i = 0; i < total.commands.size(); ++i) {
       total.commands[i].calls += s.stats.commands[i].calls;

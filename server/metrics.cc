@@ -105,6 +105,7 @@ constexpr FieldName kFieldNames[] = {
     {"total_net_output_bytes", "net_output_bytes_total", true},
     {"expired_keys", "expired_keys_total", true},
     {"evicted_keys", "evicted_keys_total", true},
+    {"decay_pruned_terms", "decay_pruned_terms_total", true},
     {"keyspace_hits", "keyspace_hits_total", true},
     {"keyspace_misses", "keyspace_misses_total", true},
     {"used_cpu_sys", "cpu_sys_seconds_total", true},

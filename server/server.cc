@@ -71,6 +71,18 @@ Server::Server(Config config)
   if (auto error = InitialAcl(config_, &users)) throw std::runtime_error(*error);
   users.set_version(1);
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i].AdoptAcl(users);
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    shards_[i].set_own_changes_gate([this] { return OwnChangesAllowed(); });
+  }
+}
+
+bool Server::OwnChangesAllowed() {
+  // As a client's write would be let through: replicas follow their primary's deletions, a
+  // paused server changes nothing, and what cannot be logged is not done.
+  ClientPause::Clock::time_point until;
+  return !loading() && !replication_->is_replica() &&
+         persistence_.health().failing_logs.load(std::memory_order_relaxed) == 0 &&
+         !(client_pause_.set() && client_pause_.Holds(true, &until));
 }
 
 Server::~Server() = default;

@@ -63,6 +63,9 @@ class Server {
   bool loading() const { return loading_.load(std::memory_order_acquire); }
   const Supervision& supervision() const { return supervision_; }
   ClientPause& client_pause() { return client_pause_; }
+  // Whether the server may change data of its own accord (pruning decaying keys): a loaded
+  // primary whose writes are not paused and whose logs take writes. Thread-safe.
+  bool OwnChangesAllowed();
 
   // Thread-safe counters, touched on connect and disconnect only.
   uint64_t NextClientId() { return next_client_id_.fetch_add(1); }

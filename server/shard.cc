@@ -101,12 +101,25 @@ void Shard::Cron() {
     stats_.last_sample_commands = stats_.commands_processed;
     if (id_ == 0) RefreshUsedMemory();
     clock_ = UnixSeconds();
+    PruneDecayed();
     if (++cron_ticks_ % 10 == 0) {
       CloseClientsOverLimits();
       if (!watched_keys_.empty()) watched_keys_.Sweep();
     }
     Cron();
   });
+}
+
+void Shard::PruneDecayed() {
+  // At most 1 ms of the shard's time per tick (1%; a request waits at most that), and at most
+  // 10000 terms (a small trie's walk is fast; see docs/benchmarks.md for a big one's).
+  constexpr size_t kBudget = 10000;
+  constexpr auto kTime = std::chrono::milliseconds(1);
+  double floor = config_.decay_min_score;
+  if (floor <= 0 || !own_changes_gate_ || !own_changes_gate_()) return;
+  auto r = pruner_.Step(partition_, floor, storage::WallClockMs(), kBudget,
+                        std::chrono::steady_clock::now() + kTime);
+  stats_.decay_pruned_terms += r.dropped;
 }
 
 void Shard::AdoptAcl(const Acl& state) {

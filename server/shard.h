@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -35,6 +36,7 @@
 #include "server/pubsub.h"
 #include "server/slowlog.h"
 #include "server/watched_keys.h"
+#include "storage/decay_pruner.h"
 #include "storage/partition.h"
 #include "storage/snapshot.h"
 
@@ -74,7 +76,8 @@ struct ShardStats {
   uint64_t reads_processed = 0, writes_processed = 0;  // socket reads and writes that moved bytes
   // ACTOPK and ACSCORE replies that found something (a term, a score) and those that did not.
   uint64_t keyspace_hits = 0, keyspace_misses = 0;
-  int64_t paused_clients = 0;  // connections holding a command until CLIENT PAUSE ends
+  int64_t paused_clients = 0;       // connections holding a command until CLIENT PAUSE ends
+  uint64_t decay_pruned_terms = 0;  // terms below decay-min-score the cron dropped
   // Every error reply of this shard's connections and batches, by code (INFO errorstats).
   protocol::ErrorCounts errors;
   std::vector<CommandStat> commands;  // indexed by CommandSpec::stat_index
@@ -140,6 +143,10 @@ class Shard final : public replication::PartitionSide {
     if (slowlog_.Slow(nsec) || latency_.Spike(nsec)) NoteSlowCommand(spec, args, nsec, client);
   }
 
+  // Whether the server may change data of its own accord now (a primary, loaded, writes not
+  // paused, its logs healthy): asked before the cron prunes; unset: never. Set before Start().
+  void set_own_changes_gate(std::function<bool()> gate) { own_changes_gate_ = std::move(gate); }
+
   // The shard whose thread is running, or nullptr off the shard threads.
   static Shard* Current();
 
@@ -153,11 +160,13 @@ class Shard final : public replication::PartitionSide {
   void DestroyPending() { io_->DestroyPending(); }
 
  private:
-  // Every 100 ms: samples the ops counter; once a second closes clients that closed their side
+  // Every 100 ms: samples the ops counter; with decay-min-score set, prunes a slice of the
+  // decaying keys (PruneDecayed); once a second closes clients that closed their side
   // unseen (Connection::ClientClosed), idle for longer than `timeout` or over the soft output
   // limit for longer than its seconds; on shard 0 refreshes
   // UsedMemory() for the maxmemory check.
   void Cron();
+  void PruneDecayed();
   void CloseClientsOverLimits();
   void NoteSlowCommand(const CommandSpec& spec, std::span<const std::string_view> args,
                        uint64_t nsec, const SlowLogClient& client);
@@ -186,6 +195,8 @@ class Shard final : public replication::PartitionSide {
   CommandLatency command_latency_;
   bool latency_tracking_ = true;
   unsigned cron_ticks_ = 0;
+  storage::DecayPruner pruner_;
+  std::function<bool()> own_changes_gate_;
   uint32_t clock_ = 0;  // unix seconds, refreshed by the cron: what dictionaries are stamped with
 };
 

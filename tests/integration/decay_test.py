@@ -6,6 +6,9 @@ each term's score at a fixed time (ACSCORE ... AT, 17 significant digits) and th
 The data goes through everything that changes stored values: counts made scores by ACDECAY,
 event times out of order, decrements, deletions, a change of half-life, an empty decaying key,
 and rebases (a 2 ms half-life with events seconds apart) that each shard does at its own time.
+Then decay-min-score: the primary drops what fell below it (not while CLIENT PAUSE WRITE holds),
+exactly those terms, and logs the drops: both replicas follow (one with a floor of its own
+that would drop everything prunes nothing itself), and a kill -9 restart keeps them dropped.
 
 Usage: decay_test.py path/to/typeahead-server"""
 import os
@@ -14,6 +17,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 
 import redis
 
@@ -104,6 +108,53 @@ def main():
         check(state(p) == expected, "the snapshot and the logs after it give identical scores")
         wait_for(lambda: state(r1) == expected, 20, "replica 1 follows the restarted primary",
                  say_ok=True)
+
+        # decay-min-score. "fade" (1 s half-life): 500 terms used a minute ago (scores 2^-60),
+        # 50 used now (3 each, above 1e-6 for 20 s); "trend" (events in 1970) scores 0 now.
+        now = int(time.time() * 1000)
+        old = [f"old{i:03d}" for i in range(500)]
+        new = [f"new{i:02d}" for i in range(50)]
+        pipe = p.pipeline(transaction=False)
+        pipe.execute_command("ACDECAY", "fade", "1")
+        for t in old:
+            pipe.execute_command("ACINCRBY", "fade", t, 1, "AT", now - 60000)
+        for t in new:
+            pipe.execute_command("ACINCRBY", "fade", t, 3, "AT", now)
+        pipe.execute()
+        trend_terms = p.execute_command("ACCARD", "trend")
+        check(p.execute_command("WAIT", 2, 10000) >= 2, "both replicas have fade")
+        check(r1.config_set("decay-min-score", "1e300"), "replica 1 gets a floor of its own")
+        for bad in ("-1", "abc", "inf", ""):
+            try:
+                p.config_set("decay-min-score", bad)
+                check(False, f"decay-min-score {bad!r} is refused")
+            except redis.exceptions.ResponseError as e:
+                check("decay-min-score" in str(e), f"decay-min-score {bad!r} is refused ({e})")
+        p.execute_command("CLIENT", "PAUSE", 60000, "WRITE")
+        p.config_set("decay-min-score", "0.000001")
+        check(p.config_get("decay-min-score") == {"decay-min-score": "1e-06"}, "CONFIG GET")
+        time.sleep(0.5)
+        check(p.execute_command("ACCARD", "fade") == 550, "nothing is pruned while writes pause")
+        p.execute_command("CLIENT", "UNPAUSE")
+        wait_for(lambda: p.execute_command("ACCARD", "fade") == 50, 10,
+                 "the primary prunes the faded terms", say_ok=True)
+        wait_for(lambda: p.execute_command("ACCARD", "trend") == 0, 10, "and all of trend's")
+        check(p.execute_command("ACTOPK", "fade", "", 100) == [t.encode() for t in new],
+              "what remains ranks as before")
+        check(p.exists("trend") == 1, "a decaying key emptied by pruning stays")
+        check(p.info("stats")["decay_pruned_terms"] == 500 + trend_terms,
+              "INFO decay_pruned_terms counts them")
+        check(p.execute_command("ACTOPK", "counts", "", 5, "WITHSCORES") == expected[-1],
+              "a key that does not decay is untouched")
+        check(p.execute_command("WAIT", 2, 10000) >= 2, "both replicas acknowledge the drops")
+        for name, r in (("replica 1", r1), ("replica 2", r2)):
+            check(r.execute_command("ACTOPK", "fade", "", 1000) == [t.encode() for t in new] and
+                  r.execute_command("ACCARD", "trend") == 0, f"{name} follows the drops")
+            check(r.info("stats")["decay_pruned_terms"] == 0, f"{name} pruned nothing itself")
+        kill_and_restart("the third kill -9")
+        check(p.execute_command("ACCARD", "fade") == 50 and
+              p.execute_command("ACCARD", "trend") == 0,
+              "after kill -9 (no floor now), the log keeps them dropped")
     finally:
         stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)

@@ -107,28 +107,8 @@ void CheckAgainst(const st::Partition& p, const DecayOracle& o, int64_t at) {
   }
 }
 
-using Bits = std::map<std::string, std::pair<st::Decay, std::map<std::string, int64_t>>>;
-Bits Contents(const st::Partition& p) {
-  Bits out;
-  for (const auto& [key, dict] : p.keys()) {
-    auto& [decay, terms] = out[key];
-    decay = dict.decay();
-    dict.ForEach([&terms](std::string_view t, int64_t f) { terms[std::string(t)] = f; });
-  }
-  return out;
-}
-
-// A fresh partition that applied every record the sink kept, as a log replay does.
-st::Partition Replayed(const typeahead::testing::RecordingSink& sink) {
-  st::Partition replayed;
-  for (const auto& record : sink.records) {
-    std::vector<std::string_view> args(record.begin(), record.end());
-    st::Mutation m;
-    REQUIRE(st::DecodeMutation(args, &m));
-    replayed.Apply(m);
-  }
-  return replayed;
-}
+using typeahead::testing::Contents;
+using typeahead::testing::Replayed;
 
 struct TempDir {
   std::string path;
@@ -317,7 +297,7 @@ TEST_CASE("A snapshot keeps the cut's scores when ACDECAY or a rebase comes mid-
     std::string t = "t" + std::to_string(rng() % 3000);
     p.Add("k", t, 1 + rng() % 3, rng() % 100);
   }
-  Bits at_cut = Contents(p);
+  typeahead::testing::PartitionBits at_cut = Contents(p);
   TempDir dir;
   std::string error;
   for (int change = 0; change < 2; ++change) {
