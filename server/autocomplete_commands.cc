@@ -66,9 +66,14 @@ Status IncrByOnShard(Shard& s, Args args, int64_t delta, size_t at, protocol::Re
   int64_t at_ms;
   if (Status st = ParseAt(args, at, &at_ms); st != Status::kOk) return st;
   storage::Decay decay;
-  auto result = s.partition().Add(args[1], args[2], delta, at_ms, &decay);
+  double score = 0;
+  auto result = s.partition().Add(args[1], args[2], delta, at_ms, &decay, &score);
   if (!result) return errors::FromStorage(result.status());
-  ReplyStored(r, *result, decay, decay.on() ? storage::WallClockMs() : 0);
+  if (decay.on()) {
+    r.Double(score);
+  } else {
+    r.Integer(*result);
+  }
   return Status::kOk;
 }
 
@@ -262,7 +267,8 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
   int fields = RankedFields(req);
   const storage::Decay& decay = dict->decay();
   bool decayed_scores = with_scores && decay.on();
-  int64_t now = decayed_scores ? storage::WallClockMs() : 0;
+  storage::Decay::Scale now;
+  if (decayed_scores) now = decay.ScaleAt(storage::WallClockMs());
   // Without scores the reply is the ranked terms alone, the same bytes in RESP2 and RESP3:
   // the trie keeps them at the prefix's node while its top k stands.
   storage::Trie::RenderSpot spot;
@@ -284,7 +290,7 @@ Status AcTopKOnShard(Shard& s, Args args, protocol::ReplyBuilder& r) {
       },
       [&](int64_t freq, size_t size, auto spell) {
         if (!decayed_scores) return RankedElement(r, fields, freq, 0, size, spell);
-        RankedElement(r, fields, decay.ScoreAt(storage::DecodeStored(freq), now), 0, size, spell);
+        RankedElement(r, fields, now.Score(storage::DecodeStored(freq)), 0, size, spell);
       });
   if (!with_scores) dict->KeepRendered(spot, std::string_view(*out).substr(start));
   return Status::kOk;

@@ -105,7 +105,6 @@ constexpr FieldName kFieldNames[] = {
     {"total_net_output_bytes", "net_output_bytes_total", true},
     {"expired_keys", "expired_keys_total", true},
     {"evicted_keys", "evicted_keys_total", true},
-    {"decay_pruned_terms", "decay_pruned_terms_total", true},
     {"keyspace_hits", "keyspace_hits_total", true},
     {"keyspace_misses", "keyspace_misses_total", true},
     {"used_cpu_sys", "cpu_sys_seconds_total", true},
@@ -423,6 +422,7 @@ void FromInfo(std::string_view info, Exposition& x) {
 struct ShardPart {
   std::vector<std::pair<std::string, size_t>> keys;  // a dictionary's part here: its terms
   uint64_t memo_hits = 0;
+  uint64_t pruned = 0;  // decay_pruned_terms
   LatencyHistogram fsync;
   size_t slowlog_entries = 0;
   uint64_t slowlog_last_id = 0, slowlog_last_usec = 0;
@@ -453,6 +453,7 @@ awaitable<std::string> RenderMetrics(Server& server, Shard& shard) {
       }
       p.fsync = s.journal().fsync_latency();
     }
+    p.pruned = s.stats().decay_pruned_terms;
     const auto& slow = s.slowlog().entries();  // newest first
     p.slowlog_entries = slow.size();
     if (!slow.empty()) {
@@ -463,7 +464,7 @@ awaitable<std::string> RenderMetrics(Server& server, Shard& shard) {
     return p;
   });
   std::map<std::string, size_t, std::less<>> terms;
-  uint64_t memo_hits = 0;
+  uint64_t memo_hits = 0, pruned = 0;
   LatencyHistogram fsync;
   size_t slow_entries = 0;
   uint64_t slow_last_id = 0, slow_last_usec = 0;
@@ -471,6 +472,7 @@ awaitable<std::string> RenderMetrics(Server& server, Shard& shard) {
   for (auto& p : parts) {
     for (auto& [name, n] : p.keys) terms[name] += n;
     memo_hits += p.memo_hits;
+    pruned += p.pruned;
     fsync.Add(p.fsync);
     slow_entries += p.slowlog_entries;
     if (p.slowlog_last_id >= slow_last_id && p.slowlog_entries > 0) {
@@ -516,6 +518,9 @@ awaitable<std::string> RenderMetrics(Server& server, Shard& shard) {
   x.Counter("typeahead_memo_hits_total",
             "ACTOPK replies copied from a kept rendering instead of walking the trie", "",
             static_cast<double>(memo_hits));
+  x.Counter("typeahead_decay_pruned_terms_total",
+            "Terms of decaying keys dropped below decay-min-score", "",
+            static_cast<double>(pruned));
   x.Histogram("typeahead_log_fsync_duration_seconds", "Time of each fdatasync of the log", "",
               fsync);
   auto latency = co_await GatherCommandLatency(server.shards());

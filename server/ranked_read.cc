@@ -46,10 +46,10 @@ void ScoreDecaying(const storage::Trie& dict, RankedRequest* req,
   const storage::Decay& decay = dict.decay();
   if (!decay.on()) return;
   req->decaying = true;
-  int64_t now = storage::WallClockMs();
+  const storage::Decay::Scale now = decay.ScaleAt(storage::WallClockMs());
   for (size_t i = from; i < items->size(); ++i) {
     storage::ScoredTerm& t = (*items)[i];
-    t.score = decay.ScoreAt(storage::DecodeStored(t.freq), now);
+    t.score = now.Score(storage::DecodeStored(t.freq));
   }
   req->scale = decay.shift;
 }

@@ -46,14 +46,14 @@ bool DecayPruner::StepKey(Partition& p, double min_score, int64_t now_ms, size_t
   const std::string& key = queue_.front();
   const Trie* dict = p.Find(key);
   if (dict == nullptr || !dict->decay().on()) return true;
-  const Decay decay = dict->decay();
+  const Decay::Scale scale = dict->decay().ScaleAt(now_ms);
   doomed_.clear();
   size_t seen = 0;
   scan_from_.assign(after_);  // the walk moves after_
   bool done = dict->Scan(scan_from_, from_start_, budget, [&](std::string_view term, int64_t f) {
     ++seen;
     after_.assign(term);
-    if (decay.ScoreAt(DecodeStored(f), now_ms) < min_score) doomed_.emplace_back(term);
+    if (scale.Score(DecodeStored(f)) < min_score) doomed_.emplace_back(term);
   });
   from_start_ = false;
   out->scored += std::max<size_t>(seen, 1);  // an empty key costs a unit too

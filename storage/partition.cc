@@ -72,40 +72,56 @@ OpResult<int64_t> Partition::Suggest(std::string_view key, std::string_view term
 }
 
 OpResult<int64_t> Partition::Add(std::string_view key, std::string_view term, int64_t delta,
-                                 int64_t at_ms, Decay* decay) {
+                                 int64_t at_ms, Decay* decay, double* score) {
   auto it = keys_.find(key);
   if (it == keys_.end() || !it->second.decay().on()) {
     if (decay != nullptr) *decay = Decay();
     return IncrByAt(it, key, term, delta);
   }
   Trie& dict = it->second;
-  if (at_ms == kNoTime) at_ms = WallClockMs();
-  if (delta == 0) return dict.Score(term).value_or(0);
-  if (int64_t m = dict.decay().RebaseBy(at_ms); m > 0) {
-    // Whole half-lives, so every stored value is divided by a power of two: exact, and every
-    // order and tie stays. A replay meets the same record and rebases the same way.
-    Decay d = dict.decay();
-    d.shift += m;
-    ShiftDown(key, &dict, m, d);
-  }
-  double grown = dict.decay().Grown(static_cast<double>(delta), at_ms);
-  BeforeTermChange(key, term);
-  if (clock_ != nullptr) dict.Touch(*clock_);
-  bool changed = false;
-  auto result = dict.Update(term, [&](int64_t f) -> OpResult<int64_t> {
-    double v = (f == 0 ? 0.0 : DecodeStored(f)) + grown;
-    if (v > DBL_MAX) return OpStatus::kOverflow;
-    int64_t next = Storable(v) ? EncodeStored(v) : 0;
-    changed = next != f;
-    return next;
-  });
-  if (changed) {
-    Mutation m = Mutation::Increment(key, term, delta);
-    m.at_ms = at_ms;
-    Emit(m);
+  const bool timed = at_ms != kNoTime;
+  if (!timed) at_ms = WallClockMs();
+  OpResult<int64_t> result = 0;
+  if (delta == 0) {
+    result = dict.Score(term).value_or(0);
+  } else {
+    if (int64_t m = dict.decay().RebaseBy(at_ms); m > 0) {
+      // Whole half-lives, so every stored value is divided by a power of two: exact, and every
+      // order and tie stays. A replay meets the same record and rebases the same way.
+      Decay d = dict.decay();
+      d.shift += m;
+      ShiftDown(key, &dict, m, d);
+    }
+    double grown = ScaleAt(dict.decay(), at_ms).Grown(static_cast<double>(delta));
+    BeforeTermChange(key, term);
+    if (clock_ != nullptr) dict.Touch(*clock_);
+    bool changed = false;
+    result = dict.Update(term, [&](int64_t f) -> OpResult<int64_t> {
+      double v = (f == 0 ? 0.0 : DecodeStored(f)) + grown;
+      if (v > DBL_MAX) return OpStatus::kOverflow;
+      int64_t next = Storable(v) ? EncodeStored(v) : 0;
+      changed = next != f;
+      return next;
+    });
+    if (changed) {
+      Mutation m = Mutation::Increment(key, term, delta);
+      m.at_ms = at_ms;
+      Emit(m);
+    }
   }
   if (decay != nullptr) *decay = dict.decay();
+  if (score != nullptr && result) {
+    int64_t now = timed ? WallClockMs() : at_ms;
+    *score = *result == 0 ? 0.0 : ScaleAt(dict.decay(), now).Score(DecodeStored(*result));
+  }
   return result;
+}
+
+const Decay::Scale& Partition::ScaleAt(const Decay& decay, int64_t t_ms) {
+  if (t_ms != scale_memo_.t_ms || !(decay == scale_memo_.decay)) {
+    scale_memo_ = {decay, t_ms, decay.ScaleAt(t_ms)};
+  }
+  return scale_memo_.scale;
 }
 
 void Partition::Rescale(std::string_view key, Trie* dict, const std::function<int64_t(int64_t)>& fn,

@@ -55,9 +55,11 @@ class Partition {
   // (Decay::Grown) is added to the stored score, after a rebase when at_ms is far past the
   // epoch, and the term goes when its score is no longer positive. Returns the new stored
   // frequency (0 when removed or not inserted); the change is emitted with its event time.
-  // *decay (may be null) gets the key's decay afterwards, off for a key that does not decay.
+  // *decay (may be null) gets the key's decay afterwards, off for a key that does not decay;
+  // for a key that decays, *score (may be null) the term's score now afterwards (at the
+  // write's own time when it named none), 0 when it went.
   OpResult<int64_t> Add(std::string_view key, std::string_view term, int64_t delta, int64_t at_ms,
-                        Decay* decay = nullptr);
+                        Decay* decay = nullptr, double* score = nullptr);
   // ACDECAY: from at_ms on, key's scores decay with half_life_ms (0: they stop decaying). Each
   // term keeps its score at at_ms: the counts of a key that did not decay become scores; a
   // decaying key's scores are rescaled to the new half-life, or at 0 rounded to the nearest
@@ -143,7 +145,16 @@ class Partition {
   // doubles goes), the decay then being decay, whose shift is m more.
   void ShiftDown(std::string_view key, Trie* dict, int64_t m, const Decay& decay);
 
+  // Decay::ScaleAt of decay at t_ms, kept for the next call with the same both: a pipeline's
+  // writes within one millisecond (and their replies' scores) compute it once.
+  const Decay::Scale& ScaleAt(const Decay& decay, int64_t t_ms);
+
   KeyMap keys_;
+  struct ScaleMemo {
+    Decay decay;
+    int64_t t_ms = kNoTime;
+    Decay::Scale scale;
+  } scale_memo_;
   std::vector<ChangeObserver*> observers_;
   MutationSink* sink_ = nullptr;
   const uint32_t* clock_ = nullptr;

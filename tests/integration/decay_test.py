@@ -11,6 +11,7 @@ exactly those terms, and logs the drops: both replicas follow (one with a floor 
 that would drop everything prunes nothing itself), and a kill -9 restart keeps them dropped.
 
 Usage: decay_test.py path/to/typeahead-server"""
+import http.client
 import os
 import random
 import shutil
@@ -144,6 +145,12 @@ def main():
         check(p.exists("trend") == 1, "a decaying key emptied by pruning stays")
         check(p.info("stats")["decay_pruned_terms"] == 500 + trend_terms,
               "INFO decay_pruned_terms counts them")
+        conn = http.client.HTTPConnection("127.0.0.1", pport, timeout=10)
+        conn.request("GET", "/metrics")
+        metrics = conn.getresponse().read().decode()
+        conn.close()
+        check(f"typeahead_decay_pruned_terms_total {500 + trend_terms}\n" in metrics,
+              "and /metrics, as typeahead_decay_pruned_terms_total")
         check(p.execute_command("ACTOPK", "counts", "", 5, "WITHSCORES") == expected[-1],
               "a key that does not decay is untouched")
         check(p.execute_command("WAIT", 2, 10000) >= 2, "both replicas acknowledge the drops")

@@ -357,6 +357,42 @@ TEST_CASE("Decay records encode with their event times and decode back") {
   CHECK_FALSE(st::DecodeMutation(V{"ACDECAY", "k", "-1", "AT", "1"}, &m));
 }
 
+TEST_CASE("A Scale computes ScoreAt and Grown bit for bit, and Add's score is ACSCORE's") {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20000; ++i) {
+    st::Decay d{static_cast<int64_t>(1 + rng() % 100000), static_cast<int64_t>(rng() % 1000000),
+                static_cast<int64_t>(rng() % 3000)};
+    int64_t t = static_cast<int64_t>(rng() % 100000000);
+    double v = std::ldexp(static_cast<double>(1 + rng() % 1000000), static_cast<int>(rng() % 400));
+    st::Decay::Scale s = d.ScaleAt(t);
+    CHECK(st::EncodeStored(s.Score(v)) == st::EncodeStored(d.ScoreAt(v, t)));
+    CHECK(st::EncodeStored(s.Grown(v)) == st::EncodeStored(d.Grown(v, t)));
+  }
+  st::Partition p;
+  p.SetDecay("k", 1000, 0);
+  for (int i = 0; i < 2000; ++i) {
+    int64_t at = static_cast<int64_t>(i / 3 * 7);  // three writes per millisecond: the memo
+    double score = -1;
+    st::Decay decay;
+    std::string t = "t" + std::to_string(rng() % 50);
+    auto r = p.Add("k", t, 1 + static_cast<int64_t>(rng() % 5), at, &decay, &score);
+    REQUIRE(r);
+    CHECK(decay == p.Find("k")->decay());
+    // With AT the reply is the score now, not at AT: a score of now is far below AT's.
+    CHECK(score >= 0);
+    CHECK(score < decay.ScoreAt(st::DecodeStored(*r), at));
+  }
+  // Without AT: the score at the write's own time, as ACSCORE then computes it.
+  p.SetDecay("n", 3600000, st::WallClockMs());
+  double score = -1;
+  auto r = p.Add("n", "x", 2, st::kNoTime, nullptr, &score);
+  REQUIRE(r);
+  double later = p.Find("n")->decay().ScoreAt(st::DecodeStored(*r), st::WallClockMs());
+  CHECK(score >= later);
+  CHECK(score <= 2.0);
+  CHECK(later > 1.99);
+}
+
 TEST_CASE("Half-lives and event times parse within their limits") {
   int64_t ms = -1;
   CHECK((st::ParseHalfLife("3600", &ms) && ms == 3'600'000));
