@@ -62,6 +62,21 @@ def connect_early(port):
     raise RuntimeError("the server never listened")
 
 
+def sigterm_while_loading(work, port, procs, what, *extra):
+    """Starts the server slowed down, and once it says it loads, SIGTERM: it must stop at once
+    with status 0."""
+    server = start(work, port, "--key-load-delay", str(DELAY_US), *extra)
+    procs.append(server)
+    c = connect_early(port)
+    wait_for(lambda: c.info("persistence")["loading"] == 1, 5, f"{what}: loading again")
+    t0 = time.time()
+    server.send_signal(signal.SIGTERM)
+    code = server.wait(timeout=30)
+    procs.remove(server)
+    check(code == 0 and time.time() - t0 < 3,
+          f"SIGTERM while {what} stops it at once ({time.time() - t0:.1f} s, status {code})")
+
+
 def loading_error(fn):
     try:
         fn()
@@ -141,16 +156,7 @@ def main():
         server.terminate()
         server.wait(timeout=30)
         procs.remove(server)
-        server = start(work, port, "--key-load-delay", str(DELAY_US))
-        procs.append(server)
-        c = connect_early(port)
-        wait_for(lambda: c.info("persistence")["loading"] == 1, 5, "loading again")
-        t0 = time.time()
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(timeout=30)
-        procs.remove(server)
-        check(code == 0 and time.time() - t0 < 3,
-              f"SIGTERM while loading stops it at once ({time.time() - t0:.1f} s, status {code})")
+        sigterm_while_loading(work, port, procs, "loading")
         log = open(os.path.join(work, "data.log")).read()
         check("Shutting down while loading: not saving" in log, "and says it does not save")
         server = start(work, port, "--key-load-delay", str(DELAY_US))
@@ -199,17 +205,8 @@ def main():
         server.terminate()
         server.wait(timeout=30)
         procs.remove(server)
-        server = start(work, port, "--key-load-delay", str(DELAY_US),
-                       "--replicaof", "127.0.0.1", str(nobody))
-        procs.append(server)
-        c = connect_early(port)
-        wait_for(lambda: c.info("persistence")["loading"] == 1, 5, "the replica loads again")
-        t0 = time.time()
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(timeout=30)
-        procs.remove(server)
-        check(code == 0 and time.time() - t0 < 3,
-              f"SIGTERM while a replica loads stops it at once ({time.time() - t0:.1f} s)")
+        sigterm_while_loading(work, port, procs, "a replica loads",
+                              "--replicaof", "127.0.0.1", str(nobody))
     finally:
         stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)

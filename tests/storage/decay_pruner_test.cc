@@ -73,14 +73,22 @@ void Fill(st::Partition& p, std::mt19937& rng) {
   }
 }
 
+// A filled partition recording what it emits, and the generator that goes on from there.
+struct Filled {
+  std::mt19937 rng;
+  st::Partition p;
+  typeahead::testing::RecordingSink sink;
+  explicit Filled(unsigned seed) : rng(seed) {
+    p.set_sink(&sink);
+    Fill(p, rng);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("The pruner drops exactly the terms below the floor, and what remains ranks as before") {
-  std::mt19937 rng(5);
-  st::Partition p;
-  typeahead::testing::RecordingSink sink;
-  p.set_sink(&sink);
-  Fill(p, rng);
+  Filled f(5);
+  auto& [rng, p, sink] = f;
   REQUIRE(p.Find("fast")->decay().shift > 0);  // the 2 ms key rebased
   const int64_t now = 20000;
   const double floor = 0.25;
@@ -134,11 +142,8 @@ TEST_CASE("The pruner drops exactly the terms below the floor, and what remains 
 }
 
 TEST_CASE("The pruner resumes across writes, deletions and new keys between its slices") {
-  std::mt19937 rng(9);
-  st::Partition p;
-  typeahead::testing::RecordingSink sink;
-  p.set_sink(&sink);
-  Fill(p, rng);
+  Filled f(9);
+  auto& [rng, p, sink] = f;
   st::DecayPruner pruner;
   const double floor = 0.5;
   int64_t now = 20000;
