@@ -298,11 +298,8 @@ const std::vector<Directive>& Table() {
       {"decay-min-score", true,
        [](Config& c, Args a) -> std::optional<std::string> {
          if (auto e = OneArg(a)) return e;
-         char* end = nullptr;
-         errno = 0;
-         double v = std::strtod(a[0].c_str(), &end);
-         if (a[0].empty() || end != a[0].c_str() + a[0].size() || errno != 0 || !std::isfinite(v) ||
-             v < 0) {
+         double v;
+         if (!protocol::ParseDouble(a[0], &v) || !std::isfinite(v) || v < 0) {
            return "argument must be a number >= 0";
          }
          c.decay_min_score = v;

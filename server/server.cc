@@ -78,9 +78,10 @@ Server::Server(Config config)
 
 bool Server::OwnChangesAllowed() {
   // As a client's write would be let through: replicas follow their primary's deletions, a
-  // paused server changes nothing, and what cannot be logged is not done.
+  // paused server changes nothing, and what cannot be logged is not done; nor, once a
+  // shutdown saves, what the save would miss.
   ClientPause::Clock::time_point until;
-  return !loading() && !replication_->is_replica() &&
+  return !loading() && !saving_to_stop_ && !stopping_ && !replication_->is_replica() &&
          persistence_.health().failing_logs.load(std::memory_order_relaxed) == 0 &&
          !(client_pause_.set() && client_pause_.Holds(true, &until));
 }
@@ -326,6 +327,7 @@ asio::awaitable<bool> Server::Shutdown(std::string reason, bool save, bool nosav
     RequestShutdown("Shutting down while loading: not saving");
     co_return true;
   }
+  saving_to_stop_ = true;
   // No co_await inside && or ||: GCC 12 miscompiles it (an illegal instruction at run time).
   // Stream data in flight is applied first, so what is saved matches the replication offset.
   co_await asio::co_spawn(shards_[0].io(), replication_->Quiesce(), asio::use_awaitable);
@@ -335,6 +337,7 @@ asio::awaitable<bool> Server::Shutdown(std::string reason, bool save, bool nosav
     Log(LogLevel::kWarning, "Error trying to save the data before exiting: not exiting.");
     auto resume = [this](Shard&) { replication_->Unquiesce(); };
     co_await shards_.Run(0, resume);
+    saving_to_stop_ = false;
     co_return false;
   }
   // The replication offset is worth keeping only with the data it describes on disk.

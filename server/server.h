@@ -92,6 +92,9 @@ class Server {
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> connected_{0};
   std::atomic<bool> stopping_{false};
+  // A shutdown's save is running or done: the server changes nothing of its own accord, so
+  // what it saves and the stream offset it keeps stay what replicas have.
+  std::atomic<bool> saving_to_stop_{false};
   std::atomic<bool> loading_{true};
   bool shutting_down_ = false;                       // shard 0: a signal's save is running
   std::atomic<bool> keep_replication_state_{false};  // set by Shutdown() when the data is kept

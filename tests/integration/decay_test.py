@@ -125,7 +125,7 @@ def main():
         trend_terms = p.execute_command("ACCARD", "trend")
         check(p.execute_command("WAIT", 2, 10000) >= 2, "both replicas have fade")
         check(r1.config_set("decay-min-score", "1e300"), "replica 1 gets a floor of its own")
-        for bad in ("-1", "abc", "inf", ""):
+        for bad in ("-1", "abc", "inf", "", " 1", "0x1p-20", "1e400"):
             try:
                 p.config_set("decay-min-score", bad)
                 check(False, f"decay-min-score {bad!r} is refused")
