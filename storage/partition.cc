@@ -163,16 +163,16 @@ void Partition::SetDecay(std::string_view key, int64_t half_life_ms, int64_t at_
   } else if (next.on()) {  // each score at at_ms is the new stored value
     Rescale(
         key, &it->second,
-        [&was, at_ms](int64_t f) {
-          double v = was.ScoreAt(DecodeStored(f), at_ms);
+        [then = was.ScaleAt(at_ms)](int64_t f) {
+          double v = then.Score(DecodeStored(f));
           return Storable(v) ? EncodeStored(v) : 0;
         },
         next);
   } else {  // each score at at_ms rounded is the new count
     Rescale(
         key, &it->second,
-        [&was, at_ms](int64_t f) {
-          double v = std::round(was.ScoreAt(DecodeStored(f), at_ms));
+        [then = was.ScaleAt(at_ms)](int64_t f) {
+          double v = std::round(then.Score(DecodeStored(f)));
           return v >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(v);
         },
         next);
